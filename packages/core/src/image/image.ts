@@ -1,0 +1,144 @@
+// The image catalog's domain model: an image record as the catalog stores it.
+
+/** Every status an image can be in (Glance v2). */
+export const IMAGE_STATUSES = [
+  'queued',
+  'saving',
+  'uploading',
+  'importing',
+  'active',
+  'killed',
+  'deactivated',
+  'deleted',
+  'pending_delete',
+] as const;
+export type ImageStatus = (typeof IMAGE_STATUSES)[number];
+
+/** Statuses from which an image may be deleted; `deleted` and `pending_delete` are already gone. */
+export const DELETABLE_STATUSES = [
+  'queued',
+  'saving',
+  'uploading',
+  'importing',
+  'active',
+  'killed',
+  'deactivated',
+] as const satisfies readonly ImageStatus[];
+
+export const IMAGE_VISIBILITIES = ['public', 'private', 'shared', 'community'] as const;
+export type ImageVisibility = (typeof IMAGE_VISIBILITIES)[number];
+
+export type MemberStatus = 'pending' | 'accepted' | 'rejected';
+
+/** A project an image is shared with. */
+export interface ImageMember {
+  readonly memberId: string;
+  readonly status: MemberStatus;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export type LocationStatus = 'active' | 'pending_delete' | 'deleted';
+
+/** Where an image's data lives, e.g. `file:///var/lib/images/<id>`. Never part of an event. */
+export interface ImageLocation {
+  readonly id: string;
+  readonly url: string;
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly status: LocationStatus;
+}
+
+/** An image record. Timestamps are `Date`s; adapters serialise them. */
+export interface Image {
+  readonly id: string;
+  readonly name: string | null;
+  /** Owning project id; `null` for an image without owner (only an admin can delete it). */
+  readonly owner: string | null;
+  readonly status: ImageStatus;
+  readonly visibility: ImageVisibility;
+  readonly protected: boolean;
+  readonly size: number | null;
+  readonly virtualSize: number | null;
+  readonly checksum: string | null;
+  readonly osHashAlgo: string | null;
+  readonly osHashValue: string | null;
+  readonly diskFormat: string | null;
+  readonly containerFormat: string | null;
+  readonly minDisk: number;
+  readonly minRam: number;
+  readonly tags: readonly string[];
+  readonly properties: Readonly<Record<string, string>>;
+  readonly members: readonly ImageMember[];
+  readonly locations: readonly ImageLocation[];
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  readonly deleted: boolean;
+  readonly deletedAt: Date | null;
+}
+
+/** An image is live while it has not been deleted or scheduled for deletion. */
+export function isLive(image: Pick<Image, 'status' | 'deleted'>): boolean {
+  return !image.deleted && image.status !== 'deleted' && image.status !== 'pending_delete';
+}
+
+/** What a caller supplies to create an image; everything else gets Glance's defaults. */
+export interface NewImage {
+  readonly id: string;
+  readonly name?: string | null;
+  readonly owner: string | null;
+  readonly status?: ImageStatus;
+  readonly visibility?: ImageVisibility;
+  readonly protected?: boolean;
+  readonly size?: number | null;
+  readonly virtualSize?: number | null;
+  readonly checksum?: string | null;
+  readonly osHashAlgo?: string | null;
+  readonly osHashValue?: string | null;
+  readonly diskFormat?: string | null;
+  readonly containerFormat?: string | null;
+  readonly minDisk?: number;
+  readonly minRam?: number;
+  readonly tags?: readonly string[];
+  readonly properties?: Readonly<Record<string, string>>;
+  readonly members?: readonly { readonly memberId: string; readonly status?: MemberStatus }[];
+  readonly locations?: readonly { readonly id?: string; readonly url: string; readonly metadata?: Readonly<Record<string, string>> }[];
+}
+
+/** Builds a full image record from a `NewImage`, applying Glance's defaults. */
+export function newImageRecord(input: NewImage, now: Date): Image {
+  return {
+    id: input.id,
+    name: input.name ?? null,
+    owner: input.owner,
+    status: input.status ?? 'queued',
+    visibility: input.visibility ?? 'shared',
+    protected: input.protected ?? false,
+    size: input.size ?? null,
+    virtualSize: input.virtualSize ?? null,
+    checksum: input.checksum ?? null,
+    osHashAlgo: input.osHashAlgo ?? null,
+    osHashValue: input.osHashValue ?? null,
+    diskFormat: input.diskFormat ?? null,
+    containerFormat: input.containerFormat ?? null,
+    minDisk: input.minDisk ?? 0,
+    minRam: input.minRam ?? 0,
+    tags: [...new Set(input.tags ?? [])],
+    properties: { ...(input.properties ?? {}) },
+    members: (input.members ?? []).map((m) => ({
+      memberId: m.memberId,
+      status: m.status ?? 'pending',
+      createdAt: now,
+      updatedAt: now,
+    })),
+    locations: (input.locations ?? []).map((l) => ({
+      id: l.id ?? globalThis.crypto.randomUUID(),
+      url: l.url,
+      metadata: { ...(l.metadata ?? {}) },
+      status: 'active' as const,
+    })),
+    createdAt: now,
+    updatedAt: now,
+    deleted: false,
+    deletedAt: null,
+  };
+}

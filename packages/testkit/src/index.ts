@@ -1,0 +1,2 @@
+// @image-catalog/testkit
+export {};

@@ -1,0 +1,24 @@
+// Test runner configuration: every package's tests run from source, no build needed.
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    alias: {
+      '@image-catalog/core': pkg('core'),
+      '@image-catalog/memory': pkg('memory'),
+      '@image-catalog/sqlite': pkg('sqlite'),
+      '@image-catalog/http': pkg('http'),
+      '@image-catalog/express': pkg('express'),
+      '@image-catalog/testkit': pkg('testkit'),
+    },
+  },
+  test: {
+    include: ['packages/*/src/**/*.test.ts', 'examples/*/src/**/*.test.ts', 'test/**/*.test.ts'],
+    pool: 'forks',
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
