@@ -13,6 +13,7 @@ export default defineConfig({
       '@image-catalog/http': pkg('http'),
       '@image-catalog/express': pkg('express'),
       '@image-catalog/testkit': pkg('testkit'),
+      '@image-catalog/filesystem': pkg('filesystem'),
     },
   },
   test: {

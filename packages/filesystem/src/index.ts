@@ -1,0 +1,2 @@
+// @image-catalog/filesystem
+export {};
