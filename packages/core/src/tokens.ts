@@ -9,6 +9,10 @@ import type { EventOutbox } from './ports/event-outbox.port.js';
 import type { ImageDataStore } from './ports/image-data-store.port.js';
 import type { ImageCatalog, ImageRepository } from './ports/image-repository.port.js';
 import type { Logger } from './ports/logger.port.js';
+import type { EventPublisher } from './ports/event-publisher.port.js';
+import type { OutboxRelay, OutboxRelayOptions } from './events/outbox-relay.js';
+import type { RestoreImage, RestoreImageOptions } from './restore-image/restore-image.use-case.js';
+import type { Scrubber, ScrubberOptions } from './scrubber/scrubber.js';
 
 /** A service identifier that remembers the type bound to it, so `resolve()` is typed. */
 export type Token<T> = ServiceIdentifier<T> & symbol & { readonly __type?: T };
@@ -30,4 +34,11 @@ export const TOKENS = {
   DataDeletionWorkerOptions: token<DataDeletionWorkerOptions>('DataDeletionWorkerOptions'),
   DataDeletionWorker: token<DataDeletionWorker>('DataDeletionWorker'),
   DeleteImage: token<DeleteImage>('DeleteImage'),
+  EventPublisher: token<EventPublisher>('EventPublisher'),
+  ScrubberOptions: token<ScrubberOptions>('ScrubberOptions'),
+  Scrubber: token<Scrubber>('Scrubber'),
+  OutboxRelayOptions: token<OutboxRelayOptions>('OutboxRelayOptions'),
+  OutboxRelay: token<OutboxRelay>('OutboxRelay'),
+  RestoreImageOptions: token<RestoreImageOptions>('RestoreImageOptions'),
+  RestoreImage: token<RestoreImage>('RestoreImage'),
 } as const;

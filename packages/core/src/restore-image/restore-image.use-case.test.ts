@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import { MemoryImageDataStore, MemoryImageStore } from '@image-catalog/memory';
+import { okAsync } from 'neverthrow';
+import { adminPrincipal, projectMember, TestClock } from '@image-catalog/testkit';
+import { describe, expect, it } from 'vitest';
+import { DataDeletionWorker } from '../data-deletion/data-deletion-worker.js';
+import { DeleteImage } from '../delete-image/delete-image.use-case.js';
+import { opaqueImageIdFormat } from '../image/image-id.js';
+import type { ImageRepository } from '../ports/image-repository.port.js';
+import { storageFault, storageUnavailable } from '../ports/storage-error.js';
+import { defaultDeletePolicy } from '../policy/default-delete-policy.js';
+import { Scrubber } from '../scrubber/scrubber.js';
+import { RESTORE_IMAGE_FAILURE_KINDS } from './restore-image.failures.js';
+import { RestoreImage } from './restore-image.use-case.js';
+
+const DELAY_SECONDS = 3600;
+const admin = adminPrincipal();
+const owner = projectMember('p1');
+
+/** Delayed-delete mode over the in-memory adapters. */
+function setup() {
+  const clock = new TestClock();
+  const store = new MemoryImageStore();
+  const data = new MemoryImageDataStore();
+  const worker = new DataDeletionWorker(data, store, clock, undefined, { backoff: { random: () => 0 } });
+  const deleteImage = new DeleteImage(store, defaultDeletePolicy, clock, worker, undefined, { delayedDelete: { delaySeconds: DELAY_SECONDS } });
+  const immediateDelete = new DeleteImage(store, defaultDeletePolicy, clock, worker);
+  const scrubber = new Scrubber(store, worker, clock);
+  const restore = new RestoreImage(store, clock);
+
+  async function imageWithData(locations = 1) {
+    const id = randomUUID();
+    const urls = Array.from({ length: locations }, () => data.newUrl(id));
+    for (const url of urls) data.put(url, new TextEncoder().encode('image bytes'));
+    (await store.createImage({ id, owner: 'p1', status: 'active', tags: ['t'], properties: { os_distro: 'ubuntu' }, locations: urls.map((url) => ({ url })) }, clock.now()))._unsafeUnwrap();
+    return { id, urls };
+  }
+  return { clock, store, data, deleteImage, immediateDelete, scrubber, restore, imageWithData };
+}
+
+describe('RestoreImage', () => {
+  it('brings a pending_delete image back before the delay; its jobs are cancelled and the scrubber then deletes nothing', async () => {
+    const h = setup();
+    const { id, urls } = await h.imageWithData(2);
+    (await h.deleteImage.execute({ imageId: id, principal: owner }))._unsafeUnwrap();
+    h.clock.advanceSeconds(100);
+
+    const restored = (await h.restore.execute({ imageId: id, principal: admin }))._unsafeUnwrap();
+    expect(restored).toMatchObject({ imageId: id, status: 'active', restoredAt: h.clock.now() });
+    const image = (await h.store.findById(id))._unsafeUnwrap()!;
+    expect(image).toMatchObject({ status: 'active', deleted: false, deletedAt: null, tags: ['t'], properties: { os_distro: 'ubuntu' } });
+    expect(image.locations.map((l) => l.status)).toEqual(['active', 'active']);
+    expect((await h.store.listJobs({ imageId: id }))._unsafeUnwrap().map((j) => j.state)).toEqual(['cancelled', 'cancelled']);
+
+    h.clock.advanceSeconds(DELAY_SECONDS);
+    expect((await h.scrubber.runOnce())._unsafeUnwrap().claimed).toBe(0);
+    expect(urls.every((url) => h.data.has(url))).toBe(true);
+
+    // Live again: the owner can delete it (and it can be restored again).
+    expect((await h.deleteImage.execute({ imageId: id, principal: owner }))._unsafeUnwrap().status).toBe('pending_delete');
+    expect((await h.restore.execute({ imageId: id, principal: admin })).isOk()).toBe(true);
+  });
+
+  it('normalises the id like a delete does', async () => {
+    const h = setup();
+    const { id } = await h.imageWithData();
+    await h.deleteImage.execute({ imageId: id, principal: owner });
+    expect((await h.restore.execute({ imageId: id.toUpperCase(), principal: admin }))._unsafeUnwrap().imageId).toBe(id);
+  });
+
+  it('refuses a malformed id before anything else', async () => {
+    const h = setup();
+    for (const raw of ['', 'not-a-uuid', '../etc/passwd', 'a'.repeat(300), 42 as unknown as string]) {
+      const failure = (await h.restore.execute({ imageId: raw, principal: owner }))._unsafeUnwrapErr();
+      expect(failure.kind).toBe('InvalidImageId');
+      expect(failure.message).not.toContain('passwd');
+    }
+  });
+
+  it('is for administrators only, and says so without looking the image up', async () => {
+    const h = setup();
+    const { id } = await h.imageWithData();
+    await h.deleteImage.execute({ imageId: id, principal: owner });
+    expect((await h.restore.execute({ imageId: id, principal: owner }))._unsafeUnwrapErr()).toMatchObject({
+      kind: 'RestoreForbidden',
+      message: 'You are not authorized to complete restore_image action.',
+    });
+    expect((await h.restore.execute({ imageId: randomUUID(), principal: owner }))._unsafeUnwrapErr().kind).toBe('RestoreForbidden');
+    expect((await h.store.findById(id))._unsafeUnwrap()!.status).toBe('pending_delete');
+  });
+
+  it('answers ImageNotFound for an unknown image and for one already finally deleted', async () => {
+    const h = setup();
+    expect((await h.restore.execute({ imageId: randomUUID(), principal: admin }))._unsafeUnwrapErr().kind).toBe('ImageNotFound');
+
+    const { id } = await h.imageWithData();
+    (await h.immediateDelete.execute({ imageId: id, principal: owner }))._unsafeUnwrap();
+    expect((await h.restore.execute({ imageId: id, principal: admin }))._unsafeUnwrapErr()).toMatchObject({ kind: 'ImageNotFound', imageId: id });
+
+    // Delayed delete that the scrubber has finished: gone for good.
+    const late = await h.imageWithData();
+    await h.deleteImage.execute({ imageId: late.id, principal: owner });
+    h.clock.advanceSeconds(DELAY_SECONDS);
+    await h.scrubber.runOnce();
+    expect((await h.store.findById(late.id))._unsafeUnwrap()!.status).toBe('deleted');
+    expect((await h.restore.execute({ imageId: late.id, principal: admin }))._unsafeUnwrapErr().kind).toBe('ImageNotFound');
+  });
+
+  it('answers ImageNotPendingDelete for a live image, with its status', async () => {
+    const h = setup();
+    const { id } = await h.imageWithData();
+    expect((await h.restore.execute({ imageId: id, principal: admin }))._unsafeUnwrapErr()).toMatchObject({ kind: 'ImageNotPendingDelete', imageId: id, status: 'active' });
+  });
+
+  it('answers DataAlreadyDeleted once some of its data is gone', async () => {
+    const h = setup();
+    const { id, urls } = await h.imageWithData(2);
+    await h.deleteImage.execute({ imageId: id, principal: owner });
+    h.clock.advanceSeconds(DELAY_SECONDS);
+    h.data.faults.failNext(1, 'DataStoreUnavailable');
+    expect((await h.scrubber.runOnce())._unsafeUnwrap()).toMatchObject({ done: 1, retried: 1 });
+    expect(urls.filter((url) => h.data.has(url))).toHaveLength(1);
+
+    expect((await h.restore.execute({ imageId: id, principal: admin }))._unsafeUnwrapErr()).toMatchObject({ kind: 'DataAlreadyDeleted', imageId: id });
+    expect((await h.store.findById(id))._unsafeUnwrap()!.status).toBe('pending_delete');
+  });
+
+  it('passes storage errors through', async () => {
+    const h = setup();
+    const { id } = await h.imageWithData();
+    await h.deleteImage.execute({ imageId: id, principal: owner });
+    h.store.faults.inject({ method: 'restoreImage', error: storageUnavailable() });
+    expect((await h.restore.execute({ imageId: id, principal: admin }))._unsafeUnwrapErr()).toMatchObject({ kind: 'StorageUnavailable', retryAfterSeconds: 5 });
+    h.store.faults.inject({ method: 'restoreImage', step: 'jobs', error: storageFault() });
+    expect((await h.restore.execute({ imageId: id, principal: admin }))._unsafeUnwrapErr().kind).toBe('StorageFault');
+    // Nothing half-done: still pending, still restorable.
+    expect((await h.store.findById(id))._unsafeUnwrap()!.status).toBe('pending_delete');
+    expect((await h.restore.execute({ imageId: id, principal: admin })).isOk()).toBe(true);
+  });
+
+  it('never throws: a repository that throws becomes StorageFault', async () => {
+    const throwing = {
+      restoreImage() {
+        throw new Error('defect');
+      },
+    } as unknown as ImageRepository;
+    const restore = new RestoreImage(throwing, new TestClock());
+    expect((await restore.execute({ imageId: randomUUID(), principal: admin }))._unsafeUnwrapErr().kind).toBe('StorageFault');
+  });
+
+  it('validates with a configured id format', async () => {
+    const seen: string[] = [];
+    const repository = {
+      restoreImage(imageId: string) {
+        seen.push(imageId);
+        return okAsync({ kind: 'NotFound' as const });
+      },
+    } as unknown as ImageRepository;
+    const restore = new RestoreImage(repository, new TestClock(), undefined, { idFormat: opaqueImageIdFormat() });
+    expect((await restore.execute({ imageId: 'ubuntu-22.04', principal: admin }))._unsafeUnwrapErr().kind).toBe('ImageNotFound');
+    expect((await restore.execute({ imageId: 'a/b', principal: admin }))._unsafeUnwrapErr().kind).toBe('InvalidImageId');
+    expect(seen).toEqual(['ubuntu-22.04']);
+  });
+
+  it('lists every failure kind once', () => {
+    expect(new Set(RESTORE_IMAGE_FAILURE_KINDS).size).toBe(RESTORE_IMAGE_FAILURE_KINDS.length);
+  });
+});

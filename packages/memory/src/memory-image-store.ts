@@ -1,0 +1,423 @@
+// In-memory catalog, data-deletion job queue and event outbox over one shared state, like one database.
+import {
+  isLive,
+  newImageRecord,
+  storageFault,
+  toNotificationPayload,
+  type ClaimDueJobs,
+  type ClaimPendingEvents,
+  type DataDeletionJob,
+  type DataDeletionJobQueue,
+  type DataDeletionJobState,
+  type DeleteImageOutcome,
+  type DeleteImageRequest,
+  type EventOutbox,
+  type Image,
+  type ImageCatalog,
+  type ImageDataRecord,
+  type ImageListQuery,
+  type ImageMember,
+  type ImagePatch,
+  type ImageRepository,
+  type JobCounts,
+  type JobFailure,
+  type NewImage,
+  type OutboxEvent,
+  type RestoreImageOutcome,
+  type StorageError,
+} from '@image-catalog/core';
+import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
+import { MemoryStoreFaults, type MemoryStoreMethod } from './memory-store-faults.js';
+import { emptyMemoryState, MemoryTransaction, TransactionAborted, type MemoryState } from './memory-transaction.js';
+
+export interface MemoryImageStoreOptions {
+  /** Ids of new locations and jobs (default: random UUIDs); injectable for deterministic tests. */
+  readonly newId?: () => string;
+}
+
+type Conflict = { readonly kind: 'Conflict' };
+
+/** Jobs that still stand between a `pending_delete` image and `deleted`: a dead job's data may still exist. */
+const OUTSTANDING: ReadonlySet<DataDeletionJobState> = new Set(['queued', 'dead']);
+
+function copyDate(date: Date): Date {
+  return new Date(date.getTime());
+}
+
+function boundedLimit(limit: number | undefined): number {
+  if (limit === undefined) return Infinity;
+  return Number.isNaN(limit) ? 0 : Math.max(0, Math.floor(limit));
+}
+
+/** Oldest first by `createdAt`; `sort` is stable, so ties keep commit (insertion) order. */
+function oldestFirst<T extends { readonly createdAt: Date }>(rows: Iterable<T>): T[] {
+  return [...rows].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+}
+
+function toEvent(stored: { readonly event: OutboxEvent }): OutboxEvent {
+  return stored.event;
+}
+
+/**
+ * Implements `ImageRepository`, `ImageCatalog`, `DataDeletionJobQueue` and `EventOutbox` over
+ * one state, so a delete's cascade, jobs and event commit together. Every method runs to the end
+ * synchronously before its `ResultAsync` is returned, so interleaved async callers see each
+ * other's steps as whole transactions (of N concurrent deletes of one image exactly one wins).
+ * Every value going in or out is copied: callers never alias the stored state.
+ *
+ * `faults` arms failures for tests; a failure at any step leaves the state as it was.
+ */
+export class MemoryImageStore implements ImageRepository, ImageCatalog, DataDeletionJobQueue, EventOutbox {
+  readonly faults = new MemoryStoreFaults();
+  #state: MemoryState = emptyMemoryState;
+  readonly #newId: () => string;
+
+  constructor(options: MemoryImageStoreOptions = {}) {
+    this.#newId = options.newId ?? (() => globalThis.crypto.randomUUID());
+  }
+
+  /** Runs `work` as one transaction: commits what it wrote, or nothing when a fault or defect aborts it. */
+  #transact<T>(method: MemoryStoreMethod, work: (tx: MemoryTransaction) => T): ResultAsync<T, StorageError> {
+    const tx = new MemoryTransaction(this.#state, (step) => this.faults.check(method, step));
+    try {
+      tx.step('begin');
+      const value = work(tx);
+      tx.step('commit');
+      this.#state = tx.result();
+      return okAsync(structuredClone(value));
+    } catch (cause) {
+      if (cause instanceof TransactionAborted) return errAsync(cause.error);
+      // The adapter edge: a bug in this store becomes a fault, never a rejection.
+      return errAsync(storageFault(cause));
+    }
+  }
+
+  // ImageRepository --------------------------------------------------------------------------
+
+  /** The image whatever its status: deleted ones keep their properties, tags, members and locations as they were. */
+  findById(imageId: string): ResultAsync<Image | null, StorageError> {
+    return this.#transact('findById', (tx) => tx.images.get(imageId) ?? null);
+  }
+
+  /**
+   * Conditions, checked in this order at commit: live (else `NotFound`), owner is
+   * `expectedOwner` (else `OwnerChanged`, checked before protection so a caller that lost the
+   * image to another project learns nothing about it), not protected (else `Protected`).
+   * On `Deleted`: status `deleted`, or `pending_delete` when `delayed` and the image has an active
+   * location; `deleted`, `deletedAt` and `updatedAt` all become `request.deletedAt`; active
+   * locations become `pending_delete` (each turns `deleted` when its job completes); one queued
+   * job per active location, in location order, due at `jobsDueAt`; one outbox event due at once.
+   * An `eventId` already in the outbox is a `StorageFault` (a unique key), and nothing is written.
+   */
+  deleteImage(request: DeleteImageRequest): ResultAsync<DeleteImageOutcome, StorageError> {
+    const deletedAt = copyDate(request.deletedAt);
+    const jobsDueAt = copyDate(request.jobsDueAt);
+    return this.#transact('deleteImage', (tx): DeleteImageOutcome => {
+      const current = tx.images.get(request.imageId);
+      if (current === undefined || !isLive(current)) return { kind: 'NotFound' };
+      if (current.owner !== request.expectedOwner) return { kind: 'OwnerChanged' };
+      if (current.protected) return { kind: 'Protected' };
+
+      const active = current.locations.filter((l) => l.status === 'active');
+      const status = request.delayed && active.length > 0 ? 'pending_delete' : 'deleted';
+      const marked: Image = { ...current, status, deleted: true, deletedAt, updatedAt: deletedAt };
+      tx.putImage(marked);
+      tx.step('image');
+
+      const image: Image = {
+        ...marked,
+        locations: current.locations.map((l) => (l.status === 'active' ? { ...l, status: 'pending_delete' as const } : l)),
+      };
+      tx.putImage(image);
+      tx.step('cascade');
+
+      const jobs = active.map(
+        (location): DataDeletionJob => ({
+          id: this.#newId(),
+          imageId: image.id,
+          locationId: location.id,
+          url: location.url,
+          state: 'queued',
+          attempts: 0,
+          availableAt: jobsDueAt,
+          lastError: null,
+          createdAt: deletedAt,
+          updatedAt: deletedAt,
+        }),
+      );
+      for (const job of jobs) {
+        if (tx.jobs.has(job.id)) throw new Error('data-deletion job id already exists');
+        tx.putJob(job);
+      }
+      tx.step('jobs');
+
+      if (tx.events.has(request.eventId)) throw new Error('outbox event id already exists');
+      const event: OutboxEvent = {
+        id: request.eventId,
+        type: 'image.delete',
+        imageId: image.id,
+        payload: toNotificationPayload(image),
+        occurredAt: deletedAt,
+        deliveredAt: null,
+        attempts: 0,
+      };
+      tx.putEvent({ event, availableAt: deletedAt, lastError: null });
+      tx.step('outbox');
+
+      return { kind: 'Deleted', image, jobs, event };
+    });
+  }
+
+  /**
+   * Restorable: a `pending_delete` image none of whose data-deletion jobs is `done`. Its status
+   * becomes `active` when it has a location (always, in practice: only images with data go to
+   * `pending_delete`), else `queued`; `deleted` false, `deletedAt` null, `updatedAt` now; its
+   * `pending_delete` locations become `active`; its queued and dead jobs become `cancelled`.
+   * The `image.delete` event already in the outbox stays: it was committed and may have been
+   * delivered. A job a scrubber has already claimed is not stopped by this: restore before the
+   * delay elapses, as Glance requires.
+   */
+  restoreImage(imageId: string, now: Date): ResultAsync<RestoreImageOutcome, StorageError> {
+    const at = copyDate(now);
+    return this.#transact('restoreImage', (tx): RestoreImageOutcome => {
+      const current = tx.images.get(imageId);
+      if (current === undefined) return { kind: 'NotFound' };
+      if (current.status !== 'pending_delete') return { kind: 'NotPendingDelete', status: current.status };
+      const jobs = [...tx.jobs.values()].filter((j) => j.imageId === imageId);
+      if (jobs.some((j) => j.state === 'done') || current.locations.some((l) => l.status === 'deleted')) {
+        return { kind: 'DataAlreadyDeleted' };
+      }
+
+      const locations = current.locations.map((l) => (l.status === 'pending_delete' ? { ...l, status: 'active' as const } : l));
+      const status = locations.length > 0 ? 'active' : 'queued';
+      const revived: Image = { ...current, status, deleted: false, deletedAt: null, updatedAt: at };
+      tx.putImage(revived);
+      tx.step('image');
+
+      const image: Image = { ...revived, locations };
+      tx.putImage(image);
+      tx.step('cascade');
+
+      for (const job of jobs) {
+        if (OUTSTANDING.has(job.state)) tx.putJob({ ...job, state: 'cancelled', updatedAt: at });
+      }
+      tx.step('jobs');
+      return { kind: 'Restored', image };
+    });
+  }
+
+  // ImageCatalog -----------------------------------------------------------------------------
+
+  /** Glance's defaults fill what `image` leaves out; an id taken by any image, deleted or not, is a `Conflict`. */
+  createImage(image: NewImage, now: Date): ResultAsync<Image, StorageError | Conflict> {
+    return this.#transact('createImage', (tx): Image | Conflict => {
+      if (tx.images.has(image.id)) return { kind: 'Conflict' };
+      const record = structuredClone(newImageRecord(image, copyDate(now)));
+      tx.putImage(record);
+      return record;
+    }).andThen((created) => ('kind' in created ? errAsync(created) : okAsync(created)));
+  }
+
+  /** Live images, oldest first (`createdAt`, then creation order), optionally with exactly `name`. */
+  listImages(query: ImageListQuery): ResultAsync<readonly Image[], StorageError> {
+    return this.#transact('listImages', (tx) =>
+      oldestFirst([...tx.images.values()].filter((i) => isLive(i) && (query.name === undefined || i.name === query.name))).slice(0, boundedLimit(query.limit)),
+    );
+  }
+
+  /**
+   * Applies the fields `patch` defines and sets `updatedAt`. A patch moving the status to
+   * `deleted` or `pending_delete` is refused with `StorageFault`: only `deleteImage` may do
+   * that, because only it writes the cascade, the jobs and the event.
+   */
+  updateImage(imageId: string, patch: ImagePatch, now: Date): ResultAsync<Image | null, StorageError> {
+    if (patch.status === 'deleted' || patch.status === 'pending_delete') {
+      return errAsync(storageFault(new Error(`updateImage cannot set status ${patch.status}; use deleteImage`)));
+    }
+    return this.#transact('updateImage', (tx) => {
+      const current = tx.images.get(imageId);
+      if (current === undefined || !isLive(current)) return null;
+      const image: Image = {
+        ...current,
+        ...(patch.name !== undefined ? { name: patch.name } : {}),
+        ...(patch.visibility !== undefined ? { visibility: patch.visibility } : {}),
+        ...(patch.protected !== undefined ? { protected: patch.protected } : {}),
+        ...(patch.status !== undefined ? { status: patch.status } : {}),
+        updatedAt: copyDate(now),
+      };
+      tx.putImage(image);
+      return image;
+    });
+  }
+
+  /** A new member starts `pending`; an existing one is returned unchanged. The image's `updatedAt` is not touched. */
+  addMember(imageId: string, memberId: string, now: Date): ResultAsync<ImageMember | null, StorageError> {
+    return this.#transact('addMember', (tx) => {
+      const current = tx.images.get(imageId);
+      if (current === undefined || !isLive(current)) return null;
+      const existing = current.members.find((m) => m.memberId === memberId);
+      if (existing !== undefined) return existing;
+      const member: ImageMember = { memberId, status: 'pending', createdAt: copyDate(now), updatedAt: copyDate(now) };
+      tx.putImage({ ...current, members: [...current.members, member] });
+      return member;
+    });
+  }
+
+  /** Appends an active location (after any existing ones) and makes the image `active` with the data's size and digests. */
+  attachImageData(imageId: string, data: ImageDataRecord, now: Date): ResultAsync<Image | null, StorageError> {
+    return this.#transact('attachImageData', (tx) => {
+      const current = tx.images.get(imageId);
+      if (current === undefined || !isLive(current)) return null;
+      const image: Image = {
+        ...current,
+        status: 'active',
+        size: data.size,
+        checksum: data.checksum,
+        osHashAlgo: data.osHashAlgo,
+        osHashValue: data.osHashValue,
+        locations: [...current.locations, { id: this.#newId(), url: data.url, metadata: { ...(data.metadata ?? {}) }, status: 'active' }],
+        updatedAt: copyDate(now),
+      };
+      tx.putImage(image);
+      return image;
+    });
+  }
+
+  // DataDeletionJobQueue ---------------------------------------------------------------------
+
+  /** Queued jobs due at `now` (inclusive), oldest first (`createdAt`, then commit order), leased until `now + leaseSeconds`. */
+  claimDue(request: ClaimDueJobs): ResultAsync<readonly DataDeletionJob[], StorageError> {
+    const now = copyDate(request.now);
+    const leasedUntil = new Date(now.getTime() + request.leaseSeconds * 1000);
+    return this.#transact('claimDue', (tx) => {
+      const due = oldestFirst([...tx.jobs.values()].filter((j) => j.state === 'queued' && j.availableAt.getTime() <= now.getTime()));
+      const claimed = due.slice(0, boundedLimit(request.limit)).map((j): DataDeletionJob => ({ ...j, availableAt: leasedUntil, updatedAt: now }));
+      for (const job of claimed) tx.putJob(job);
+      return claimed;
+    });
+  }
+
+  /**
+   * The job becomes `done` and its location `deleted`; a `pending_delete` image left with no
+   * queued or dead job becomes `deleted` (`updatedAt` = now, `deletedAt` unchanged). A job that
+   * is not queued (done, dead, cancelled by a restore) or unknown is left alone.
+   */
+  complete(jobId: string, now: Date): ResultAsync<void, StorageError> {
+    const at = copyDate(now);
+    return this.#transact('complete', (tx) => {
+      const job = tx.jobs.get(jobId);
+      if (job === undefined || job.state !== 'queued') return undefined;
+      tx.putJob({ ...job, state: 'done', updatedAt: at });
+      tx.step('job');
+
+      const image = tx.images.get(job.imageId);
+      if (image === undefined) return undefined;
+      const withLocation: Image = {
+        ...image,
+        locations: image.locations.map((l) => (l.id === job.locationId ? { ...l, status: 'deleted' as const } : l)),
+      };
+      tx.putImage(withLocation);
+      tx.step('location');
+
+      if (image.status === 'pending_delete') {
+        const outstanding = [...tx.jobs.values()].some((j) => j.imageId === image.id && OUTSTANDING.has(j.state));
+        if (!outstanding) {
+          tx.putImage({ ...withLocation, status: 'deleted', updatedAt: at });
+          tx.step('image');
+        }
+      }
+      return undefined;
+    });
+  }
+
+  /** `attempts + 1`, `lastError`; due again at `retryAt`, or `dead` when it is `null`. Not-queued or unknown jobs are left alone. */
+  fail(jobId: string, failure: JobFailure): ResultAsync<void, StorageError> {
+    const now = copyDate(failure.now);
+    return this.#transact('fail', (tx) => {
+      const job = tx.jobs.get(jobId);
+      if (job === undefined || job.state !== 'queued') return undefined;
+      const attempted = { ...job, attempts: job.attempts + 1, lastError: failure.error, updatedAt: now };
+      tx.putJob(failure.retryAt === null ? { ...attempted, state: 'dead' } : { ...attempted, availableAt: copyDate(failure.retryAt) });
+      return undefined;
+    });
+  }
+
+  /** Oldest first (`createdAt`, then commit order). */
+  listJobs(filter: { readonly imageId?: string; readonly state?: DataDeletionJobState; readonly limit?: number }): ResultAsync<readonly DataDeletionJob[], StorageError> {
+    return this.#transact('listJobs', (tx) =>
+      oldestFirst(
+        [...tx.jobs.values()].filter((j) => (filter.imageId === undefined || j.imageId === filter.imageId) && (filter.state === undefined || j.state === filter.state)),
+      ).slice(0, boundedLimit(filter.limit)),
+    );
+  }
+
+  /** Dead jobs (all of them, or those of `jobIds`; an empty list requeues none) become queued, due at `now`, attempts 0; `lastError` is kept for operators. */
+  requeueDead(now: Date, jobIds?: readonly string[]): ResultAsync<number, StorageError> {
+    const at = copyDate(now);
+    const wanted = jobIds === undefined ? null : new Set(jobIds);
+    return this.#transact('requeueDead', (tx) => {
+      let count = 0;
+      for (const job of [...tx.jobs.values()]) {
+        if (job.state !== 'dead' || (wanted !== null && !wanted.has(job.id))) continue;
+        tx.putJob({ ...job, state: 'queued', attempts: 0, availableAt: at, updatedAt: at });
+        count += 1;
+      }
+      return count;
+    });
+  }
+
+  counts(): ResultAsync<JobCounts, StorageError> {
+    return this.#transact('counts', (tx) => {
+      const counts = { queued: 0, done: 0, dead: 0, cancelled: 0 };
+      for (const job of tx.jobs.values()) counts[job.state] += 1;
+      return counts;
+    });
+  }
+
+  // EventOutbox ------------------------------------------------------------------------------
+
+  /** Undelivered events due at `now` (first offered at `occurredAt`), in commit order, leased until `now + leaseSeconds`. */
+  claimPending(request: ClaimPendingEvents): ResultAsync<readonly OutboxEvent[], StorageError> {
+    const now = copyDate(request.now);
+    const leasedUntil = new Date(now.getTime() + request.leaseSeconds * 1000);
+    return this.#transact('claimPending', (tx) => {
+      const due = [...tx.events.values()].filter((s) => s.event.deliveredAt === null && s.availableAt.getTime() <= now.getTime());
+      const claimed = due.slice(0, boundedLimit(request.limit));
+      for (const stored of claimed) tx.putEvent({ ...stored, availableAt: leasedUntil });
+      return claimed.map(toEvent);
+    });
+  }
+
+  /** Sets `deliveredAt` on undelivered events; an event delivered before keeps its first time; unknown ids are ignored. */
+  markDelivered(eventIds: readonly string[], now: Date): ResultAsync<void, StorageError> {
+    const at = copyDate(now);
+    return this.#transact('markDelivered', (tx) => {
+      for (const id of eventIds) {
+        const stored = tx.events.get(id);
+        if (stored !== undefined && stored.event.deliveredAt === null) tx.putEvent({ ...stored, event: { ...stored.event, deliveredAt: at } });
+      }
+      return undefined;
+    });
+  }
+
+  /** `attempts + 1`, offered again at `retryAt`. Delivered or unknown events are left alone. */
+  markFailed(eventId: string, failure: { readonly now: Date; readonly error: string; readonly retryAt: Date }): ResultAsync<void, StorageError> {
+    const retryAt = copyDate(failure.retryAt);
+    return this.#transact('markFailed', (tx) => {
+      const stored = tx.events.get(eventId);
+      if (stored === undefined || stored.event.deliveredAt !== null) return undefined;
+      tx.putEvent({ event: { ...stored.event, attempts: stored.event.attempts + 1 }, availableAt: retryAt, lastError: failure.error });
+      return undefined;
+    });
+  }
+
+  /** In commit order. */
+  listEvents(filter: { readonly imageId?: string; readonly delivered?: boolean; readonly limit?: number }): ResultAsync<readonly OutboxEvent[], StorageError> {
+    return this.#transact('listEvents', (tx) =>
+      [...tx.events.values()]
+        .map(toEvent)
+        .filter((e) => (filter.imageId === undefined || e.imageId === filter.imageId) && (filter.delivered === undefined || (e.deliveredAt !== null) === filter.delivered))
+        .slice(0, boundedLimit(filter.limit)),
+    );
+  }
+}

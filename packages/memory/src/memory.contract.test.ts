@@ -1,0 +1,47 @@
+// Runs every testkit contract suite against the in-memory adapters.
+import {
+  describeDataDeletionJobQueueContract,
+  describeDeleteImageBehaviour,
+  describeEventOutboxContract,
+  describeImageDataStoreContract,
+  describeImageRepositoryContract,
+  type StorageFaultInjection,
+  type StorageHarness,
+} from '@image-catalog/testkit';
+import { MemoryImageDataStore } from './memory-image-data-store.js';
+import { MemoryImageStore } from './memory-image-store.js';
+import type { MemoryStoreStep } from './memory-store-faults.js';
+
+/** Where "mid-transaction" is for each method: after part of its writes, before the rest. */
+const MID_TRANSACTION: Partial<Record<StorageFaultInjection['method'], MemoryStoreStep>> = {
+  deleteImage: 'jobs',
+  restoreImage: 'cascade',
+  complete: 'location',
+};
+
+function memoryHarness(): StorageHarness {
+  const store = new MemoryImageStore();
+  return {
+    images: store,
+    jobs: store,
+    outbox: store,
+    injectFault: ({ method, error, midTransaction, times }) => {
+      store.faults.inject({ method, error, times, step: midTransaction ? (MID_TRANSACTION[method] ?? 'commit') : 'begin' });
+    },
+    close: async () => {},
+  };
+}
+
+describeImageRepositoryContract('memory', memoryHarness);
+describeDataDeletionJobQueueContract('memory', memoryHarness);
+describeEventOutboxContract('memory', memoryHarness);
+describeDeleteImageBehaviour('memory', memoryHarness);
+describeImageDataStoreContract('memory', () => {
+  const store = new MemoryImageDataStore();
+  return {
+    store,
+    exists: (url) => store.has(url),
+    missingUrl: (imageId) => store.newUrl(imageId),
+    close: async () => {},
+  };
+});
