@@ -1,0 +1,189 @@
+// Versioned schema migrations: each applied once, in its own BEGIN IMMEDIATE transaction.
+import type BetterSqlite3 from 'better-sqlite3';
+
+export interface Migration {
+  /** Strictly increasing, starting at 1. Never renumber or edit a released migration; append. */
+  readonly version: number;
+  readonly name: string;
+  /** SQL run as one script inside the migration's transaction (no BEGIN/COMMIT of its own). */
+  readonly up: string;
+}
+
+/*
+ * Schema decisions (version 1):
+ * - Timestamps are INTEGER milliseconds since the epoch (UTC) everywhere: compact, indexable,
+ *   compared numerically; ISO strings exist only in the outbox payload, as Glance prints them.
+ * - `images` keeps a rowid (`seq`) besides its text id so "oldest first" is insertion order even
+ *   when many images share a creation millisecond. `deleted` mirrors the status (1 for `deleted`
+ *   and `pending_delete`); partial indexes on live rows serve listing and the name filter.
+ * - Child rows are never removed: a delete marks them `deleted = 1` with the image's
+ *   `deleted_at`, so a deleted image reads back as it was, and a restore can undo exactly that
+ *   cascade. `position` keeps the caller's order of tags, properties, members and locations.
+ * - Jobs and outbox events keep a rowid sequence; the outbox one is AUTOINCREMENT so it never
+ *   goes back even if a host prunes delivered events: it is the commit order consumers rely on.
+ */
+const V1_INITIAL_SCHEMA = `
+CREATE TABLE images (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  name TEXT,
+  owner TEXT,
+  status TEXT NOT NULL CHECK (status IN ('queued','saving','uploading','importing','active','killed','deactivated','deleted','pending_delete')),
+  status_before_delete TEXT,
+  visibility TEXT NOT NULL CHECK (visibility IN ('public','private','shared','community')),
+  protected INTEGER NOT NULL DEFAULT 0 CHECK (protected IN (0, 1)),
+  size INTEGER,
+  virtual_size INTEGER,
+  checksum TEXT,
+  os_hash_algo TEXT,
+  os_hash_value TEXT,
+  disk_format TEXT,
+  container_format TEXT,
+  min_disk INTEGER NOT NULL DEFAULT 0,
+  min_ram INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),
+  deleted_at INTEGER
+);
+CREATE INDEX images_live_by_created ON images (created_at) WHERE deleted = 0;
+CREATE INDEX images_live_by_name ON images (name, created_at) WHERE deleted = 0;
+
+CREATE TABLE image_properties (
+  image_id TEXT NOT NULL REFERENCES images (id),
+  name TEXT NOT NULL,
+  value TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),
+  deleted_at INTEGER,
+  PRIMARY KEY (image_id, name)
+) WITHOUT ROWID;
+
+CREATE TABLE image_tags (
+  image_id TEXT NOT NULL REFERENCES images (id),
+  value TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),
+  deleted_at INTEGER,
+  PRIMARY KEY (image_id, value)
+) WITHOUT ROWID;
+
+CREATE TABLE image_members (
+  image_id TEXT NOT NULL REFERENCES images (id),
+  member_id TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending','accepted','rejected')),
+  position INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),
+  deleted_at INTEGER,
+  PRIMARY KEY (image_id, member_id)
+) WITHOUT ROWID;
+
+CREATE TABLE image_locations (
+  image_id TEXT NOT NULL REFERENCES images (id),
+  id TEXT NOT NULL,
+  url TEXT NOT NULL,
+  metadata TEXT NOT NULL DEFAULT '{}',
+  status TEXT NOT NULL CHECK (status IN ('active','pending_delete','deleted')),
+  position INTEGER NOT NULL,
+  deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),
+  deleted_at INTEGER,
+  PRIMARY KEY (image_id, id)
+) WITHOUT ROWID;
+
+CREATE TABLE data_deletion_jobs (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  image_id TEXT NOT NULL REFERENCES images (id),
+  location_id TEXT NOT NULL,
+  url TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('queued','done','dead','cancelled')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  available_at INTEGER NOT NULL,
+  last_error TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX data_deletion_jobs_by_state ON data_deletion_jobs (state, available_at);
+CREATE INDEX data_deletion_jobs_by_image ON data_deletion_jobs (image_id);
+
+CREATE TABLE outbox_events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  type TEXT NOT NULL,
+  image_id TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  occurred_at INTEGER NOT NULL,
+  available_at INTEGER NOT NULL,
+  delivered_at INTEGER,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT
+);
+CREATE INDEX outbox_events_pending ON outbox_events (seq, available_at) WHERE delivered_at IS NULL;
+CREATE INDEX outbox_events_by_image ON outbox_events (image_id);
+`;
+
+/** Every migration, oldest first. Later versions append here. */
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial schema', up: V1_INITIAL_SCHEMA }];
+
+export interface MigrationReport {
+  /** Versions this call applied (empty when the schema was already current). */
+  readonly applied: readonly number[];
+  /** The highest version recorded in the database afterwards. */
+  readonly version: number;
+}
+
+const CREATE_MIGRATIONS_TABLE = `
+CREATE TABLE IF NOT EXISTS schema_migrations (
+  version INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  applied_at INTEGER NOT NULL
+)`;
+
+function checkOrder(migrations: readonly Migration[]): void {
+  migrations.forEach((m, i) => {
+    if (!Number.isInteger(m.version) || m.version < 1 || (i > 0 && m.version <= migrations[i - 1]!.version)) {
+      throw new RangeError(`migrations must have strictly increasing positive integer versions (at ${m.name})`);
+    }
+  });
+}
+
+/** Versions recorded as applied; empty for a fresh database. */
+export function appliedVersions(db: BetterSqlite3.Database): Set<number> {
+  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+  if (table === undefined) return new Set();
+  const rows = db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[];
+  return new Set(rows);
+}
+
+/** Migrations not yet applied to `db`. */
+export function pendingMigrations(db: BetterSqlite3.Database, migrations: readonly Migration[] = MIGRATIONS): Migration[] {
+  const applied = appliedVersions(db);
+  return migrations.filter((m) => !applied.has(m.version));
+}
+
+/**
+ * Applies pending migrations, each in its own BEGIN IMMEDIATE transaction that re-checks whether
+ * the version is recorded: two processes starting at once serialise on the write lock, and the
+ * second finds the work done. Throws on failure (a setup step, not a port call).
+ */
+export function migrate(db: BetterSqlite3.Database, migrations: readonly Migration[] = MIGRATIONS): MigrationReport {
+  checkOrder(migrations);
+  const applied: number[] = [];
+  for (const migration of pendingMigrations(db, migrations)) {
+    const ran = db
+      .transaction(() => {
+        db.exec(CREATE_MIGRATIONS_TABLE);
+        const done = db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(migration.version);
+        if (done !== undefined) return false;
+        db.exec(migration.up);
+        db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, Date.now());
+        return true;
+      })
+      .immediate();
+    if (ran) applied.push(migration.version);
+  }
+  const versions = appliedVersions(db);
+  return { applied, version: versions.size === 0 ? 0 : Math.max(...versions) };
+}

@@ -1,0 +1,52 @@
+// Opens a SQLite file the way the adapter expects it (WAL, busy timeout, foreign keys) and migrates it.
+import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
+import { MIGRATIONS, migrate, type Migration } from './migrations.js';
+
+export interface OpenDatabaseOptions {
+  /**
+   * How long a statement waits for another connection's write lock before failing with
+   * SQLITE_BUSY, which the store reports as `StorageUnavailable` (default 5 000 ms).
+   */
+  readonly busyTimeoutMs?: number;
+  /**
+   * `NORMAL` (default): in WAL mode a commit survives a process crash; a power loss may undo the
+   * last few commits. `FULL`: every commit is fsynced before it returns (durable mode).
+   */
+  readonly synchronous?: 'NORMAL' | 'FULL';
+  /** Apply pending migrations while opening (default `true`). */
+  readonly migrate?: boolean;
+  /** The migration list to apply (default {@link MIGRATIONS}). */
+  readonly migrations?: readonly Migration[];
+}
+
+export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+
+/**
+ * Opens (creating if needed) the database at `path` (`:memory:` works for tests), configured for
+ * the store: WAL so readers never wait for the writer, `busy_timeout`, `foreign_keys = ON`,
+ * `synchronous` as chosen. Throws when the file cannot be opened or migrated.
+ */
+export function openDatabase(path: string, options: OpenDatabaseOptions = {}): BetterSqlite3.Database {
+  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
+    throw new RangeError('openDatabase: busyTimeoutMs must be a non-negative integer');
+  }
+  const synchronous = options.synchronous ?? 'NORMAL';
+  if (synchronous !== 'NORMAL' && synchronous !== 'FULL') {
+    throw new RangeError("openDatabase: synchronous must be 'NORMAL' or 'FULL'");
+  }
+  // better-sqlite3's `timeout` is SQLite's busy_timeout; setting it first lets the WAL switch
+  // below wait for a second process that is opening the same new file at the same moment.
+  const db = new Database(path, { timeout: busyTimeoutMs });
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${synchronous}`);
+    db.pragma('foreign_keys = ON');
+    if (options.migrate ?? true) migrate(db, options.migrations ?? MIGRATIONS);
+    return db;
+  } catch (cause) {
+    db.close();
+    throw cause;
+  }
+}

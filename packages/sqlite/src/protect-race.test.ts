@@ -1,0 +1,127 @@
+// "Set protected=true" racing a delete: the delete either commits first or answers ImageProtected, never both.
+import { afterAll, describe, expect, it } from 'vitest';
+import type BetterSqlite3 from 'better-sqlite3';
+import { systemClock, type Image } from '@image-catalog/core';
+import { openDatabase } from './open-database.js';
+import { SqliteImageStore } from './sqlite-image-store.js';
+import { deleteImageUseCase, ownerMember, sampleImage, seededRandom, tempDir, uuidFor } from './test-support/fixtures.js';
+import { runWorkers } from './test-support/spawn-workers.js';
+
+const ROUNDS = 300;
+const IMAGES = 200;
+
+/** Lets the event loop run a random number of microtask turns, to vary where the two sides interleave. */
+async function yieldTimes(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await Promise.resolve();
+}
+
+function rowOf(db: BetterSqlite3.Database, imageId: string) {
+  return db.prepare('SELECT status, deleted, protected FROM images WHERE id = ?').get(imageId) as { status: string; deleted: number; protected: number };
+}
+
+describe('protect versus delete', () => {
+  const dir = tempDir();
+  afterAll(() => dir.cleanup());
+
+  it(`two connections on one file, ${ROUNDS} rounds: each ends deleted-unprotected or protected-live-refused`, async () => {
+    const path = dir.file('two-connections.db');
+    const a = openDatabase(path);
+    const b = openDatabase(path);
+    try {
+      const deleter = new SqliteImageStore(a);
+      const protector = new SqliteImageStore(b);
+      const random = seededRandom(42);
+      const seen = { deleted: 0, protectedFirst: 0, protectedAtCommit: 0 };
+
+      for (let round = 0; round < ROUNDS; round++) {
+        const imageId = uuidFor(round, 0x9a);
+        expect((await protector.createImage(sampleImage(imageId), new Date())).isOk()).toBe(true);
+        // The delete's pre-check and its transaction are separate steps; the protect lands before, between or after them.
+        const deleteDelay = Math.floor(random() * 8);
+        const protectDelay = Math.floor(random() * 40);
+        let committedDecision: string | null = null;
+        const counting = {
+          findById: (id: string) => deleter.findById(id),
+          restoreImage: (id: string, now: Date) => deleter.restoreImage(id, now),
+          deleteImage: (request: Parameters<SqliteImageStore['deleteImage']>[0]) =>
+            deleter.deleteImage(request).map((o) => ((committedDecision = o.kind), o)),
+        };
+        const [deleted, protectedImage] = await Promise.all([
+          yieldTimes(deleteDelay).then(() => deleteImageUseCase(counting, systemClock).execute({ imageId, principal: ownerMember })),
+          yieldTimes(protectDelay).then(() => protector.updateImage(imageId, { protected: true }, new Date())),
+        ]);
+        const protectResult: Image | null = protectedImage._unsafeUnwrap();
+        const row = rowOf(a, imageId);
+
+        if (deleted.isOk()) {
+          seen.deleted += 1;
+          expect(protectResult).toBeNull();
+          expect(row).toEqual({ status: 'deleted', deleted: 1, protected: 0 });
+        } else {
+          expect(deleted.error.kind).toBe('ImageProtected');
+          expect(protectResult?.protected).toBe(true);
+          expect(row).toEqual({ status: 'active', deleted: 0, protected: 1 });
+          if (committedDecision === 'Protected') seen.protectedAtCommit += 1;
+          else seen.protectedFirst += 1;
+        }
+      }
+      console.log(`[sqlite protect race] two connections rounds=${ROUNDS} deleted=${seen.deleted} protected-before-delete=${seen.protectedFirst} protected-decided-at-commit=${seen.protectedAtCommit}`);
+      // All three interleavings happened, so the commit-time condition was really exercised.
+      expect(seen.deleted).toBeGreaterThan(0);
+      expect(seen.protectedFirst).toBeGreaterThan(0);
+      expect(seen.protectedAtCommit).toBeGreaterThan(0);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it(`across processes (3 deleting, 1 protecting, ${IMAGES} images): never deleted while protected`, async () => {
+    const dbPath = dir.file('processes.db');
+    const db = openDatabase(dbPath);
+    try {
+      const store = new SqliteImageStore(db);
+      const ids = Array.from({ length: IMAGES }, (_, i) => uuidFor(i, 0x9b));
+      for (const id of ids) expect((await store.createImage(sampleImage(id), new Date())).isOk()).toBe(true);
+
+      // Three deleters against one protector: a protect is a single statement, a delete a read plus a
+      // transaction, so this mix lets both sides win a fair share of the images.
+      const results = await runWorkers([
+        { mode: 'delete', dbPath, seed: 1, busyTimeoutMs: 5_000 },
+        { mode: 'delete', dbPath, seed: 2, busyTimeoutMs: 5_000 },
+        { mode: 'delete', dbPath, seed: 3, busyTimeoutMs: 5_000 },
+        { mode: 'protect', dbPath, seed: 4, busyTimeoutMs: 5_000 },
+      ]);
+      const deleters = results.slice(0, 3).map((r) => r.outcomes);
+      const protector = results[3]!.outcomes;
+      let deletedCount = 0;
+      for (const id of ids) {
+        const row = rowOf(db, id);
+        const deletes = deleters.map((o) => o[id]);
+        if (row.deleted === 1) {
+          deletedCount += 1;
+          // Deleted, and it was not protected when the delete committed: the protect came after and found it gone.
+          expect(row).toEqual({ status: 'deleted', deleted: 1, protected: 0 });
+          expect(deletes.filter((d) => d === 'ok')).toHaveLength(1);
+          // The other deleters found it already deleted; none was told "protected".
+          expect(deletes.filter((d) => d !== 'ok').every((d) => d === 'ImageNotFound')).toBe(true);
+          expect(protector[id]).toBe('gone');
+        } else {
+          // Protected and live: every delete was refused, none half-applied.
+          expect(row).toEqual({ status: 'active', deleted: 0, protected: 1 });
+          expect(protector[id]).toBe('ok');
+          // A deleter that ran before the protect would have deleted it, so every one of them was refused.
+          expect(deletes).toEqual(['ImageProtected', 'ImageProtected', 'ImageProtected']);
+        }
+      }
+      const events = db.prepare('SELECT count(*) FROM outbox_events').pluck().get();
+      expect(events).toBe(deletedCount);
+      console.log(
+        `[sqlite protect race] processes=4 images=${IMAGES} deleted=${deletedCount} protected=${IMAGES - deletedCount} ` +
+          `decided-at-commit=${results.reduce((n, r) => n + r.decidedAtCommit, 0)}`,
+      );
+    } finally {
+      db.close();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,167 @@
+// What the SQLite store adds beyond the shared contract: rows as stored, statements per delete, index use, the module.
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
+import { Container } from 'inversify';
+import { imageCatalogCoreModule, isoTime, resolve, TOKENS, type ImageDataStore } from '@image-catalog/core';
+import { okAsync } from 'neverthrow';
+import { migrate } from './migrations.js';
+import { sqliteImageCatalogModule } from './module.js';
+import { openDatabase } from './open-database.js';
+import { SqliteImageStore } from './sqlite-image-store.js';
+import { deleteImageUseCase, fixedClock, ownerMember, sampleImage, tempDir, uuidFor } from './test-support/fixtures.js';
+
+describe('SqliteImageStore', () => {
+  let db: BetterSqlite3.Database;
+  let store: SqliteImageStore;
+  const clock = fixedClock();
+
+  beforeEach(() => {
+    db = openDatabase(':memory:');
+    store = new SqliteImageStore(db);
+  });
+
+  afterEach(() => db.close());
+
+  it('keeps a deleted image readable as it was: children soft-deleted with the image deleted_at', async () => {
+    const id = uuidFor(1);
+    const created = (await store.createImage(sampleImage(id), clock.now()))._unsafeUnwrap();
+    clock.advance(1_000);
+    const result = await deleteImageUseCase(store, clock).execute({ imageId: id, principal: ownerMember });
+    expect(result.isOk()).toBe(true);
+
+    const found = (await store.findById(id))._unsafeUnwrap()!;
+    expect(found).toEqual({
+      ...created,
+      status: 'deleted',
+      deleted: true,
+      deletedAt: clock.now(),
+      updatedAt: clock.now(),
+      locations: created.locations.map((l) => ({ ...l, status: 'pending_delete' })),
+    });
+    const at = clock.now().getTime();
+    for (const table of ['image_properties', 'image_tags', 'image_members', 'image_locations']) {
+      expect(db.prepare(`SELECT DISTINCT deleted, deleted_at FROM ${table} WHERE image_id = ?`).all(id)).toEqual([{ deleted: 1, deleted_at: at }]);
+    }
+    expect(db.prepare('SELECT status_before_delete FROM images WHERE id = ?').pluck().get(id)).toBe('active');
+  });
+
+  it('stores the event payload as Glance notification JSON, ISO times, never a location', async () => {
+    const id = uuidFor(2);
+    await store.createImage(sampleImage(id), clock.now());
+    await deleteImageUseCase(store, clock).execute({ imageId: id, principal: ownerMember });
+    const row = db.prepare('SELECT type, payload, occurred_at, delivered_at, attempts FROM outbox_events WHERE image_id = ?').get(id) as Record<string, unknown>;
+    expect(row).toMatchObject({ type: 'image.delete', occurred_at: clock.now().getTime(), delivered_at: null, attempts: 0 });
+    const payload = JSON.parse(row['payload'] as string) as Record<string, unknown>;
+    expect(payload).toMatchObject({ id, status: 'deleted', deleted: true, deleted_at: isoTime(clock.now()), tags: ['ubuntu', 'lts'] });
+    expect(row['payload']).not.toMatch(/file:|loc-/);
+  });
+
+  it('keeps the order of tags, members and locations as created and appended', async () => {
+    const id = uuidFor(3);
+    await store.createImage(sampleImage(id, { tags: ['zeta', 'alpha', 'mid'], members: [{ memberId: 'z' }, { memberId: 'a' }] }), clock.now());
+    await store.addMember(id, 'm', clock.now());
+    await store.attachImageData(id, { url: 'file:///late', size: 1, checksum: 'c', osHashAlgo: 'sha512', osHashValue: 'v' }, clock.now());
+    const image = (await store.findById(id))._unsafeUnwrap()!;
+    expect(image.tags).toEqual(['zeta', 'alpha', 'mid']);
+    expect(image.members.map((m) => m.memberId)).toEqual(['z', 'a', 'm']);
+    expect(image.locations.map((l) => l.url)).toEqual([`file:///var/lib/images/${id}`, `file:///var/lib/images-mirror/${id}`, 'file:///late']);
+  });
+
+  it('restores exactly what the delete cascaded and cancels its jobs, dead ones included', async () => {
+    const id = uuidFor(4);
+    const created = (await store.createImage(sampleImage(id), clock.now()))._unsafeUnwrap();
+    const deleted = await deleteImageUseCase(store, clock, { delayedDelete: { delaySeconds: 3600 } }).execute({ imageId: id, principal: ownerMember });
+    expect(deleted._unsafeUnwrap().status).toBe('pending_delete');
+    const [first] = (await store.listJobs({ imageId: id }))._unsafeUnwrap();
+    await store.fail(first!.id, { now: clock.now(), error: 'refused', retryAt: null });
+
+    clock.advance(5_000);
+    const restored = (await store.restoreImage(id, clock.now()))._unsafeUnwrap();
+    expect(restored).toEqual({ kind: 'Restored', image: { ...created, updatedAt: clock.now() } });
+    expect((await store.listJobs({ imageId: id }))._unsafeUnwrap().map((j) => j.state)).toEqual(['cancelled', 'cancelled']);
+    // A dead job must never be requeued for a restored (live) image's data.
+    expect((await store.requeueDead(clock.now()))._unsafeUnwrap()).toBe(0);
+  });
+
+  it('deletes with the minimum of statements: BEGIN, one read, one write per non-empty table, COMMIT', async () => {
+    const log: string[] = [];
+    const traced = new Database(':memory:', { verbose: (sql) => log.push(String(sql)) });
+    try {
+      migrate(traced);
+      const tracedStore = new SqliteImageStore(traced);
+      const full = uuidFor(5);
+      const bare = uuidFor(6);
+      await tracedStore.createImage(sampleImage(full), clock.now());
+      await tracedStore.createImage({ id: bare, owner: 'project-a' }, clock.now());
+
+      log.length = 0;
+      await tracedStore.deleteImage({ imageId: full, expectedOwner: 'project-a', deletedAt: clock.now(), delayed: false, jobsDueAt: clock.now(), eventId: 'e-full' });
+      // image + properties + tags + members + locations + 2 jobs + outbox, between BEGIN IMMEDIATE/read and COMMIT.
+      expect(log).toHaveLength(11);
+      expect(log[0]).toBe('BEGIN IMMEDIATE');
+      expect(log.at(-1)).toBe('COMMIT');
+
+      log.length = 0;
+      await tracedStore.deleteImage({ imageId: bare, expectedOwner: 'project-a', deletedAt: clock.now(), delayed: false, jobsDueAt: clock.now(), eventId: 'e-bare' });
+      expect(log).toHaveLength(5); // BEGIN, read, image, outbox, COMMIT
+
+      log.length = 0;
+      await tracedStore.deleteImage({ imageId: bare, expectedOwner: 'project-a', deletedAt: clock.now(), delayed: false, jobsDueAt: clock.now(), eventId: 'e-again' });
+      expect(log).toHaveLength(3); // BEGIN, read, COMMIT: a lost race writes nothing
+    } finally {
+      traced.close();
+    }
+  });
+
+  it('serves its queries from indexes, never by scanning a whole table', () => {
+    const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join(' | ');
+    const scans = (detail: string) => /\bSCAN \w+\b(?! USING (COVERING )?INDEX)/.test(detail);
+    // The detector itself works: an unindexed filter is a full scan.
+    expect(scans(plan("SELECT id FROM images WHERE owner = 'x'"))).toBe(true);
+    const queries = [
+      "SELECT id FROM images i WHERE i.deleted = 0 AND i.status NOT IN ('deleted','pending_delete') ORDER BY i.created_at, i.seq LIMIT 10",
+      "SELECT id FROM images i WHERE i.deleted = 0 AND i.status NOT IN ('deleted','pending_delete') AND i.name = 'x' ORDER BY i.created_at, i.seq",
+      "SELECT seq FROM data_deletion_jobs WHERE state = 'queued' AND available_at <= 5 ORDER BY created_at, seq LIMIT 3",
+      'SELECT seq FROM outbox_events WHERE delivered_at IS NULL AND available_at <= 5 ORDER BY seq LIMIT 3',
+      "SELECT seq FROM data_deletion_jobs WHERE image_id = 'x'",
+      "SELECT seq FROM outbox_events WHERE image_id = 'x'",
+      "SELECT value FROM image_tags WHERE image_id = 'x'",
+      "SELECT 1 FROM image_locations WHERE image_id = 'x' AND id = 'y'",
+      "SELECT 1 FROM data_deletion_jobs WHERE id = 'x'",
+      "SELECT 1 FROM outbox_events WHERE id = 'x'",
+    ];
+    for (const sql of queries) expect(scans(plan(sql)), `${sql}\n${plan(sql)}`).toBe(false);
+  });
+});
+
+describe('sqliteImageCatalogModule', () => {
+  const dir = tempDir();
+  afterAll(() => dir.cleanup());
+
+  it('binds the four storage ports to one store, and DeleteImage resolves and deletes through it', async () => {
+    const db = openDatabase(dir.file('module.db'));
+    try {
+      const container = new Container();
+      const dataStore: ImageDataStore = { delete: () => okAsync(undefined) };
+      container.bind(TOKENS.ImageDataStore).toConstantValue(dataStore);
+      await container.load(sqliteImageCatalogModule(db), imageCatalogCoreModule);
+
+      const repository = resolve(container, TOKENS.ImageRepository);
+      expect(repository).toBeInstanceOf(SqliteImageStore);
+      expect(resolve(container, TOKENS.ImageCatalog)).toBe(repository);
+      expect(resolve(container, TOKENS.DataDeletionJobQueue)).toBe(repository);
+      expect(resolve(container, TOKENS.EventOutbox)).toBe(repository);
+
+      const id = uuidFor(7);
+      await resolve(container, TOKENS.ImageCatalog).createImage(sampleImage(id), new Date());
+      const deleted = await resolve(container, TOKENS.DeleteImage).execute({ imageId: id, principal: ownerMember });
+      // Immediate mode: the data store said the data is gone, so both jobs are done, inline.
+      expect(deleted._unsafeUnwrap()).toMatchObject({ status: 'deleted', dataDeletionJobs: 2, inlineDataDeletion: { done: 2 } });
+      expect(db.prepare('SELECT state, count(*) AS n FROM data_deletion_jobs GROUP BY state').all()).toEqual([{ state: 'done', n: 2 }]);
+      expect(db.prepare("SELECT DISTINCT status FROM image_locations WHERE image_id = ?").pluck().all(id)).toEqual(['deleted']);
+    } finally {
+      db.close();
+    }
+  });
+});
