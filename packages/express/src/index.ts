@@ -1,2 +1,2 @@
-// @image-catalog/express
-export {};
+// @image-catalog/express: createImagesRouter() returns a Router serving DELETE /images/:image_id.
+export * from './images-router.js';

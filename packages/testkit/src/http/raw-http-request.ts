@@ -14,7 +14,7 @@ const SOCKET_TIMEOUT_MS = 10_000;
 /** Responses are small faults; more than this is not read. */
 const MAX_RESPONSE_BYTES = 1 << 20;
 
-function parse(raw: Buffer): RawHttpResponse {
+function parse(raw: Buffer): RawHttpResponse & { readonly bodyBytes: number } {
   const text = raw.toString('latin1');
   const headerEnd = text.indexOf('\r\n\r\n');
   const head = headerEnd === -1 ? text : text.slice(0, headerEnd);
@@ -26,8 +26,8 @@ function parse(raw: Buffer): RawHttpResponse {
     if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
   }
   // latin1 maps bytes one to one, so the text offset is the byte offset.
-  const body = headerEnd === -1 ? '' : raw.subarray(headerEnd + 4).toString('utf8');
-  return { status: match && headerEnd !== -1 ? Number(match[1]) : null, headers, body };
+  const bodyBytes = headerEnd === -1 ? raw.subarray(0, 0) : raw.subarray(headerEnd + 4);
+  return { status: match && headerEnd !== -1 ? Number(match[1]) : null, headers, body: bodyBytes.toString('utf8'), bodyBytes: bodyBytes.length };
 }
 
 /**
@@ -47,7 +47,8 @@ export function rawHttpRequest(baseUrl: string, request: string | Uint8Array): P
       if (settled) return;
       settled = true;
       socket.destroy();
-      resolve(parse(Buffer.concat(chunks)));
+      const { status, headers, body } = parse(Buffer.concat(chunks));
+      resolve({ status, headers, body });
     };
     socket.setTimeout(SOCKET_TIMEOUT_MS, finish);
     socket.on('data', (chunk: Buffer) => {
@@ -56,7 +57,7 @@ export function rawHttpRequest(baseUrl: string, request: string | Uint8Array): P
       const soFar = parse(Buffer.concat(chunks));
       const declared = soFar.headers['content-length'];
       const complete =
-        soFar.status !== null && (soFar.status === 204 || (declared !== undefined && Buffer.byteLength(soFar.body) >= Number(declared)));
+        soFar.status !== null && (soFar.status === 204 || (declared !== undefined && soFar.bodyBytes >= Number(declared)));
       if (complete || size > MAX_RESPONSE_BYTES) finish();
     });
     socket.on('end', finish);

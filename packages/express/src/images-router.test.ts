@@ -1,0 +1,141 @@
+// The Express router: the HTTP conformance suite on a real Express 5 app, and how it sits inside a host app.
+import { createServer } from 'node:http';
+import { DataDeletionWorker, DeleteImage, defaultDeletePolicy, systemClock } from '@image-catalog/core';
+import { createClientErrorListener, InProcessRateLimiter, StaticTokenAuthenticator } from '@image-catalog/http';
+import { MemoryImageDataStore, MemoryImageStore } from '@image-catalog/memory';
+import {
+  CONFORMANCE_PRINCIPALS,
+  CONFORMANCE_PROJECTS,
+  CONFORMANCE_TOKENS,
+  conformanceNewImage,
+  describeHttpConformance,
+  limitOnlyKey,
+  listenOnLoopback,
+  type LoopbackServer,
+} from '@image-catalog/testkit';
+import express, { type Express } from 'express';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createImagesRouter, type ImagesRouterOptions } from './images-router.js';
+
+const RATE_LIMIT = 3;
+
+function service(overrides: Partial<ImagesRouterOptions> = {}) {
+  const store = new MemoryImageStore();
+  const worker = new DataDeletionWorker(new MemoryImageDataStore(), store, systemClock);
+  const options: ImagesRouterOptions = {
+    deleteImage: new DeleteImage(store, defaultDeletePolicy, systemClock, worker),
+    authenticator: new StaticTokenAuthenticator(CONFORMANCE_PRINCIPALS),
+    // Only the suite's rate-limited project is limited, so its other callers never hit the limit.
+    rateLimiter: limitOnlyKey(`project:${CONFORMANCE_PROJECTS.limited}`, new InProcessRateLimiter({ limit: RATE_LIMIT, windowSeconds: 3600 })),
+    ...overrides,
+  };
+  return { store, options };
+}
+
+/** The app on a loopback port, with unparseable requests answered by a 400 fault. */
+function listen(app: Express): Promise<LoopbackServer> {
+  const server = createServer(app);
+  server.on('clientError', createClientErrorListener());
+  return listenOnLoopback(server);
+}
+
+describeHttpConformance('@image-catalog/express (createImagesRouter on Express 5)', async () => {
+  const { store, options } = service({ overLimitStatus: 429 });
+  const app = express();
+  app.use('/v2', createImagesRouter(options));
+  const { origin, close } = await listen(app);
+  return {
+    baseUrl: `${origin}/v2`,
+    tokens: CONFORMANCE_TOKENS,
+    rateLimited: { token: CONFORMANCE_TOKENS.rateLimited, limit: RATE_LIMIT, status: 429 },
+    async createImage(spec) {
+      const created = await store.createImage(conformanceNewImage(spec), new Date());
+      if (created.isErr()) throw new Error(`createImage failed: ${created.error.kind}`);
+      return created.value.id;
+    },
+    close,
+  };
+});
+
+describe('createImagesRouter inside a host app', () => {
+  const servers: LoopbackServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+
+  async function host(mount: (app: Express) => void) {
+    const app = express();
+    mount(app);
+    const started = await listen(app);
+    servers.push(started);
+    return started.origin;
+  }
+
+  it('serves below any mount point, and passes paths it does not own to the host', async () => {
+    const { options } = service();
+    const origin = await host((app) => {
+      app.use('/api/image/v2', createImagesRouter(options));
+      app.put('/api/image/v2/images/:id/file', (_req, res) => void res.status(204).end());
+      app.use((_req, res) => void res.status(418).send('host 404'));
+    });
+    const id = globalThis.crypto.randomUUID();
+    const token = { 'X-Auth-Token': CONFORMANCE_TOKENS.admin };
+    expect((await fetch(`${origin}/api/image/v2/images/${id}`, { method: 'DELETE', headers: token })).status).toBe(404);
+    expect((await fetch(`${origin}/api/image/v2/images/${id}/file`, { method: 'PUT', headers: token, body: 'data' })).status).toBe(204);
+    expect((await fetch(`${origin}/api/image/v2/images`, { headers: token })).status).toBe(418);
+    expect((await fetch(`${origin}/images/${id}`, { method: 'DELETE', headers: token })).status).toBe(418);
+  });
+
+  it('leaves the host app and its other routes alone: no body parser, settings unchanged', async () => {
+    const { options } = service();
+    const app = express();
+    const settingsBefore = JSON.stringify(app.settings);
+    app.use('/v2', createImagesRouter(options));
+    expect(JSON.stringify(app.settings)).toBe(settingsBefore);
+    app.post('/echo', (req, res) => void res.json({ body: (req as { body?: unknown }).body ?? null }));
+    const started = await listen(app);
+    servers.push(started);
+    const { origin } = started;
+    const echoed = await fetch(`${origin}/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+    expect(await echoed.json()).toEqual({ body: null });
+  });
+
+  it('keeps headers the host set before it, and answers with its own faults', async () => {
+    const { options } = service();
+    const origin = await host((app) => {
+      app.use((_req, res, next) => {
+        res.setHeader('x-host', 'yes');
+        next();
+      });
+      app.use('/v2', createImagesRouter(options));
+    });
+    const res = await fetch(`${origin}/v2/images/%zz`, { method: 'DELETE', headers: { 'X-Auth-Token': CONFORMANCE_TOKENS.admin } });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('x-host')).toBe('yes');
+    expect(Object.keys((await res.json()) as object)).toEqual(['badRequest']);
+  });
+
+  it('goes through the host error handler only for its own defects, never for client input', async () => {
+    const { options } = service({
+      deleteImage: {
+        execute: () => {
+          throw new Error('defect at /srv/app.js:1:1');
+        },
+      },
+    });
+    let hostErrors = 0;
+    const origin = await host((app) => {
+      app.use('/v2', createImagesRouter(options));
+      app.use((_err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+        hostErrors += 1;
+        res.status(500).send('host error page');
+      });
+    });
+    const res = await fetch(`${origin}/v2/images/${globalThis.crypto.randomUUID()}`, { method: 'DELETE', headers: { 'X-Auth-Token': CONFORMANCE_TOKENS.admin } });
+    expect(res.status).toBe(500);
+    const text = await res.text();
+    expect(text).toContain('apiFault');
+    expect(text).not.toContain('/srv/app.js');
+    expect(hostErrors).toBe(0);
+  });
+});

@@ -1,0 +1,89 @@
+// Turns any failure into a fault: status, name, client-safe message and the headers that go with it.
+import type { ImagesFailure } from './http-failures.js';
+import { ALLOWED_METHODS, FAILURE_STATUS, FAULT_NAMES, REASON_PHRASES, type FaultName, type FaultStatus } from './status-table.js';
+
+/** Glance's wording; the only message a 500 ever carries, whatever caused it. */
+export const INTERNAL_ERROR_MESSAGE = 'The server has either erred or is incapable of performing the requested operation.';
+export const BODY_NOT_ALLOWED_MESSAGE = 'A body is not expected with this request.';
+export const UNAUTHORIZED_MESSAGE = 'The request you have made requires authentication.';
+export const DEFAULT_WWW_AUTHENTICATE = 'Bearer realm="image-catalog"';
+
+/** A failure as the client will see it, before it is rendered in a negotiated format. */
+export interface Fault {
+  readonly status: FaultStatus;
+  readonly name: FaultName;
+  readonly reason: string;
+  readonly message: string;
+  /** 413/429 and 503: whole seconds, also sent as `Retry-After`. */
+  readonly retryAfterSeconds?: number;
+  /** 413/429: when the limit frees up. */
+  readonly retryAt?: Date;
+  /** `Allow`, `WWW-Authenticate`, `Retry-After`, ... (lower-case names). */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface FaultOptions {
+  /** Status for `OverLimit`: 413 (default, Rackspace "Over Limit") or 429. */
+  readonly overLimitStatus?: 413 | 429;
+  /** The `WWW-Authenticate` challenge of a 401, e.g. `Keystone uri="https://keystone.example/v3"`. */
+  readonly wwwAuthenticate?: string;
+}
+
+/** Delta-seconds as `Retry-After` requires: a whole number, never negative. */
+function deltaSeconds(seconds: number): number {
+  return Number.isFinite(seconds) ? Math.max(0, Math.ceil(seconds)) : 1;
+}
+
+function fault(status: FaultStatus, message: string, extra: Partial<Omit<Fault, 'status' | 'name' | 'reason' | 'message'>> = {}): Fault {
+  return { status, name: FAULT_NAMES[status], reason: REASON_PHRASES[status], message, headers: {}, ...extra };
+}
+
+function retryLater(status: FaultStatus, message: string, seconds: number): Fault {
+  const retryAfterSeconds = deltaSeconds(seconds);
+  return fault(status, message, { retryAfterSeconds, headers: { 'retry-after': String(retryAfterSeconds) } });
+}
+
+export function toFault(failure: ImagesFailure, options: FaultOptions = {}): Fault {
+  const status = FAILURE_STATUS[failure.kind];
+  switch (failure.kind) {
+    case 'InvalidImageId':
+    case 'ImageNotFound':
+    case 'DeleteForbidden':
+    case 'ImageProtected':
+      return fault(status, failure.message);
+    case 'StorageUnavailable':
+      return retryLater(status, failure.message, failure.retryAfterSeconds);
+    case 'StorageFault':
+    case 'InternalError':
+      return fault(status, INTERNAL_ERROR_MESSAGE);
+    case 'RouteNotFound':
+      return fault(status, 'The resource could not be found.');
+    case 'MalformedImageId':
+      return fault(status, 'Invalid image id: the path segment is not a valid image id.');
+    case 'MalformedRequest':
+      return fault(status, failure.reason === 'HeadersTooLarge' ? 'Request header fields too large.' : 'The request could not be parsed.');
+    case 'BodyNotAllowed':
+      return fault(status, BODY_NOT_ALLOWED_MESSAGE);
+    case 'Unauthorized':
+      return fault(status, UNAUTHORIZED_MESSAGE, { headers: { 'www-authenticate': options.wwwAuthenticate ?? DEFAULT_WWW_AUTHENTICATE } });
+    case 'IdentityUnavailable':
+      return retryLater(status, 'The identity service is temporarily unavailable. Please retry later.', failure.retryAfterSeconds);
+    case 'MethodNotAllowed':
+      return fault(status, 'The method is not allowed for this resource.', { headers: { allow: ALLOWED_METHODS } });
+    case 'OverLimit': {
+      const limited = retryLater(options.overLimitStatus ?? status, 'This request was rate-limited.', failure.retryAfterSeconds);
+      return { ...limited, retryAt: failure.retryAt };
+    }
+    case 'LimiterUnavailable':
+      return retryLater(status, 'The rate limiter is temporarily unavailable. Please retry later.', failure.retryAfterSeconds);
+    case 'Draining': {
+      const draining = retryLater(status, 'The server is shutting down. Please retry later.', failure.retryAfterSeconds);
+      // `Connection: close` moves a keep-alive client to another server while this one stops.
+      return { ...draining, headers: { ...draining.headers, connection: 'close' } };
+    }
+    default: {
+      const unknown: never = failure;
+      return unknown;
+    }
+  }
+}
