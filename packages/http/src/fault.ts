@@ -27,6 +27,8 @@ export interface FaultOptions {
   readonly overLimitStatus?: 413 | 429;
   /** The `WWW-Authenticate` challenge of a 401, e.g. `Keystone uri="https://keystone.example/v3"`. */
   readonly wwwAuthenticate?: string;
+  /** The `Allow` header of a 405 (default `DELETE, OPTIONS`). */
+  readonly allow?: string;
 }
 
 /** Delta-seconds as `Retry-After` requires: a whole number, never negative. */
@@ -69,7 +71,7 @@ export function toFault(failure: ImagesFailure, options: FaultOptions = {}): Fau
     case 'IdentityUnavailable':
       return retryLater(status, 'The identity service is temporarily unavailable. Please retry later.', failure.retryAfterSeconds);
     case 'MethodNotAllowed':
-      return fault(status, 'The method is not allowed for this resource.', { headers: { allow: ALLOWED_METHODS } });
+      return fault(status, 'The method is not allowed for this resource.', { headers: { allow: options.allow ?? ALLOWED_METHODS } });
     case 'OverLimit': {
       const limited = retryLater(options.overLimitStatus ?? status, 'This request was rate-limited.', failure.retryAfterSeconds);
       return { ...limited, retryAt: failure.retryAt };

@@ -206,6 +206,15 @@ describe('createImagesHandler: the order of DESIGN section 4', () => {
     }
   });
 
+  it('lists the methods the host serves on the same path in Allow (OPTIONS and 405)', async () => {
+    const { handler } = setup({ hostMethods: ['get', 'PATCH'] });
+    const options = await call(handler, { method: 'OPTIONS', token: null });
+    expect(options.headers.get('allow')).toBe('GET, PATCH, DELETE, OPTIONS');
+    const put = await call(handler, { method: 'PUT' });
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('GET, PATCH, DELETE, OPTIONS');
+  });
+
   it('3. 405 + Allow for any other method, after authentication', async () => {
     const { handler, commands } = setup();
     for (const method of ['GET', 'HEAD', 'PUT', 'POST', 'PATCH', 'PURGE']) {

@@ -46,6 +46,11 @@ export interface ImagesHandlerOptions extends FaultOptions {
   readonly logger?: Logger;
   /** "now" for the rate limiter (default: system time). */
   readonly clock?: Clock;
+  /**
+   * Methods the host itself serves on `/images/{image_id}` (e.g. `['GET', 'PATCH']` in front of
+   * this handler), so `Allow` on OPTIONS and 405 lists them too.
+   */
+  readonly hostMethods?: readonly string[];
 }
 
 /** The Fetch handler, plus what hosts and framework adapters need around it. */
@@ -82,7 +87,9 @@ export function createImagesHandler(options: ImagesHandlerOptions): ImagesHandle
   const clock = options.clock ?? systemClock;
   const rateLimitKey = options.rateLimitKey ?? defaultRateLimitKey;
   const drainingRetryAfter = options.drainingRetryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS;
+  const allow = [...new Set([...(options.hostMethods ?? []).map((m) => m.toUpperCase()), ...ALLOWED_METHODS.split(', ')])].join(', ');
   const faultOptions: FaultOptions = {
+    allow,
     ...(options.overLimitStatus !== undefined ? { overLimitStatus: options.overLimitStatus } : {}),
     ...(options.wwwAuthenticate !== undefined ? { wwwAuthenticate: options.wwwAuthenticate } : {}),
   };
@@ -130,7 +137,7 @@ export function createImagesHandler(options: ImagesHandlerOptions): ImagesHandle
 
   function success(kind: Success, requestId: string): ImagesReply {
     const headers: Record<string, string> = { [REQUEST_ID_HEADER]: requestId };
-    if (kind === 'options') headers.allow = ALLOWED_METHODS;
+    if (kind === 'options') headers.allow = allow;
     return { status: 204, statusText: 'No Content', headers, body: null };
   }
 
