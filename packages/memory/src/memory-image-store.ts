@@ -28,7 +28,7 @@ import {
 } from '@image-catalog/core';
 import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
 import { MemoryStoreFaults, type MemoryStoreMethod } from './memory-store-faults.js';
-import { emptyMemoryState, MemoryTransaction, TransactionAborted, type MemoryState } from './memory-transaction.js';
+import { emptyMemoryState, MemoryTransaction, TransactionAborted, type MemoryState, type StoredJob } from './memory-transaction.js';
 
 export interface MemoryImageStoreOptions {
   /** Ids of new locations and jobs (default: random UUIDs); injectable for deterministic tests. */
@@ -56,6 +56,15 @@ function oldestFirst<T extends { readonly createdAt: Date }>(rows: Iterable<T>):
 
 function toEvent(stored: { readonly event: OutboxEvent }): OutboxEvent {
   return stored.event;
+}
+
+function toJob(stored: StoredJob): DataDeletionJob {
+  return stored.job;
+}
+
+/** The jobs of the transaction's state, as the port shows them. */
+function allJobs(tx: MemoryTransaction): DataDeletionJob[] {
+  return [...tx.jobs.values()].map(toJob);
 }
 
 /**
@@ -147,7 +156,7 @@ export class MemoryImageStore implements ImageRepository, ImageCatalog, DataDele
       );
       for (const job of jobs) {
         if (tx.jobs.has(job.id)) throw new Error('data-deletion job id already exists');
-        tx.putJob(job);
+        tx.putJob({ job, claimedAt: null });
       }
       tx.step('jobs');
 
@@ -169,13 +178,17 @@ export class MemoryImageStore implements ImageRepository, ImageCatalog, DataDele
   }
 
   /**
-   * Restorable: a `pending_delete` image none of whose data-deletion jobs is `done`. Its status
-   * becomes `active` when it has a location (always, in practice: only images with data go to
-   * `pending_delete`), else `queued`; `deleted` false, `deletedAt` null, `updatedAt` now; its
-   * `pending_delete` locations become `active`; its queued and dead jobs become `cancelled`.
-   * The `image.delete` event already in the outbox stays: it was committed and may have been
-   * delivered. A job a scrubber has already claimed is not stopped by this: restore before the
-   * delay elapses, as Glance requires.
+   * Restorable: a `pending_delete` image none of whose data-deletion jobs is `done` or has ever
+   * been claimed by `claimDue` (else `DataAlreadyDeleted`: some of its data is already gone or
+   * being deleted; a claim whose worker crashed still counts, since nobody can tell how far it
+   * got). Claim and restore are each one transaction, so either the claim comes first and the
+   * restore is refused, or the restore does and the claim finds the jobs cancelled: a scrubber can
+   * never delete the data of an image a restore brought back.
+   * Its status becomes `active` when it has a location (always, in practice: only images with
+   * data go to `pending_delete`), else `queued`; `deleted` false, `deletedAt` null, `updatedAt`
+   * now; its `pending_delete` locations become `active`; its queued and dead jobs (none of them
+   * ever claimed) become `cancelled`. The `image.delete` event already in the outbox stays: it
+   * was committed and may have been delivered.
    */
   restoreImage(imageId: string, now: Date): ResultAsync<RestoreImageOutcome, StorageError> {
     const at = copyDate(now);
@@ -183,10 +196,9 @@ export class MemoryImageStore implements ImageRepository, ImageCatalog, DataDele
       const current = tx.images.get(imageId);
       if (current === undefined) return { kind: 'NotFound' };
       if (current.status !== 'pending_delete') return { kind: 'NotPendingDelete', status: current.status };
-      const jobs = [...tx.jobs.values()].filter((j) => j.imageId === imageId);
-      if (jobs.some((j) => j.state === 'done') || current.locations.some((l) => l.status === 'deleted')) {
-        return { kind: 'DataAlreadyDeleted' };
-      }
+      const jobs = [...tx.jobs.values()].filter((s) => s.job.imageId === imageId);
+      const touched = jobs.some((s) => s.job.state === 'done' || s.claimedAt !== null);
+      if (touched || current.locations.some((l) => l.status === 'deleted')) return { kind: 'DataAlreadyDeleted' };
 
       const locations = current.locations.map((l) => (l.status === 'pending_delete' ? { ...l, status: 'active' as const } : l));
       const status = locations.length > 0 ? 'active' : 'queued';
@@ -198,8 +210,8 @@ export class MemoryImageStore implements ImageRepository, ImageCatalog, DataDele
       tx.putImage(image);
       tx.step('cascade');
 
-      for (const job of jobs) {
-        if (OUTSTANDING.has(job.state)) tx.putJob({ ...job, state: 'cancelled', updatedAt: at });
+      for (const stored of jobs) {
+        if (OUTSTANDING.has(stored.job.state)) tx.putJob({ ...stored, job: { ...stored.job, state: 'cancelled', updatedAt: at } });
       }
       tx.step('jobs');
       return { kind: 'Restored', image };
@@ -285,14 +297,18 @@ export class MemoryImageStore implements ImageRepository, ImageCatalog, DataDele
 
   // DataDeletionJobQueue ---------------------------------------------------------------------
 
-  /** Queued jobs due at `now` (inclusive), oldest first (`createdAt`, then commit order), leased until `now + leaseSeconds`. */
+  /**
+   * Queued jobs due at `now` (inclusive), oldest first (`createdAt`, then commit order), leased
+   * until `now + leaseSeconds`. Each claimed job is marked claimed (the first claim's time is
+   * kept), which from then on stops `restoreImage` for its image.
+   */
   claimDue(request: ClaimDueJobs): ResultAsync<readonly DataDeletionJob[], StorageError> {
     const now = copyDate(request.now);
     const leasedUntil = new Date(now.getTime() + request.leaseSeconds * 1000);
     return this.#transact('claimDue', (tx) => {
-      const due = oldestFirst([...tx.jobs.values()].filter((j) => j.state === 'queued' && j.availableAt.getTime() <= now.getTime()));
+      const due = oldestFirst(allJobs(tx).filter((j) => j.state === 'queued' && j.availableAt.getTime() <= now.getTime()));
       const claimed = due.slice(0, boundedLimit(request.limit)).map((j): DataDeletionJob => ({ ...j, availableAt: leasedUntil, updatedAt: now }));
-      for (const job of claimed) tx.putJob(job);
+      for (const job of claimed) tx.putJob({ job, claimedAt: tx.jobs.get(job.id)?.claimedAt ?? now });
       return claimed;
     });
   }
@@ -305,9 +321,10 @@ export class MemoryImageStore implements ImageRepository, ImageCatalog, DataDele
   complete(jobId: string, now: Date): ResultAsync<void, StorageError> {
     const at = copyDate(now);
     return this.#transact('complete', (tx) => {
-      const job = tx.jobs.get(jobId);
-      if (job === undefined || job.state !== 'queued') return undefined;
-      tx.putJob({ ...job, state: 'done', updatedAt: at });
+      const stored = tx.jobs.get(jobId);
+      if (stored === undefined || stored.job.state !== 'queued') return undefined;
+      const job = stored.job;
+      tx.putJob({ ...stored, job: { ...job, state: 'done', updatedAt: at } });
       tx.step('job');
 
       const image = tx.images.get(job.imageId);
@@ -320,7 +337,7 @@ export class MemoryImageStore implements ImageRepository, ImageCatalog, DataDele
       tx.step('location');
 
       if (image.status === 'pending_delete') {
-        const outstanding = [...tx.jobs.values()].some((j) => j.imageId === image.id && OUTSTANDING.has(j.state));
+        const outstanding = allJobs(tx).some((j) => j.imageId === image.id && OUTSTANDING.has(j.state));
         if (!outstanding) {
           tx.putImage({ ...withLocation, status: 'deleted', updatedAt: at });
           tx.step('image');
@@ -334,10 +351,11 @@ export class MemoryImageStore implements ImageRepository, ImageCatalog, DataDele
   fail(jobId: string, failure: JobFailure): ResultAsync<void, StorageError> {
     const now = copyDate(failure.now);
     return this.#transact('fail', (tx) => {
-      const job = tx.jobs.get(jobId);
-      if (job === undefined || job.state !== 'queued') return undefined;
-      const attempted = { ...job, attempts: job.attempts + 1, lastError: failure.error, updatedAt: now };
-      tx.putJob(failure.retryAt === null ? { ...attempted, state: 'dead' } : { ...attempted, availableAt: copyDate(failure.retryAt) });
+      const stored = tx.jobs.get(jobId);
+      if (stored === undefined || stored.job.state !== 'queued') return undefined;
+      const attempted = { ...stored.job, attempts: stored.job.attempts + 1, lastError: failure.error, updatedAt: now };
+      const job: DataDeletionJob = failure.retryAt === null ? { ...attempted, state: 'dead' } : { ...attempted, availableAt: copyDate(failure.retryAt) };
+      tx.putJob({ ...stored, job });
       return undefined;
     });
   }
@@ -346,20 +364,25 @@ export class MemoryImageStore implements ImageRepository, ImageCatalog, DataDele
   listJobs(filter: { readonly imageId?: string; readonly state?: DataDeletionJobState; readonly limit?: number }): ResultAsync<readonly DataDeletionJob[], StorageError> {
     return this.#transact('listJobs', (tx) =>
       oldestFirst(
-        [...tx.jobs.values()].filter((j) => (filter.imageId === undefined || j.imageId === filter.imageId) && (filter.state === undefined || j.state === filter.state)),
+        allJobs(tx).filter((j) => (filter.imageId === undefined || j.imageId === filter.imageId) && (filter.state === undefined || j.state === filter.state)),
       ).slice(0, boundedLimit(filter.limit)),
     );
   }
 
-  /** Dead jobs (all of them, or those of `jobIds`; an empty list requeues none) become queued, due at `now`, attempts 0; `lastError` is kept for operators. */
+  /**
+   * Dead jobs (all of them, or those of `jobIds`; an empty list requeues none) become queued, due
+   * at `now`, attempts 0; `lastError` and the claim marker are kept. Only `dead` jobs: a job a
+   * restore `cancelled` is never brought back, whatever ids are given.
+   */
   requeueDead(now: Date, jobIds?: readonly string[]): ResultAsync<number, StorageError> {
     const at = copyDate(now);
     const wanted = jobIds === undefined ? null : new Set(jobIds);
     return this.#transact('requeueDead', (tx) => {
       let count = 0;
-      for (const job of [...tx.jobs.values()]) {
+      for (const stored of [...tx.jobs.values()]) {
+        const job = stored.job;
         if (job.state !== 'dead' || (wanted !== null && !wanted.has(job.id))) continue;
-        tx.putJob({ ...job, state: 'queued', attempts: 0, availableAt: at, updatedAt: at });
+        tx.putJob({ ...stored, job: { ...job, state: 'queued', attempts: 0, availableAt: at, updatedAt: at } });
         count += 1;
       }
       return count;
@@ -369,7 +392,7 @@ export class MemoryImageStore implements ImageRepository, ImageCatalog, DataDele
   counts(): ResultAsync<JobCounts, StorageError> {
     return this.#transact('counts', (tx) => {
       const counts = { queued: 0, done: 0, dead: 0, cancelled: 0 };
-      for (const job of tx.jobs.values()) counts[job.state] += 1;
+      for (const { job } of tx.jobs.values()) counts[job.state] += 1;
       return counts;
     });
   }

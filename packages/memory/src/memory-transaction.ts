@@ -9,12 +9,23 @@ export interface StoredEvent {
   readonly lastError: string | null;
 }
 
+/** A data-deletion job with the bookkeeping the port does not expose. */
+export interface StoredJob {
+  readonly job: DataDeletionJob;
+  /**
+   * When `claimDue` first handed the job out, or `null` while it never has. Once set it stays:
+   * from then on a scrubber may be deleting (or have deleted) the data, so the image can no
+   * longer be restored.
+   */
+  readonly claimedAt: Date | null;
+}
+
 /** Everything the store holds, like the tables of one database. Values are never mutated, only replaced. */
 export interface MemoryState {
   /** In creation order. */
   readonly images: ReadonlyMap<string, Image>;
   /** In commit order. */
-  readonly jobs: ReadonlyMap<string, DataDeletionJob>;
+  readonly jobs: ReadonlyMap<string, StoredJob>;
   /** In commit order. */
   readonly events: ReadonlyMap<string, StoredEvent>;
 }
@@ -32,7 +43,7 @@ export class TransactionAborted {
  */
 export class MemoryTransaction {
   #images: Map<string, Image> | undefined;
-  #jobs: Map<string, DataDeletionJob> | undefined;
+  #jobs: Map<string, StoredJob> | undefined;
   #events: Map<string, StoredEvent> | undefined;
 
   constructor(
@@ -44,7 +55,7 @@ export class MemoryTransaction {
     return this.#images ?? this.base.images;
   }
 
-  get jobs(): ReadonlyMap<string, DataDeletionJob> {
+  get jobs(): ReadonlyMap<string, StoredJob> {
     return this.#jobs ?? this.base.jobs;
   }
 
@@ -56,8 +67,8 @@ export class MemoryTransaction {
     (this.#images ??= new Map(this.base.images)).set(image.id, image);
   }
 
-  putJob(job: DataDeletionJob): void {
-    (this.#jobs ??= new Map(this.base.jobs)).set(job.id, job);
+  putJob(stored: StoredJob): void {
+    (this.#jobs ??= new Map(this.base.jobs)).set(stored.job.id, stored);
   }
 
   putEvent(stored: StoredEvent): void {

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { MIGRATIONS, migrate, pendingMigrations, type Migration } from './migrations.js';
 import { openDatabase } from './open-database.js';
+import { SqliteImageStore } from './sqlite-image-store.js';
 import { dumpTables, tempDir } from './test-support/fixtures.js';
 import { runWorkers } from './test-support/spawn-workers.js';
 
@@ -36,6 +37,49 @@ describe('migrate', () => {
       expect(pendingMigrations(db, [...MIGRATIONS, next, broken]).map((m) => m.version)).toEqual([broken.version]);
       expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'half_done'").pluck().get()).toBe(0);
       expect(db.prepare("SELECT count(*) FROM pragma_table_info('images') WHERE name = 'extra'").pluck().get()).toBe(1);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('version 2 adds data_deletion_jobs.claimed_at and marks jobs a scrubber had handed out before the upgrade', async () => {
+    const db = new Database(':memory:');
+    try {
+      migrate(db, MIGRATIONS.filter((m) => m.version === 1));
+      const created = 1_000;
+      const later = 5_000;
+      const image = db.prepare(
+        "INSERT INTO images (id, status, status_before_delete, visibility, created_at, updated_at, deleted, deleted_at) VALUES (?, 'pending_delete', 'active', 'private', 0, ?, 1, ?)",
+      );
+      const job = db.prepare(
+        "INSERT INTO data_deletion_jobs (id, image_id, location_id, url, state, attempts, available_at, created_at, updated_at) VALUES (?, ?, 'loc', 'memory://x/y', ?, ?, 0, ?, ?)",
+      );
+      image.run('claimed-image', created, created);
+      image.run('untouched-image', created, created);
+      const rows: [string, string, string, number, number][] = [
+        ['fresh', 'untouched-image', 'queued', 0, created],
+        ['claimed', 'claimed-image', 'queued', 0, later],
+        ['retrying', 'claimed-image', 'queued', 1, later],
+        ['dead', 'claimed-image', 'dead', 3, later],
+        ['done', 'claimed-image', 'done', 0, later],
+        ['cancelled', 'untouched-image', 'cancelled', 0, later],
+      ];
+      for (const [id, imageId, state, attempts, updatedAt] of rows) job.run(id, imageId, state, attempts, created, updatedAt);
+
+      expect(migrate(db)).toEqual({ applied: [2], version: 2 });
+      expect(db.prepare("SELECT type, \"notnull\" FROM pragma_table_info('data_deletion_jobs') WHERE name = 'claimed_at'").get()).toEqual({ type: 'INTEGER', notnull: 0 });
+      expect(db.prepare('SELECT id, claimed_at FROM data_deletion_jobs ORDER BY seq').all()).toEqual([
+        { id: 'fresh', claimed_at: null },
+        { id: 'claimed', claimed_at: later },
+        { id: 'retrying', claimed_at: later },
+        { id: 'dead', claimed_at: later },
+        { id: 'done', claimed_at: null },
+        { id: 'cancelled', claimed_at: null },
+      ]);
+      // An image whose job was handed out before the upgrade can no longer be restored.
+      const store = new SqliteImageStore(db);
+      expect((await store.restoreImage('claimed-image', new Date(later + 1)))._unsafeUnwrap()).toEqual({ kind: 'DataAlreadyDeleted' });
+      expect((await store.restoreImage('untouched-image', new Date(later + 1)))._unsafeUnwrap().kind).toBe('Restored');
     } finally {
       db.close();
     }

@@ -124,8 +124,27 @@ CREATE INDEX outbox_events_pending ON outbox_events (seq, available_at) WHERE de
 CREATE INDEX outbox_events_by_image ON outbox_events (image_id);
 `;
 
+/*
+ * Version 2: `data_deletion_jobs.claimed_at`, when `claimDue` first handed the job out (NULL while
+ * it never has). A restore is refused once any job of the image has been claimed: from the claim
+ * on, a scrubber may be deleting its data even though the job is still `queued`.
+ * Jobs written before this version carry no marker, so the backfill marks every queued or dead
+ * job that shows it was handed out before — a failed attempt (`attempts > 0`) or any change since
+ * it was queued (`updated_at > created_at`: only a claim, a failure or a requeue of a dead job
+ * touch a queued job) — with its `updated_at`. Conservative: a job it marks by mistake only
+ * stops a restore, never lets data be deleted under a live image.
+ */
+const V2_JOB_CLAIMED_AT = `
+ALTER TABLE data_deletion_jobs ADD COLUMN claimed_at INTEGER;
+UPDATE data_deletion_jobs SET claimed_at = updated_at
+  WHERE state IN ('queued', 'dead') AND (attempts > 0 OR updated_at > created_at);
+`;
+
 /** Every migration, oldest first. Later versions append here. */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial schema', up: V1_INITIAL_SCHEMA }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial schema', up: V1_INITIAL_SCHEMA },
+  { version: 2, name: 'data-deletion job claim marker', up: V2_JOB_CLAIMED_AT },
+];
 
 export interface MigrationReport {
   /** Versions this call applied (empty when the schema was already current). */

@@ -200,6 +200,13 @@ export class SqliteImageStore implements ImageRepository, ImageCatalog, DataDele
     return { kind: 'Deleted', image, jobs, event };
   }
 
+  /**
+   * Refused with `DataAlreadyDeleted` when some of the data is already gone or being deleted: a
+   * location is `deleted`, or a job of the image is `done` or has ever been claimed
+   * (`claimed_at`), even if it is still `queued`. `claimDue` and this run under the same write
+   * lock, so either the claim commits first and this refuses, or this does and cancels the jobs
+   * before any claim can hand them out.
+   */
   restoreImage(imageId: string, now: Date): ResultAsync<RestoreImageOutcome, StorageError> {
     return this.#run(() => this.#restoreTx(imageId, now));
   }
@@ -210,7 +217,7 @@ export class SqliteImageStore implements ImageRepository, ImageCatalog, DataDele
     if (row === undefined) return { kind: 'NotFound' };
     if (row.status !== 'pending_delete' || row.deleted_at === null) return { kind: 'NotPendingDelete', status: row.status };
     const before = toImage(row);
-    if (before.locations.some((l) => l.status === 'deleted')) return { kind: 'DataAlreadyDeleted' };
+    if (before.locations.some((l) => l.status === 'deleted') || s.hasTouchedJob.get(imageId) !== undefined) return { kind: 'DataAlreadyDeleted' };
 
     const at = now.getTime();
     const deletedAt = row.deleted_at;
@@ -219,7 +226,8 @@ export class SqliteImageStore implements ImageRepository, ImageCatalog, DataDele
     s.restoreTags.run(imageId, deletedAt);
     s.restoreMembers.run(imageId, deletedAt);
     s.restoreLocations.run(imageId, deletedAt);
-    // Dead jobs are cancelled too: requeueing one later would delete the data of a live image.
+    // Dead jobs are cancelled too (none was ever claimed, or we would not be here): requeueing one
+    // later would delete the data of a live image.
     s.cancelJobs.run(at, imageId);
     const image = this.#readImage(imageId);
     if (image === null) throw new StoreInvariantError(`image ${imageId} vanished during restore`);
@@ -319,6 +327,10 @@ export class SqliteImageStore implements ImageRepository, ImageCatalog, DataDele
 
   // ---- DataDeletionJobQueue --------------------------------------------------------------
 
+  /**
+   * One UPDATE … RETURNING: leases due queued jobs and stamps `claimed_at` (the first claim's time
+   * is kept), which from then on stops `restoreImage` for their images.
+   */
   claimDue(request: ClaimDueJobs): ResultAsync<readonly DataDeletionJob[], StorageError> {
     return this.#run(() => {
       const limit = limitOf(request.limit);
@@ -370,6 +382,7 @@ export class SqliteImageStore implements ImageRepository, ImageCatalog, DataDele
     });
   }
 
+  /** Only `dead` jobs come back (a job a restore `cancelled` never does, whatever ids are given); `claimed_at` is kept. */
   requeueDead(now: Date, jobIds?: readonly string[]): ResultAsync<number, StorageError> {
     return this.#run(() => {
       const at = now.getTime();
@@ -470,6 +483,7 @@ function prepareStatements(db: BetterSqlite3.Database) {
     restoreLocations: p(
       "UPDATE image_locations SET status = CASE status WHEN 'pending_delete' THEN 'active' ELSE status END, deleted = 0, deleted_at = NULL WHERE image_id = ? AND deleted = 1 AND deleted_at = ?",
     ),
+    hasTouchedJob: p("SELECT 1 FROM data_deletion_jobs WHERE image_id = ? AND (state = 'done' OR claimed_at IS NOT NULL) LIMIT 1"),
     cancelJobs: p("UPDATE data_deletion_jobs SET state = 'cancelled', updated_at = ? WHERE image_id = ? AND state IN ('queued', 'dead')"),
 
     // catalog
@@ -506,7 +520,7 @@ function prepareStatements(db: BetterSqlite3.Database) {
 
     // jobs
     claimJobs: p(
-      `UPDATE data_deletion_jobs SET available_at = @leasedUntil, updated_at = @now
+      `UPDATE data_deletion_jobs SET available_at = @leasedUntil, updated_at = @now, claimed_at = coalesce(claimed_at, @now)
        WHERE seq IN (SELECT seq FROM data_deletion_jobs WHERE state = 'queued' AND available_at <= @now ORDER BY created_at, seq LIMIT @limit)
        RETURNING ${JOB_COLUMNS}`,
     ),

@@ -165,6 +165,29 @@ export function describeDataDeletionJobQueueContract(name: string, factory: Stor
       expect(ids(await claim(T3)).sort()).toEqual([a!.id, b!.id, c!.id].sort());
     });
 
+    it('requeueDead never brings back a job a restore cancelled, not even by id', async () => {
+      const outcome = await seedDeleted(h(), 2, T1, { delayed: true, jobsDueAt: secondsAfter(T1, 3600) });
+      // Dead-lettered without ever being claimed (e.g. by an operator tool), so the image is still restorable.
+      await expectOk(h().jobs.fail(outcome.jobs[0]!.id, { now: T2, error: 'refused', retryAt: null }));
+      expect((await expectOk(h().images.restoreImage(outcome.image.id, T2))).kind).toBe('Restored');
+      const cancelled = await expectOk(h().jobs.listJobs({ imageId: outcome.image.id }));
+      expect(cancelled.map((j) => j.state)).toEqual(['cancelled', 'cancelled']);
+
+      expect(await expectOk(h().jobs.requeueDead(T3, ids(outcome.jobs)))).toBe(0);
+      expect(await expectOk(h().jobs.requeueDead(T3))).toBe(0);
+      expect(await expectOk(h().jobs.listJobs({ imageId: outcome.image.id }))).toEqual(cancelled);
+      expect(await claim(secondsAfter(T3, 86_400))).toEqual([]);
+      expect((await findImage(h(), outcome.image.id)).status).toBe('active');
+    });
+
+    it('a job claimed for an image is not handed out again after a refused restore, until its lease ends', async () => {
+      const outcome = await seedDeleted(h(), 1, T1, { delayed: true });
+      expect(ids(await claim(T2))).toEqual(ids(outcome.jobs));
+      expect((await expectOk(h().images.restoreImage(outcome.image.id, T2))).kind).toBe('DataAlreadyDeleted');
+      expect(await claim(T2)).toEqual([]);
+      expect(ids(await claim(secondsAfter(T2, LEASE)))).toEqual(ids(outcome.jobs));
+    });
+
     it('listJobs filters by image and state, lists oldest first and honours limit', async () => {
       const first = await seedDeleted(h(), 2, T1);
       const second = await seedDeleted(h(), 2, T2);

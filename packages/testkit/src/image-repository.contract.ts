@@ -429,6 +429,89 @@ export function describeImageRepositoryContract(name: string, factory: StorageHa
         expect(await imageSnapshot(h(), id)).toEqual(before);
       });
 
+      describe('against a scrubber: claimed data is never restored, restored data is never claimed', () => {
+        const LEASE = 60;
+        const DUE = secondsAfter(T1, 3600);
+        const claim = (now: Date) => expectOk(h().jobs.claimDue({ now, limit: 10, leaseSeconds: LEASE }));
+
+        /** A delayed delete of an image with two locations; jobs due at `DUE`. */
+        async function pendingDelete() {
+          const id = globalThis.crypto.randomUUID();
+          const image = await createFixtureImage(h(), { id, locations: fixtureLocations(id, 2) });
+          const outcome = await deleteThroughRepository(h(), image, T1, { delayed: true, jobsDueAt: DUE });
+          return { id, image, outcome };
+        }
+
+        /** What happened to the claimed job before the restore, and when the restore is tried. */
+        const afterClaim: [string, (jobId: string) => Promise<unknown>, Date][] = [
+          ['still being deleted (claimed, queued, leased)', async () => undefined, secondsAfter(DUE, 1)],
+          ['whose worker crashed (lease expired)', async () => undefined, secondsAfter(DUE, 10 * LEASE)],
+          ['that failed and waits for a retry', (jobId) => expectOk(h().jobs.fail(jobId, { now: secondsAfter(DUE, 1), error: 'timeout', retryAt: secondsAfter(DUE, 600) })), secondsAfter(DUE, 2)],
+          ['that was dead-lettered', (jobId) => expectOk(h().jobs.fail(jobId, { now: secondsAfter(DUE, 1), error: 'refused', retryAt: null })), secondsAfter(DUE, 2)],
+        ];
+
+        it.each(afterClaim)('answers DataAlreadyDeleted once one job was claimed, %s, changing nothing', async (_case, then, restoreAt) => {
+          const { id, outcome } = await pendingDelete();
+          // The scrubber claims one of the two jobs; it is still `queued`, nothing is done yet.
+          const claimed = await expectOk(h().jobs.claimDue({ now: DUE, limit: 1, leaseSeconds: LEASE }));
+          expect(claimed.map((j) => j.id)).toEqual([outcome.jobs[0]!.id]);
+          expect(claimed[0]!.state).toBe('queued');
+          await then(outcome.jobs[0]!.id);
+
+          const before = await imageSnapshot(h(), id);
+          expect(before.image).toMatchObject({ status: 'pending_delete', deleted: true, deletedAt: T1 });
+          expect(await expectOk(h().images.restoreImage(id, restoreAt))).toEqual({ kind: 'DataAlreadyDeleted' });
+          expect(await imageSnapshot(h(), id)).toEqual(before);
+        });
+
+        it('the scrubber that claimed the job then finishes the delete: the image ends deleted, never live', async () => {
+          const { id, outcome } = await pendingDelete();
+          const claimed = await claim(DUE);
+          expect(claimed.map((j) => j.id)).toEqual(outcome.jobs.map((j) => j.id));
+          expect(await expectOk(h().images.restoreImage(id, secondsAfter(DUE, 1)))).toEqual({ kind: 'DataAlreadyDeleted' });
+          for (const j of claimed) await expectOk(h().jobs.complete(j.id, secondsAfter(DUE, 2)));
+          expect(await findImage(h(), id)).toMatchObject({ status: 'deleted', deleted: true, deletedAt: T1 });
+          expect(await expectOk(h().images.restoreImage(id, secondsAfter(DUE, 3)))).toEqual({ kind: 'NotPendingDelete', status: 'deleted' });
+        });
+
+        it('a restore committed before any claim wins: past due, claimDue hands out nothing of that image', async () => {
+          const { id, image } = await pendingDelete();
+          // Due but not claimed yet: the restore still wins.
+          expect((await expectOk(h().images.restoreImage(id, secondsAfter(DUE, 1)))).kind).toBe('Restored');
+          expect(await claim(secondsAfter(DUE, 2))).toEqual([]);
+          expect(await claim(secondsAfter(DUE, 86_400))).toEqual([]);
+          expect((await expectOk(h().jobs.listJobs({ imageId: id }))).map((j) => j.state)).toEqual(['cancelled', 'cancelled']);
+          expect(await findImage(h(), id)).toEqual({ ...image, status: 'active', deleted: false, deletedAt: null, updatedAt: secondsAfter(DUE, 1) });
+        });
+
+        it.each(['claim first', 'restore first'] as const)('a claim racing a restore (%s): exactly one of them wins, whole', async (order) => {
+          for (let round = 0; round < 5; round++) {
+            const { id, image } = await pendingDelete();
+            const at = secondsAfter(DUE, round + 1);
+            const claimIt = () => claim(at);
+            const restoreIt = () => expectOk(h().images.restoreImage(id, at));
+            const [claimedAll, restored] =
+              order === 'claim first' ? await Promise.all([claimIt(), restoreIt()]) : await Promise.all([restoreIt(), claimIt()]).then(([r, c]) => [c, r] as const);
+            const claimed = claimedAll.filter((j) => j.imageId === id);
+            const jobs = await expectOk(h().jobs.listJobs({ imageId: id }));
+            if (restored.kind === 'Restored') {
+              expect(claimed).toEqual([]);
+              expect(jobs.map((j) => j.state)).toEqual(['cancelled', 'cancelled']);
+              expect((await findImage(h(), id)).status).toBe(image.status);
+            } else {
+              expect(restored).toEqual({ kind: 'DataAlreadyDeleted' });
+              expect(claimed.length).toBeGreaterThan(0);
+              expect(jobs.map((j) => j.id)).toEqual(expect.arrayContaining(claimed.map((j) => j.id)));
+              expect(jobs.map((j) => j.state)).toEqual(['queued', 'queued']);
+              expect((await findImage(h(), id)).status).toBe('pending_delete');
+              // Finish this image's jobs, so the next round's claim sees only its own image.
+              for (const j of jobs) await expectOk(h().jobs.complete(j.id, at));
+              expect((await findImage(h(), id)).status).toBe('deleted');
+            }
+          }
+        });
+      });
+
       it('a restore failing mid-transaction leaves the image pending_delete with its jobs queued', async ({ skip }) => {
         if (h().injectFault === undefined) skip('the harness has no injectFault hook');
         const image = await createFixtureImage(h());

@@ -43,7 +43,12 @@ export interface JobCounts {
 }
 
 export interface DataDeletionJobQueue {
-  /** Queued jobs with `availableAt <= now`, oldest first, leased until `now + leaseSeconds`. */
+  /**
+   * Queued jobs with `availableAt <= now`, oldest first, leased until `now + leaseSeconds`. The
+   * adapter also records, durably and in the same transaction, that each job has been claimed
+   * (a marker the port does not expose); from then on `ImageRepository.restoreImage` refuses the
+   * job's image with `DataAlreadyDeleted`, since its data may be being deleted.
+   */
   claimDue(request: ClaimDueJobs): ResultAsync<readonly DataDeletionJob[], StorageError>;
   /**
    * Marks a job done and its location deleted; when it was the last outstanding job of a
@@ -55,7 +60,10 @@ export interface DataDeletionJobQueue {
   fail(jobId: string, failure: JobFailure): ResultAsync<void, StorageError>;
   /** Jobs of one image, or all jobs in a state, oldest first. */
   listJobs(filter: { readonly imageId?: string; readonly state?: DataDeletionJobState; readonly limit?: number }): ResultAsync<readonly DataDeletionJob[], StorageError>;
-  /** Puts dead jobs (all, or these ids) back in the queue, due at `now`, attempts reset; returns how many. */
+  /**
+   * Puts dead jobs (all, or these ids) back in the queue, due at `now`, attempts reset; returns
+   * how many. Only `dead` jobs: a job a restore `cancelled` never comes back.
+   */
   requeueDead(now: Date, jobIds?: readonly string[]): ResultAsync<number, StorageError>;
   counts(): ResultAsync<JobCounts, StorageError>;
 }

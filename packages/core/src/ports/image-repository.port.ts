@@ -48,7 +48,11 @@ export type RestoreImageOutcome =
   | { readonly kind: 'NotFound' }
   /** The image is not in `pending_delete` (live or finally deleted). */
   | { readonly kind: 'NotPendingDelete'; readonly status: ImageStatus }
-  /** Some of its data is already gone: restoring would give an image without data. */
+  /**
+   * Some of its data is already gone or being deleted: a data-deletion job of the image is `done`,
+   * or has been claimed by `DataDeletionJobQueue.claimDue` (even if still `queued`: a scrubber may
+   * be removing the data right now). Restoring would give an image without its data.
+   */
   | { readonly kind: 'DataAlreadyDeleted' };
 
 /** The catalog as the delete side sees it. Every method is one atomic step. */
@@ -66,7 +70,11 @@ export interface ImageRepository {
 
   /**
    * Brings a `pending_delete` image back to `active` (or the status it had, when it had no
-   * data), un-deleting what the delete cascaded and cancelling its queued jobs, in one transaction.
+   * data), un-deleting what the delete cascaded and cancelling its queued and dead jobs, in one
+   * transaction. Refused (`DataAlreadyDeleted`) once any of its jobs is `done` or has ever been
+   * claimed. Since a claim and a restore are each one transaction, either the claim commits first
+   * (the restore is refused) or the restore does (its jobs are cancelled and no claim hands them
+   * out): data is never deleted under an image a restore brought back.
    */
   restoreImage(imageId: string, now: Date): ResultAsync<RestoreImageOutcome, StorageError>;
 }

@@ -18,7 +18,10 @@ export interface ImageNotPendingDelete {
   readonly message: string;
 }
 
-/** Some of its data is already gone: restoring would give an image without its data. */
+/**
+ * Some of its data is already gone or being deleted (a data-deletion job finished, or a scrubber
+ * has claimed one): restoring would give an image without its data.
+ */
 export interface DataAlreadyDeleted {
   readonly kind: 'DataAlreadyDeleted';
   readonly imageId: string;
@@ -57,5 +60,5 @@ export function imageNotPendingDelete(imageId: string, status: ImageStatus): Ima
 }
 
 export function dataAlreadyDeleted(imageId: string): DataAlreadyDeleted {
-  return { kind: 'DataAlreadyDeleted', imageId, message: `Image ${imageId} cannot be restored: some of its data has already been deleted.` };
+  return { kind: 'DataAlreadyDeleted', imageId, message: `Image ${imageId} cannot be restored: some of its data is already gone or being deleted.` };
 }

@@ -125,6 +125,42 @@ describe('RestoreImage', () => {
     expect((await h.store.findById(id))._unsafeUnwrap()!.status).toBe('pending_delete');
   });
 
+  it('answers DataAlreadyDeleted while a scrubber is deleting the data, though its jobs are still queued', async () => {
+    const h = setup();
+    const { id, urls } = await h.imageWithData(2);
+    await h.deleteImage.execute({ imageId: id, principal: owner });
+    h.clock.advanceSeconds(DELAY_SECONDS);
+    const hang = h.data.faults.hang();
+    const run = h.scrubber.runOnce();
+    await hang.reached();
+    // The scrubber has claimed the jobs and is inside the data store's delete: nothing is done yet.
+    expect((await h.store.listJobs({ imageId: id }))._unsafeUnwrap().map((j) => j.state)).toEqual(['queued', 'queued']);
+
+    expect((await h.restore.execute({ imageId: id, principal: admin }))._unsafeUnwrapErr()).toMatchObject({
+      kind: 'DataAlreadyDeleted',
+      imageId: id,
+      message: `Image ${id} cannot be restored: some of its data is already gone or being deleted.`,
+    });
+    expect((await h.store.findById(id))._unsafeUnwrap()!.status).toBe('pending_delete');
+
+    hang.release();
+    expect((await run)._unsafeUnwrap()).toMatchObject({ claimed: 2, done: 2 });
+    // Never a live image without its data: the delete went through.
+    expect((await h.store.findById(id))._unsafeUnwrap()!.status).toBe('deleted');
+    expect(urls.some((url) => h.data.has(url))).toBe(false);
+    expect((await h.restore.execute({ imageId: id, principal: admin }))._unsafeUnwrapErr().kind).toBe('ImageNotFound');
+  });
+
+  it('restores past the delay as long as no scrubber has claimed the jobs; the next scrubber run then deletes nothing', async () => {
+    const h = setup();
+    const { id, urls } = await h.imageWithData(2);
+    await h.deleteImage.execute({ imageId: id, principal: owner });
+    h.clock.advanceSeconds(DELAY_SECONDS + 60);
+    expect((await h.restore.execute({ imageId: id, principal: admin }))._unsafeUnwrap().status).toBe('active');
+    expect((await h.scrubber.runOnce())._unsafeUnwrap().claimed).toBe(0);
+    expect(urls.every((url) => h.data.has(url))).toBe(true);
+  });
+
   it('passes storage errors through', async () => {
     const h = setup();
     const { id } = await h.imageWithData();

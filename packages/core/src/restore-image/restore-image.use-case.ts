@@ -48,7 +48,8 @@ export class RestoreImage {
   /**
    * Restores the image: checks the id, then that the caller is an admin, then asks the
    * repository to restore it in one transaction (which also cancels its queued data-deletion
-   * jobs). Never throws and never rejects.
+   * jobs). `DataAlreadyDeleted` once a scrubber has claimed or finished any of its jobs: from the
+   * claim on, its data may be being deleted. Never throws and never rejects.
    */
   execute(command: RestoreImageCommand): ResultAsync<ImageRestored, RestoreImageFailure> {
     return new ResultAsync(
