@@ -14,10 +14,11 @@ export default defineConfig({
       '@image-catalog/express': pkg('express'),
       '@image-catalog/testkit': pkg('testkit'),
       '@image-catalog/filesystem': pkg('filesystem'),
+      '@image-catalog/postgres': pkg('postgres'),
     },
   },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'examples/*/src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['packages/*/src/**/*.test.ts', 'examples/*/src/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,

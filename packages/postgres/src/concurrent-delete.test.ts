@@ -1,0 +1,91 @@
+// Several OS processes, each with its own pool, delete the same images through DeleteImage: exactly one wins each.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixtureLocations, imageFixture } from '@image-catalog/testkit';
+import { PostgresImageStore } from './postgres-image-store.js';
+import { runWorkers, type WorkerResult } from './test-support/spawn-workers.js';
+import { createTestSchema, postgresUnreachable, skipNote, TEST_PG_URL, type TestSchema } from './test-support/test-database.js';
+
+const PROCESSES = 4;
+const IMAGES = 240;
+// Images with zero, one and two locations, so job counts per image differ.
+const locationCount = (i: number) => i % 3;
+
+describe.skipIf(postgresUnreachable !== null)(`postgres: concurrent deletes across processes${skipNote}`, () => {
+  let db: TestSchema;
+  const ids = Array.from({ length: IMAGES }, () => globalThis.crypto.randomUUID());
+
+  beforeAll(async () => {
+    db = await createTestSchema();
+    const store = new PostgresImageStore(db.pool, { schema: db.schema });
+    const now = new Date();
+    for (const [i, id] of ids.entries()) {
+      const created = await store.createImage(imageFixture({ id, members: [{ memberId: 'project-b' }], locations: fixtureLocations(id, locationCount(i)) }), now);
+      expect(created.isOk()).toBe(true);
+    }
+  });
+
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it(`${PROCESSES} processes x ${IMAGES} images: one success per image, one event and one set of jobs; every other attempt is ImageNotFound`, async () => {
+    const started = performance.now();
+    // Two pairs start at different places in the list, so some images are raced by all four at
+    // once and others by processes arriving at different moments.
+    const results: WorkerResult[] = await runWorkers(
+      Array.from({ length: PROCESSES }, (_, p) => ({ mode: 'delete' as const, url: TEST_PG_URL, schema: db.schema, offset: (p % 2) * (IMAGES / 2), poolSize: 2 })),
+    );
+    const wallMs = performance.now() - started;
+    const overlapMs = Math.min(...results.map((r) => r.span[1])) - Math.max(...results.map((r) => r.span[0]));
+
+    const tally: Record<string, number> = {};
+    const winners = new Map<string, number>();
+    for (const result of results) {
+      expect(Object.keys(result.outcomes)).toHaveLength(IMAGES);
+      for (const [imageId, outcome] of Object.entries(result.outcomes)) {
+        tally[outcome] = (tally[outcome] ?? 0) + 1;
+        if (outcome === 'ok') winners.set(imageId, (winners.get(imageId) ?? 0) + 1);
+      }
+    }
+
+    console.log(
+      `[postgres concurrency] processes=${PROCESSES} images=${IMAGES} attempts=${PROCESSES * IMAGES} ` +
+        `successes=${tally['ok'] ?? 0} not-found=${tally['ImageNotFound'] ?? 0} ` +
+        `other=${PROCESSES * IMAGES - (tally['ok'] ?? 0) - (tally['ImageNotFound'] ?? 0)} ` +
+        `decided-in-store=${results.reduce((n, r) => n + r.decidedInStore, 0)} ` +
+        `guarded-writes-lost=${results.reduce((n, r) => n + r.guardedWritesLost, 0)} ` +
+        `worker-loop-ms=[${results.map((r) => Math.round(r.elapsedMs)).join(', ')}] all-racing-overlap-ms=${overlapMs} wall-ms=${Math.round(wallMs)} (incl. process start-up)`,
+    );
+
+    // Exactly one winner per image, across all processes; nothing else but 404 (no 503 under this load).
+    expect(winners.size).toBe(IMAGES);
+    expect([...winners.values()].every((n) => n === 1)).toBe(true);
+    expect(tally).toEqual({ ok: IMAGES, ImageNotFound: (PROCESSES - 1) * IMAGES });
+
+    // The database agrees: one outbox row and exactly one set of jobs per image.
+    const s = `"${db.schema}"`;
+    const events = await db.pool.query<{ image_id: string; n: number }>(`SELECT image_id, count(*)::int AS n FROM ${s}.outbox_events GROUP BY image_id`);
+    expect(events.rows).toHaveLength(IMAGES);
+    expect(events.rows.every((e) => e.n === 1)).toBe(true);
+    const jobs = new Map(
+      (
+        await db.pool.query<{ image_id: string; n: number; locations: number }>(
+          `SELECT image_id, count(*)::int AS n, count(DISTINCT location_id)::int AS locations FROM ${s}.data_deletion_jobs GROUP BY image_id`,
+        )
+      ).rows.map((r) => [r.image_id, r]),
+    );
+    for (const [i, id] of ids.entries()) {
+      expect(jobs.get(id)?.n ?? 0).toBe(locationCount(i));
+      expect(jobs.get(id)?.locations ?? 0).toBe(locationCount(i));
+    }
+    const statuses = await db.pool.query(`SELECT status, deleted, count(*)::int AS n FROM ${s}.images GROUP BY status, deleted`);
+    expect(statuses.rows).toEqual([{ status: 'deleted', deleted: true, n: IMAGES }]);
+    // The cascade happened once, completely: no live child row is left behind.
+    for (const table of ['image_properties', 'image_tags', 'image_members', 'image_locations']) {
+      expect((await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${s}.${table} WHERE NOT deleted`)).rows[0]?.n).toBe(0);
+    }
+    // Every event's payload is the image as committed (status deleted), never a location.
+    const payloads = await db.pool.query<{ payload: Record<string, unknown> }>(`SELECT payload FROM ${s}.outbox_events`);
+    expect(payloads.rows.every((r) => r.payload['status'] === 'deleted' && r.payload['deleted'] === true && !JSON.stringify(r.payload).includes('fixture://'))).toBe(true);
+  }, 120_000);
+});
