@@ -8,36 +8,14 @@ import {
   type DeleteImageFailure,
   type ImageDeleted,
 } from '@image-catalog/core';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
 import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
 import { describe, expect, it } from 'vitest';
 import { createImagesHandler, type ImagesHandlerOptions } from './images-handler.js';
 import { InProcessRateLimiter } from './in-process-rate-limiter.js';
 import { openApiDocument } from './openapi-document.js';
 import { StaticTokenAuthenticator } from './static-token-authenticator.js';
+import { documentPaths as doc, expectDocumented, IMAGE_PATH as PATH, validatorAt } from './test-support/openapi-expectations.js';
 
-// ajv-formats is CommonJS with a default export; under NodeNext its namespace may wrap it.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv2020) => Ajv2020;
-
-const DOC_ID = 'https://image-catalog.test/openapi.json';
-const ajv = new Ajv2020({ strict: false, allErrors: true });
-addFormats(ajv);
-ajv.addSchema({ ...openApiDocument, $id: DOC_ID });
-
-const pointer = (...parts: string[]) => parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
-const validatorAt = (...parts: string[]) => {
-  const validate = ajv.getSchema(`${DOC_ID}#/${pointer(...parts)}`);
-  if (!validate) throw new Error(`no schema at ${parts.join(' / ')}`);
-  return validate;
-};
-
-type Doc = {
-  paths: Record<string, Record<string, { responses: Record<string, { headers?: Record<string, { $ref: string }>; content?: Record<string, unknown> }> }>>;
-  components: { headers: Record<string, { required?: boolean; schema: unknown }> };
-};
-const doc = openApiDocument as unknown as Doc;
-const PATH = '/images/{image_id}';
 const ID = '6f1d3c1e-0a55-4a0e-9d4b-1c2a3b4c5d6e';
 const TOKEN = 'member-token-1234';
 
@@ -79,35 +57,6 @@ async function overLimit(status: 413 | 429, accept?: string): Promise<Response> 
   const handler = handlerFor(null, { rateLimiter: new InProcessRateLimiter({ limit: 1, windowSeconds: 60 }), overLimitStatus: status });
   await handler(req());
   return handler(req(accept ? { accept } : {}));
-}
-
-/** Validates status, headers and body of `res` against the document's response for `method`. */
-async function expectDocumented(res: Response, method: 'delete' | 'options'): Promise<void> {
-  const responses = doc.paths[PATH]![method]!.responses;
-  const documented = responses[String(res.status)];
-  expect(documented, `status ${res.status} is documented for ${method}`).toBeDefined();
-
-  for (const [name, { $ref }] of Object.entries(documented!.headers ?? {})) {
-    const header = doc.components.headers[$ref.split('/').at(-1)!]!;
-    const value = res.headers.get(name);
-    if (header.required) expect(value, `header ${name}`).not.toBeNull();
-    if (value === null) continue;
-    const validate = validatorAt('components', 'headers', $ref.split('/').at(-1)!, 'schema');
-    const typed = /^\d+$/.test(value) && name === 'Retry-After' ? Number(value) : value;
-    expect(validate(typed), `${name}: ${value} ${JSON.stringify(validate.errors)}`).toBe(true);
-  }
-
-  const text = await res.text();
-  if (res.status === 204) {
-    expect(text).toBe('');
-    expect(res.headers.get('content-type')).toBeNull();
-    return;
-  }
-  const contentType = res.headers.get('content-type')!;
-  expect(Object.keys(documented!.content ?? {})).toContain(contentType);
-  const validate = validatorAt('paths', PATH, method, 'responses', String(res.status), 'content', contentType, 'schema');
-  const body: unknown = contentType.includes('json') ? JSON.parse(text) : text;
-  expect(validate(body), `${res.status} ${contentType}: ${text} ${JSON.stringify(validate.errors)}`).toBe(true);
 }
 
 describe('openApiDocument', () => {

@@ -112,7 +112,11 @@ export const openApiDocument: OpenApiDocument = {
     headers: {
       RequestId: { required: true, schema: ref('RequestId') },
       RetryAfter: { required: true, description: 'Delta-seconds.', schema: { type: 'integer', minimum: 0 } },
-      Allow: { required: true, schema: { type: 'string', const: ALLOWED_METHODS } },
+      Allow: {
+        required: true,
+        description: `${ALLOWED_METHODS}, plus the methods a host serves itself on this path (the handler's \`hostMethods\`).`,
+        schema: { type: 'string', pattern: '^(?=(?:.*, )?DELETE(?:,|$))(?=(?:.*, )?OPTIONS(?:,|$))[A-Z]+(?:, [A-Z]+)*$' },
+      },
       WwwAuthenticate: { required: true, schema: { type: 'string', minLength: 1 } },
       Vary: { schema: { type: 'string', const: 'Accept' } },
     },

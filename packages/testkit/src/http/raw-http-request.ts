@@ -14,7 +14,12 @@ const SOCKET_TIMEOUT_MS = 10_000;
 /** Responses are small faults; more than this is not read. */
 const MAX_RESPONSE_BYTES = 1 << 20;
 
-function parse(raw: Buffer): RawHttpResponse & { readonly bodyBytes: number } {
+/** Interim (1xx) responses before the final one, e.g. `100 Continue` after `Expect: 100-continue`. */
+const INTERIM = /^HTTP\/1\.[01] 1\d\d[^\r\n]*\r\n(?:[^\r\n]+\r\n)*\r\n/;
+
+function parse(received: Buffer): RawHttpResponse & { readonly bodyBytes: number } {
+  let raw = received;
+  for (let m = INTERIM.exec(raw.toString('latin1')); m !== null; m = INTERIM.exec(raw.toString('latin1'))) raw = raw.subarray(m[0].length);
   const text = raw.toString('latin1');
   const headerEnd = text.indexOf('\r\n\r\n');
   const head = headerEnd === -1 ? text : text.slice(0, headerEnd);

@@ -1,0 +1,33 @@
+// Opens the catalog storage the settings select: embedded SQLite by default, PostgreSQL with DATABASE_URL.
+import type { ContainerModule } from 'inversify';
+import { mkdirSync } from 'node:fs';
+import type { Logger } from '@image-catalog/core';
+import { InProcessRateLimiter, type RateLimiter } from '@image-catalog/http';
+import { openDatabase, sqliteImageCatalogModule } from '@image-catalog/sqlite';
+import type { ServiceConfig } from './config.js';
+
+export interface OpenedStorage {
+  /** Binds the storage ports (repository, catalog, job queue, outbox). */
+  readonly module: ContainerModule;
+  readonly rateLimiter: RateLimiter | null;
+  readonly description: string;
+  close(): Promise<void>;
+}
+
+export async function openStorage(config: ServiceConfig, logger: Logger): Promise<OpenedStorage> {
+  if (config.databaseUrl !== null) {
+    const { openPostgresStorage } = await import('./postgres-storage.js');
+    return openPostgresStorage(config, logger);
+  }
+  mkdirSync(config.dataDir, { recursive: true });
+  const db = openDatabase(config.databasePath);
+  const rateLimiter = config.rateLimit ? new InProcessRateLimiter(config.rateLimit) : null;
+  return {
+    module: sqliteImageCatalogModule(db),
+    rateLimiter,
+    description: `sqlite:${config.databasePath}`,
+    async close() {
+      if (db.open) db.close();
+    },
+  };
+}
