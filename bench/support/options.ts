@@ -1,0 +1,62 @@
+// Benchmark options from flags (`--quick`, `--only=sqlite|http|memory`) and the matching BENCH_* environment variables.
+
+export const SECTIONS = ['sqlite', 'http', 'memory'] as const;
+export type Section = (typeof SECTIONS)[number];
+
+export interface BenchOptions {
+  readonly quick: boolean;
+  readonly sections: readonly Section[];
+  /** Images seeded per round, each deleted once per side. */
+  readonly images: number;
+  /** Timed rounds of the SQLite comparison (after one untimed warm-up round per side). */
+  readonly sqliteRounds: number;
+  /** Timed rounds of each HTTP comparison (after one untimed warm-up round per side). */
+  readonly httpRounds: number;
+  /** In-flight requests of the HTTP client. */
+  readonly concurrency: number;
+  /** Deletes per side in the memory comparison (reported scaled to 10 000). */
+  readonly memoryDeletes: number;
+  /** Where the JSON results go. */
+  readonly resultsFile: string;
+}
+
+function isSection(value: string): value is Section {
+  return (SECTIONS as readonly string[]).includes(value);
+}
+
+function positiveInt(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+/** `argv` without the node and script entries. Flags win over the environment. */
+export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {
+  const flags = new Map<string, string>();
+  for (const arg of argv) {
+    if (arg === '--') continue;
+    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (match === null) throw new RangeError(`unknown argument ${JSON.stringify(arg)} (try --quick, --only=sqlite|http|memory)`);
+    flags.set(match[1]!, match[2] ?? '1');
+  }
+  for (const name of flags.keys()) {
+    if (!['quick', 'only', 'images', 'concurrency'].includes(name)) throw new RangeError(`unknown flag --${name}`);
+  }
+  const quick = flags.has('quick') || env['BENCH_QUICK'] === '1';
+  const only = flags.get('only') ?? env['BENCH_ONLY'] ?? '';
+  const sections = only === '' ? SECTIONS : only.split(',').map((s) => s.trim());
+  for (const section of sections) {
+    if (!isSection(section)) throw new RangeError(`--only takes ${SECTIONS.join('|')} (comma-separated), got ${JSON.stringify(section)}`);
+  }
+  return {
+    quick,
+    sections: sections as Section[],
+    images: positiveInt('--images', flags.get('images') ?? env['BENCH_IMAGES'], quick ? 300 : 2000),
+    sqliteRounds: quick ? 2 : 4,
+    httpRounds: quick ? 2 : 3,
+    concurrency: positiveInt('--concurrency', flags.get('concurrency') ?? env['BENCH_CONCURRENCY'], 16),
+    memoryDeletes: quick ? 1000 : 10_000,
+    resultsFile: env['BENCH_RESULTS'] ?? new URL('../results/latest.json', import.meta.url).pathname,
+  };
+}
