@@ -12,6 +12,8 @@ export default defineConfig({
       '@image-catalog/sqlite': pkg('sqlite'),
       '@image-catalog/http': pkg('http'),
       '@image-catalog/express': pkg('express'),
+      // Before the package itself: a string alias also captures its subpaths.
+      '@image-catalog/testkit/process': fileURLToPath(new URL('./packages/testkit/src/process/index.ts', import.meta.url)),
       '@image-catalog/testkit': pkg('testkit'),
       '@image-catalog/filesystem': pkg('filesystem'),
       '@image-catalog/postgres': pkg('postgres'),

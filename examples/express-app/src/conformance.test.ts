@@ -3,7 +3,7 @@ import {
   CONFORMANCE_PRINCIPALS,
   CONFORMANCE_PROJECTS,
   CONFORMANCE_TOKENS,
-  conformanceNewImage,
+  createConformanceImage,
   describeHttpConformance,
   type ConformanceProject,
   type HttpConformanceImageSpec,
@@ -29,9 +29,7 @@ describeHttpConformance('example service (startService, SQLite, file store)', as
   async function createImage(spec: HttpConformanceImageSpec): Promise<string> {
     if (spec.status === 'pending_delete' || spec.status === 'deleted') {
       // Only a delayed delete reaches these states; this service runs in immediate mode.
-      const created = await catalog.createImage(conformanceNewImage(spec), new Date());
-      if (created.isErr()) throw new Error(`createImage failed: ${created.error.kind}`);
-      return created.value.id;
+      return createConformanceImage(catalog, spec);
     }
     const owner = spec.owner === undefined ? 'ownerProject' : spec.owner;
     const visibility = spec.visibility ?? 'private';

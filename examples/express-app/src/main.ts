@@ -1,7 +1,8 @@
 // Entry point of the example service (`pnpm start`): reads the settings, starts, and stops cleanly on SIGTERM/SIGINT.
 import { pino } from 'pino';
 import { ConfigError, loadConfig, type ServiceConfig } from './config.js';
-import { startService } from './service.js';
+import { stdoutLogDestination, tolerateClosedStdout } from './log-destination.js';
+import { startService, type RunningService } from './service.js';
 
 function printTokens(config: ServiceConfig, url: string): void {
   if (!config.demoTokens) {
@@ -25,6 +26,7 @@ function printTokens(config: ServiceConfig, url: string): void {
 }
 
 async function main(): Promise<void> {
+  tolerateClosedStdout();
   let config: ServiceConfig;
   try {
     config = loadConfig();
@@ -35,27 +37,36 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = pino({ level: config.logLevel, base: { service: 'image-catalog' }, redact: ['req.headers["x-auth-token"]', 'req.headers.authorization'] });
-  const service = await startService(config, logger);
-  printTokens(config, service.url);
-
+  const logger = pino(
+    { level: config.logLevel, base: { service: 'image-catalog' }, redact: ['req.headers["x-auth-token"]', 'req.headers.authorization'] },
+    stdoutLogDestination(),
+  );
+  // Handlers go in before the service announces it listens: a SIGTERM sent as soon as it is ready
+  // must stop it gracefully, not find the default action (immediate death) still in place.
+  let service: RunningService | null = null;
   let signals = 0;
-  const shutdown = (signal: string) => {
-    if (++signals > 1) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    logger.info({ signal }, 'signal received');
-    service.stop().then(
+  const stop = (running: RunningService) =>
+    running.stop().then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
         process.exit(1);
       },
     );
+  const shutdown = (signal: string) => {
+    if (++signals > 1) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    logger.info({ signal }, 'signal received');
+    if (service !== null) void stop(service);
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  service = await startService(config, logger);
+  printTokens(config, service.url);
+  // A signal that came while starting: stop now that there is something to stop.
+  if (signals > 0) void stop(service);
   process.on('uncaughtException', (error) => {
     logger.fatal({ err: error }, 'uncaught exception: exiting');
     process.exit(1);

@@ -2,6 +2,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '@image-catalog/testkit';
 import { authHeaders, createImageOverHttp, deleteImage, patchImage, startInProcessService, type InProcessService } from './test-support/in-process-service.js';
 
 const MEMBER = 'demo-member-token';
@@ -11,18 +12,6 @@ const ROUNDS = 30;
 interface DeleteEvent {
   readonly imageId: string;
   readonly payload: { readonly name: string | null; readonly protected: boolean };
-}
-
-/** Deterministic pseudo-random numbers, so a failing round can be replayed. */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A head start of a few event-loop turns or a few milliseconds, so the requests of a round interleave differently. */
@@ -60,7 +49,7 @@ describe('PATCH racing DELETE on the same image', () => {
    * never deleted an image that was protected when it committed.
    */
   it(`PATCH protected=true vs DELETE (${ROUNDS} rounds): exactly one wins`, async () => {
-    const random = seeded(1);
+    const random = seededRandom(1);
     const tally = { deleteFirst: 0, patchFirst: 0 };
     for (let round = 0; round < ROUNDS; round++) {
       const { id } = await createImageOverHttp(svc.api, MEMBER, { name: `race-${round}` });
@@ -85,7 +74,7 @@ describe('PATCH racing DELETE on the same image', () => {
   });
 
   it(`PATCH protected=false on a protected image vs DELETE (${ROUNDS} rounds): the DELETE succeeds only after the unprotect`, async () => {
-    const random = seeded(2);
+    const random = seededRandom(2);
     for (let round = 0; round < ROUNDS; round++) {
       const { id } = await createImageOverHttp(svc.api, MEMBER, { protected: true });
       const [patch, del] = await race(random, () => patchImage(svc.api, MEMBER, id, { protected: false }), () => deleteImage(svc.api, MEMBER, id));
@@ -105,7 +94,7 @@ describe('PATCH racing DELETE on the same image', () => {
   });
 
   it(`PATCH name vs DELETE (${ROUNDS} rounds): a PATCH that answered 200 is in the deleted image's event`, async () => {
-    const random = seeded(3);
+    const random = seededRandom(3);
     const renamedBeforeDelete = new Map<string, string>();
     const deletedIds: string[] = [];
     for (let round = 0; round < ROUNDS; round++) {
@@ -214,7 +203,7 @@ describe('upload racing DELETE', () => {
   });
 
   it(`uploads and deletes at random moments (${ROUNDS} rounds): never an orphan file, never a live image without its data`, async () => {
-    const random = seeded(4);
+    const random = seededRandom(4);
     for (let round = 0; round < ROUNDS; round++) {
       const { id } = await createImageOverHttp(svc.api, MEMBER);
       const data = `round ${round} `.repeat(1 + Math.floor(random() * 5_000));

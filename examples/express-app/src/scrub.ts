@@ -3,6 +3,7 @@
 import { resolve, TOKENS } from '@image-catalog/core';
 import { pino } from 'pino';
 import { ConfigError, loadConfig } from './config.js';
+import { stdoutLogDestination, tolerateClosedStdout } from './log-destination.js';
 import { buildContainer } from './service.js';
 
 const USAGE = `usage: image-catalog-scrub [--requeue-dead] [--quiet]
@@ -11,6 +12,7 @@ const USAGE = `usage: image-catalog-scrub [--requeue-dead] [--quiet]
   3 done but dead-lettered jobs need an operator (rerun with --requeue-dead once the store is fixed).`;
 
 async function main(argv: readonly string[]): Promise<number> {
+  tolerateClosedStdout();
   const flags = new Set(argv);
   for (const flag of flags) {
     if (!['--requeue-dead', '--quiet', '--help', '-h'].includes(flag)) {
@@ -32,7 +34,7 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     throw error;
   }
-  const logger = pino({ level: flags.has('--quiet') ? 'warn' : config.logLevel, base: { service: 'image-catalog-scrub' } });
+  const logger = pino({ level: flags.has('--quiet') ? 'warn' : config.logLevel, base: { service: 'image-catalog-scrub' } }, stdoutLogDestination());
   const { container, storage } = await buildContainer(config, logger);
   try {
     const scrubber = resolve(container, TOKENS.Scrubber);

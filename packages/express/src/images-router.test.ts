@@ -1,5 +1,5 @@
 // The Express router: the HTTP conformance suite on a real Express 5 app, and how it sits inside a host app.
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { DataDeletionWorker, DeleteImage, defaultDeletePolicy, systemClock } from '@image-catalog/core';
 import { createClientErrorListener, InProcessRateLimiter, StaticTokenAuthenticator } from '@image-catalog/http';
 import { MemoryImageDataStore, MemoryImageStore } from '@image-catalog/memory';
@@ -7,14 +7,14 @@ import {
   CONFORMANCE_PRINCIPALS,
   CONFORMANCE_PROJECTS,
   CONFORMANCE_TOKENS,
-  conformanceNewImage,
   describeHttpConformance,
+  inProcessConformanceTarget,
   limitOnlyKey,
   listenOnLoopback,
-  type LoopbackServer,
+  listenOnLoopbackPerTest,
 } from '@image-catalog/testkit';
 import express, { type Express } from 'express';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createImagesRouter, type ImagesRouterOptions } from './images-router.js';
 
 const RATE_LIMIT = 3;
@@ -32,43 +32,28 @@ function service(overrides: Partial<ImagesRouterOptions> = {}) {
   return { store, options };
 }
 
-/** The app on a loopback port, with unparseable requests answered by a 400 fault. */
-function listen(app: Express): Promise<LoopbackServer> {
+/** A node:http server for the app, with unparseable requests answered by a 400 fault. */
+function serverFor(app: Express): Server {
   const server = createServer(app);
   server.on('clientError', createClientErrorListener());
-  return listenOnLoopback(server);
+  return server;
 }
 
 describeHttpConformance('@image-catalog/express (createImagesRouter on Express 5)', async () => {
   const { store, options } = service({ overLimitStatus: 429 });
   const app = express();
   app.use('/v2', createImagesRouter(options));
-  const { origin, close } = await listen(app);
-  return {
-    baseUrl: `${origin}/v2`,
-    tokens: CONFORMANCE_TOKENS,
-    rateLimited: { token: CONFORMANCE_TOKENS.rateLimited, limit: RATE_LIMIT, status: 429 },
-    async createImage(spec) {
-      const created = await store.createImage(conformanceNewImage(spec), new Date());
-      if (created.isErr()) throw new Error(`createImage failed: ${created.error.kind}`);
-      return created.value.id;
-    },
-    close,
-  };
+  const server = await listenOnLoopback(serverFor(app));
+  return inProcessConformanceTarget({ server, basePath: '/v2', catalog: store, rateLimit: RATE_LIMIT, overLimitStatus: 429 });
 });
 
 describe('createImagesRouter inside a host app', () => {
-  const servers: LoopbackServer[] = [];
-  afterEach(async () => {
-    await Promise.all(servers.splice(0).map((s) => s.close()));
-  });
+  const listen = listenOnLoopbackPerTest();
 
   async function host(mount: (app: Express) => void) {
     const app = express();
     mount(app);
-    const started = await listen(app);
-    servers.push(started);
-    return started.origin;
+    return (await listen(serverFor(app))).origin;
   }
 
   it('serves below any mount point, and passes paths it does not own to the host', async () => {
@@ -93,9 +78,7 @@ describe('createImagesRouter inside a host app', () => {
     app.use('/v2', createImagesRouter(options));
     expect(JSON.stringify(app.settings)).toBe(settingsBefore);
     app.post('/echo', (req, res) => void res.json({ body: (req as { body?: unknown }).body ?? null }));
-    const started = await listen(app);
-    servers.push(started);
-    const { origin } = started;
+    const { origin } = await listen(serverFor(app));
     const echoed = await fetch(`${origin}/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
     expect(await echoed.json()).toEqual({ body: null });
   });

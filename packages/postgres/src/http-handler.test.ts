@@ -1,30 +1,20 @@
 // Two "server processes" (two Fetch handlers, each with its own pool, store and limiter) sharing one PostgreSQL: one rate limit, one winner per delete, 503 when the limiter's database is gone.
 import { createServer } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createImagesHandler, StaticTokenAuthenticator, type ImagesHandler } from '@image-catalog/http';
 import { imageFixture } from '@image-catalog/testkit';
 import { PostgresImageStore } from './postgres-image-store.js';
 import { PostgresRateLimiter } from './postgres-rate-limiter.js';
 import { deleteImageUseCase, ownerMember } from './test-support/fixtures.js';
-import { createTestSchema, postgresUnreachable, skipNote, testPool, type TestSchema } from './test-support/test-database.js';
+import { postgresUnreachable, skipNote } from './test-support/test-database.js';
+import { useSchemaWithSecondPool } from './test-support/use-test-schema.js';
 
 const TOKEN = 'owner-token';
 const LIMIT = 4;
 
 describe.skipIf(postgresUnreachable !== null)(`postgres: behind the HTTP handler${skipNote}`, () => {
-  let db: TestSchema;
-  let secondPool: pg.Pool;
-
-  beforeAll(async () => {
-    db = await createTestSchema();
-    secondPool = testPool({ max: 4 });
-  });
-
-  afterAll(async () => {
-    await secondPool?.end();
-    await db?.close();
-  });
+  const db = useSchemaWithSecondPool({ secondPoolSize: 4 });
 
   function server(pool: pg.Pool, limiterPool: pg.Pool = pool): ImagesHandler {
     const store = new PostgresImageStore(pool, { schema: db.schema });
@@ -40,7 +30,7 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: behind the HTTP handler
     handler(new Request(`http://catalog.test/v2/images/${id}`, { method: 'DELETE', headers: { 'x-auth-token': TOKEN } }));
 
   it('the limit is shared between the two servers; each image is deleted once (204 then 404); over the limit is 413 with Retry-After', async () => {
-    const [a, b] = [server(db.pool), server(secondPool)];
+    const [a, b] = [server(db.pool), server(db.secondPool)];
     const store = new PostgresImageStore(db.pool, { schema: db.schema });
     const images = [];
     for (let i = 0; i < 2; i++) images.push((await store.createImage(imageFixture(), new Date()))._unsafeUnwrap());

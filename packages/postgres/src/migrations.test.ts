@@ -99,7 +99,7 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: migrations${skipNote}`,
 
   it('four OS processes starting on one new schema at once: each version applied exactly once', async () => {
     const schema = fresh();
-    const results = await runWorkers(Array.from({ length: 4 }, () => ({ mode: 'migrate' as const, url: TEST_PG_URL, schema, offset: 0, poolSize: 1 })));
+    const results = await runWorkers(Array.from({ length: 4 }, () => ({ mode: 'open' as const, url: TEST_PG_URL, schema, offset: 0, poolSize: 1 })));
     const applied = results.flatMap((r) => r.migrationsApplied);
     console.log(`[postgres migrations] processes=4 applied-by-process=[${results.map((r) => `[${r.migrationsApplied.join(',')}]`).join(' ')}]`);
     expect(applied.sort()).toEqual([1, 2]);

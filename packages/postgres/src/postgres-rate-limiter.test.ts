@@ -1,9 +1,9 @@
 // The shared rate limiter: two limiter instances on two pools enforce one limit; windows, Retry-After and cleanup.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type pg from 'pg';
+import { describe, expect, it } from 'vitest';
 import type { RateLimitDecision } from '@image-catalog/http';
 import { PostgresRateLimiter } from './postgres-rate-limiter.js';
-import { createTestSchema, postgresUnreachable, skipNote, testPool, type TestSchema } from './test-support/test-database.js';
+import { postgresUnreachable, skipNote } from './test-support/test-database.js';
+import { useSchemaWithSecondPool } from './test-support/use-test-schema.js';
 
 const T0 = new Date('2025-03-01T10:00:00.000Z');
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
@@ -22,24 +22,13 @@ describe('PostgresRateLimiter options', () => {
 });
 
 describe.skipIf(postgresUnreachable !== null)(`postgres: shared rate limiter${skipNote}`, () => {
-  let db: TestSchema;
-  let secondPool: pg.Pool;
-
-  beforeAll(async () => {
-    db = await createTestSchema();
-    secondPool = testPool({ max: 8 });
-  });
-
-  afterAll(async () => {
-    await secondPool?.end();
-    await db?.close();
-  });
+  const db = useSchemaWithSecondPool({ secondPoolSize: 8 });
 
   /** Two limiters, as two server processes would have, each on its own pool. */
   function pair(limit: number, windowSeconds: number, extra: { cleanupIntervalSeconds?: number } = {}) {
     return [
       new PostgresRateLimiter({ pool: db.pool, limit, windowSeconds, schema: db.schema, ...extra }),
-      new PostgresRateLimiter({ pool: secondPool, limit, windowSeconds, schema: db.schema, ...extra }),
+      new PostgresRateLimiter({ pool: db.secondPool, limit, windowSeconds, schema: db.schema, ...extra }),
     ] as const;
   }
 

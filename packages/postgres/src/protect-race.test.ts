@@ -1,35 +1,24 @@
 // "Set protected=true" racing a delete across pools and processes: the delete commits first or answers ImageProtected, never both.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type pg from 'pg';
+import { describe, expect, it } from 'vitest';
 import type { Image } from '@image-catalog/core';
-import { imageFixture } from '@image-catalog/testkit';
+import { imageFixture, raceFigures } from '@image-catalog/testkit';
 import { PostgresImageStore } from './postgres-image-store.js';
 import { deleteImageUseCase, imageRow, ownerMember, sideEffects, waitUntilBlocked } from './test-support/fixtures.js';
 import { InstrumentedPool, named } from './test-support/instrumented-pool.js';
 import { runWorkers } from './test-support/spawn-workers.js';
-import { clearTables, createTestSchema, postgresUnreachable, skipNote, TEST_PG_URL, testPool, type TestSchema } from './test-support/test-database.js';
+import { clearTables, postgresUnreachable, skipNote, TEST_PG_URL } from './test-support/test-database.js';
+import { useSchemaWithSecondPool } from './test-support/use-test-schema.js';
 
 const ROUNDS = 200;
 const PROCESS_IMAGES = 200;
 
 describe.skipIf(postgresUnreachable !== null)(`postgres: protect versus delete${skipNote}`, () => {
-  let db: TestSchema;
-  let otherPool: pg.Pool;
+  const db = useSchemaWithSecondPool({ secondPoolSize: 4 });
 
-  beforeAll(async () => {
-    db = await createTestSchema();
-    otherPool = testPool({ max: 4 });
-  });
-
-  afterAll(async () => {
-    await otherPool?.end();
-    await db?.close();
-  });
-
-  /** A deleter on `db.pool` and a protector on a second pool, each behind an instrumented wrapper. */
+  /** A deleter on `db.pool` and a protector on `db.secondPool`, each behind an instrumented wrapper. */
   function actors() {
     const deleterPool = new InstrumentedPool(db.pool);
-    const protectorPool = new InstrumentedPool(otherPool);
+    const protectorPool = new InstrumentedPool(db.secondPool);
     const deleter = new PostgresImageStore(deleterPool, { schema: db.schema });
     const protector = new PostgresImageStore(protectorPool, { schema: db.schema });
     const protect = async (id: string) => (await protector.updateImage(id, { protected: true }, new Date()))._unsafeUnwrap();
@@ -168,9 +157,10 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: protect versus delete${
     }
     const events = (await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${db.schema}".outbox_events`)).rows[0]?.n;
     expect(events).toBe(deletedCount);
+    const figures = raceFigures(results);
     console.log(
       `[postgres protect race] processes=4 images=${PROCESS_IMAGES} deleted=${deletedCount} protected=${PROCESS_IMAGES - deletedCount} ` +
-        `decided-in-store=${results.reduce((n, r) => n + r.decidedInStore, 0)} guarded-writes-lost=${results.reduce((n, r) => n + r.guardedWritesLost, 0)}`,
+        `decided-in-store=${figures.decidedInStore} guarded-writes-lost=${figures.counters['guardedWritesLost'] ?? 0}`,
     );
   }, 120_000);
 });

@@ -1,12 +1,12 @@
 // Restore versus the scrubber: once a job has been claimed its image cannot be restored, and a restore never races a deletion in flight.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type pg from 'pg';
+import { describe, expect, it } from 'vitest';
 import type { DataDeletionJob, Image } from '@image-catalog/core';
 import { deleteImageRequest, fixtureLocations, imageFixture } from '@image-catalog/testkit';
 import { PostgresImageStore } from './postgres-image-store.js';
 import { waitUntilBlocked } from './test-support/fixtures.js';
 import { InstrumentedPool, named } from './test-support/instrumented-pool.js';
-import { createTestSchema, postgresUnreachable, skipNote, testPool, type TestSchema } from './test-support/test-database.js';
+import { postgresUnreachable, skipNote } from './test-support/test-database.js';
+import { useSchemaWithSecondPool } from './test-support/use-test-schema.js';
 
 const DELETED_AT = new Date('2025-01-01T00:00:00.000Z');
 /** Jobs are due at the delete (delay elapsed); the scrubber runs an hour later, always at the same time. */
@@ -14,24 +14,13 @@ const SCRUB_AT = new Date('2025-01-01T01:00:00.000Z');
 const ROUNDS = 150;
 
 describe.skipIf(postgresUnreachable !== null)(`postgres: restore versus claim${skipNote}`, () => {
-  let db: TestSchema;
-  let scrubberPool: pg.Pool;
-
-  beforeAll(async () => {
-    db = await createTestSchema();
-    scrubberPool = testPool({ max: 4 });
-  });
-
-  afterAll(async () => {
-    await scrubberPool?.end();
-    await db?.close();
-  });
+  const db = useSchemaWithSecondPool({ secondPoolSize: 4 });
 
   /** The admin's side (restores) and a scrubber's side (claims) on separate pools. */
   function actors() {
     const adminPool = new InstrumentedPool(db.pool);
     const admin = new PostgresImageStore(adminPool, { schema: db.schema });
-    const scrubber = new PostgresImageStore(scrubberPool, { schema: db.schema });
+    const scrubber = new PostgresImageStore(db.secondPool, { schema: db.schema });
     const claim = async () => (await scrubber.claimDue({ now: SCRUB_AT, limit: 100, leaseSeconds: 600 }))._unsafeUnwrap();
     const restore = async (id: string) => (await admin.restoreImage(id, SCRUB_AT))._unsafeUnwrap();
     return { adminPool, admin, scrubber, claim, restore };
@@ -83,7 +72,7 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: restore versus claim${s
     const { restore } = actors();
     const { image } = await pendingDelete();
     // A scrubber's claim statement in the middle of its work: rows locked, claim counted, not yet committed.
-    const scrubber = await scrubberPool.connect();
+    const scrubber = await db.secondPool.connect();
     try {
       await scrubber.query('BEGIN');
       await scrubber.query(`SELECT 1 FROM "${db.schema}".data_deletion_jobs WHERE image_id = $1 FOR UPDATE`, [image.id]);

@@ -2,9 +2,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type BetterSqlite3 from 'better-sqlite3';
 import { systemClock, type Image } from '@image-catalog/core';
+import { raceFigures, seededRandom } from '@image-catalog/testkit';
 import { openDatabase } from './open-database.js';
 import { SqliteImageStore } from './sqlite-image-store.js';
-import { deleteImageUseCase, ownerMember, sampleImage, seededRandom, tempDir, uuidFor } from './test-support/fixtures.js';
+import { deleteImageUseCase, ownerMember, sampleImage, tempDir, uuidFor } from './test-support/fixtures.js';
 import { runWorkers } from './test-support/spawn-workers.js';
 
 const ROUNDS = 300;
@@ -118,7 +119,7 @@ describe('protect versus delete', () => {
       expect(events).toBe(deletedCount);
       console.log(
         `[sqlite protect race] processes=4 images=${IMAGES} deleted=${deletedCount} protected=${IMAGES - deletedCount} ` +
-          `decided-at-commit=${results.reduce((n, r) => n + r.decidedAtCommit, 0)}`,
+          `decided-at-commit=${raceFigures(results).decidedInStore}`,
       );
     } finally {
       db.close();

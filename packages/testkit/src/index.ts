@@ -15,3 +15,5 @@ export * from './event-outbox.contract.js';
 export * from './image-data-store.contract.js';
 export * from './delete-image.behaviour.js';
 export * from './http/index.js';
+export * from './process/index.js';
+export * from './process/expect-one-winner.js';

@@ -8,12 +8,13 @@ import {
   CONFORMANCE_TOKENS,
   conformanceNewImage,
   describeHttpConformance,
+  inProcessConformanceTarget,
   limitOnlyKey,
   listenOnLoopback,
+  listenOnLoopbackPerTest,
   rawHttpRequest,
-  type LoopbackServer,
 } from '@image-catalog/testkit';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createImagesHandler, type ImagesHandlerOptions } from '../images-handler.js';
 import { InProcessRateLimiter } from '../in-process-rate-limiter.js';
 import { StaticTokenAuthenticator } from '../static-token-authenticator.js';
@@ -42,31 +43,15 @@ function inMemoryService(overrides: Partial<ImagesHandlerOptions> = {}, listener
 
 describeHttpConformance('@image-catalog/http on node:http (createNodeListener)', async () => {
   const { store, server } = inMemoryService();
-  const { origin, close } = await listenOnLoopback(server);
-  return {
-    baseUrl: `${origin}/v2`,
-    tokens: CONFORMANCE_TOKENS,
-    rateLimited: { token: CONFORMANCE_TOKENS.rateLimited, limit: RATE_LIMIT },
-    async createImage(spec) {
-      const created = await store.createImage(conformanceNewImage(spec), new Date());
-      if (created.isErr()) throw new Error(`createImage failed: ${created.error.kind}`);
-      return created.value.id;
-    },
-    close,
-  };
+  return inProcessConformanceTarget({ server: await listenOnLoopback(server), basePath: '/v2', catalog: store, rateLimit: RATE_LIMIT });
 });
 
 describe('createNodeListener', () => {
-  const servers: LoopbackServer[] = [];
-  afterEach(async () => {
-    await Promise.all(servers.splice(0).map((s) => s.close()));
-  });
+  const listen = listenOnLoopbackPerTest();
 
   async function start(overrides: Partial<ImagesHandlerOptions> = {}, listenerOptions: NodeListenerOptions = {}) {
     const service = inMemoryService(overrides, listenerOptions);
-    const listening = await listenOnLoopback(service.server);
-    servers.push(listening);
-    return { ...service, origin: listening.origin };
+    return { ...service, origin: (await listen(service.server)).origin };
   }
 
   it('answers other paths with a 404 fault, or hands them to the fallback', async () => {

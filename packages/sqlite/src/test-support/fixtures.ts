@@ -84,23 +84,5 @@ export function dumpTables(db: BetterSqlite3.Database): string {
   return JSON.stringify(dump);
 }
 
-/** Mulberry32: a tiny seeded PRNG, so a shuffled order can be replayed from its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function shuffled<T>(items: readonly T[], random: () => number): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
+/** The seeded shuffle lives in the testkit (race workers use it); re-exported for tests outside this package that import it from here. */
+export { seededRandom, shuffled } from '@image-catalog/testkit/process';
