@@ -22,6 +22,8 @@ export default defineConfig({
   test: {
     include: ['packages/*/src/**/*.test.ts', 'examples/*/src/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts'],
     pool: 'forks',
+    // In CI also write a machine-readable summary; .ci/run prints its totals as the closing line.
+    reporters: process.env.CI ? ['default', ['json', { outputFile: 'node_modules/.cache/vitest-results.json' }]] : ['default'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },
