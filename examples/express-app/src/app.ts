@@ -4,6 +4,7 @@ import { createImagesRouter } from '@image-catalog/express';
 import { credentialsFrom, DEFAULT_WWW_AUTHENTICATE, openApiDocument, type Authenticator, type RateLimiter } from '@image-catalog/http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { createGlanceFixtureRouter, type FixtureHttp } from './glance-fixture-router.js';
+import { GLANCE_SCHEMAS } from './glance-schemas.js';
 import { ensureRequestId, sendFault } from './http-faults.js';
 import { versionsDocument } from './versions.js';
 
@@ -125,6 +126,16 @@ export function createApp(deps: AppDependencies): express.Express {
   });
   v2.get(['/', ''], (req, res) => {
     res.status(200).type('application/json').send(JSON.stringify(versionsDocument(origin(req))));
+  });
+  // Public documents (as in Glance they describe the API, not any image): no token needed.
+  v2.get('/schemas/:name', (req, res) => {
+    res.locals.route = '/v2/schemas/{name}';
+    const schema = Object.hasOwn(GLANCE_SCHEMAS, String(req.params.name)) ? GLANCE_SCHEMAS[String(req.params.name)] : undefined;
+    if (schema === undefined) {
+      sendFault(req, res, 404, 'The resource could not be found.');
+      return;
+    }
+    res.status(200).type('application/json').send(JSON.stringify(schema));
   });
   v2.use(
     createGlanceFixtureRouter({

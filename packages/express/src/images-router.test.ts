@@ -71,6 +71,17 @@ describe('createImagesRouter inside a host app', () => {
     expect((await fetch(`${origin}/images/${id}`, { method: 'DELETE', headers: token })).status).toBe(418);
   });
 
+  it('names the full route, mount point included, in its request log line', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const record = (obj: object) => void lines.push(obj as Record<string, unknown>);
+    const { options } = service({ logger: { debug: record, info: record, warn: record, error: record } });
+    const origin = await host((app) => app.use('/api/image/v2', createImagesRouter(options)));
+    const id = globalThis.crypto.randomUUID();
+    await fetch(`${origin}/api/image/v2/images/${id}`, { method: 'DELETE', headers: { 'X-Auth-Token': CONFORMANCE_TOKENS.admin } });
+    const line = lines.find((l) => l.status === 404);
+    expect(line?.route).toBe('/api/image/v2/images/{image_id}');
+  });
+
   it('leaves the host app and its other routes alone: no body parser, settings unchanged', async () => {
     const { options } = service();
     const app = express();

@@ -98,7 +98,7 @@ export function createImagesHandler(options: ImagesHandlerOptions): ImagesHandle
   async function decide(request: ImagesRequest, trace: Trace): Promise<Result<Success, ImagesFailure>> {
     const segment = matchImagesRoute(request.path, basePath);
     if (segment === null) return err({ kind: 'RouteNotFound' });
-    trace.route = route;
+    trace.route = `${(request.mountPath ?? '').replace(/\/+$/, '').slice(0, 128)}${route}`;
     const method = request.method;
     if (method === 'OPTIONS') return ok('options');
     if (options.isDraining?.()) return err({ kind: 'Draining', retryAfterSeconds: drainingRetryAfter });

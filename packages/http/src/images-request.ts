@@ -17,6 +17,11 @@ export interface ImagesRequest {
    * `Content-Length` header already answers the question.
    */
   bodyHasContent(): Promise<boolean>;
+  /**
+   * Where a framework mounted the handler (Express's `req.baseUrl`, e.g. `/v2`), so the
+   * request log names the full route. Routing itself never depends on it.
+   */
+  readonly mountPath?: string;
 }
 
 /** A complete, small response: the pipeline never streams. */
