@@ -2,6 +2,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Workspace } from '../support/database.js';
 import { noopDataStore } from '../support/library.js';
+import { runDurableCase } from './durable.case.js';
 import { baselineOperation, libraryOperation } from '../support/operations.js';
 import type { BenchOptions } from '../support/options.js';
 import { compare, emptyRuns, type ComparisonRow, type SideRuns } from '../support/stats.js';
@@ -44,5 +45,6 @@ export async function runSqliteCases(options: BenchOptions, workspace: Workspace
       (db) => libraryOperation(db, { dataStore: noopDataStore }),
       'not like for like: the library also runs the job inline and records it done (a second transaction)',
     ),
+    await runDurableCase(options, workspace),
   ];
 }

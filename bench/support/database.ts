@@ -39,8 +39,8 @@ export interface Workspace {
   readonly dir: string;
   /** A template with `count` seeded images (created once per count and reused). */
   template(count: number): Promise<SeededTemplate>;
-  /** A fresh copy of `template`, opened like the adapter expects (WAL, synchronous NORMAL). */
-  fresh(template: SeededTemplate, label: string): FreshDatabase;
+  /** A fresh copy of `template`, opened like the adapter expects (WAL, synchronous NORMAL unless told `FULL`). */
+  fresh(template: SeededTemplate, label: string, synchronous?: 'NORMAL' | 'FULL'): FreshDatabase;
   /** A fresh copy of `template` for another process to open; `dispose` removes it. */
   copy(template: SeededTemplate, label: string): { readonly path: string; dispose(): void };
   cleanup(): void;
@@ -102,9 +102,9 @@ export function createWorkspace(): Workspace {
       return template;
     },
     copy,
-    fresh(template, label) {
+    fresh(template, label, synchronous = 'NORMAL') {
       const file = copy(template, label);
-      const db = openDatabase(file.path, { synchronous: 'NORMAL' });
+      const db = openDatabase(file.path, { synchronous });
       return {
         db,
         imageIds: template.imageIds,

@@ -48,7 +48,7 @@ export function formatHeader(machine: MachineInfo, options: BenchOptions): strin
     `N = ${options.images} images per round (each with 3 properties, 3 tags, 1 member, 1 location); ` +
       `sqlite: 1 warm-up + ${options.sqliteRounds} rounds; http: 1 warm-up + ${options.httpRounds} rounds at concurrency ${options.concurrency}; ` +
       `memory: ${options.memoryDeletes} deletes per measurement`,
-    'each round on a fresh SQLite file (WAL, synchronous=NORMAL); ratio = library median / baseline median, ops ratio = baseline ops/s / library ops/s (1.00 = parity, higher = library slower)',
+    'each round on a fresh SQLite file (WAL, synchronous=NORMAL; the durable row: synchronous=FULL); ratio = library median / baseline median, ops ratio = baseline ops/s / library ops/s (1.00 = parity, higher = library slower)',
   ].join('\n');
 }
 

@@ -28,6 +28,30 @@ export async function timeSequential(imageIds: readonly string[], op: TimedOpera
   return performance.now() - started;
 }
 
+/**
+ * Deletes the images with `concurrency` calls in flight (each lane starts its next delete when
+ * the previous one settles), timing each call from its start to its result; answers the elapsed
+ * milliseconds. `runs === null` is an untimed warm-up.
+ */
+export async function timeConcurrent(imageIds: readonly string[], op: TimedOperation, runs: SideRuns | null, concurrency: number): Promise<number> {
+  const started = performance.now();
+  let next = 0;
+  const lane = async () => {
+    while (next < imageIds.length) {
+      const id = imageIds[next++]!;
+      const t0 = performance.now();
+      const outcome = await op(id);
+      const t1 = performance.now();
+      if (runs === null) continue;
+      runs.latenciesMs.push(t1 - t0);
+      if (outcome === null) runs.ok++;
+      else recordProblem(runs, outcome);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, imageIds.length) }, lane));
+  return performance.now() - started;
+}
+
 /** One side of a paired round: deletes a batch of images and answers the elapsed milliseconds. */
 export interface PairedSide {
   readonly runBatch: (imageIds: readonly string[]) => Promise<number>;
@@ -75,10 +99,11 @@ export async function withFreshDatabases<T>(
   template: SeededTemplate,
   labels: readonly string[],
   work: (fresh: FreshDatabase[]) => Promise<T>,
+  synchronous: 'NORMAL' | 'FULL' = 'NORMAL',
 ): Promise<T> {
   const fresh: FreshDatabase[] = [];
   try {
-    for (const label of labels) fresh.push(workspace.fresh(template, label));
+    for (const label of labels) fresh.push(workspace.fresh(template, label, synchronous));
     return await work(fresh);
   } finally {
     for (const f of fresh) f.dispose();

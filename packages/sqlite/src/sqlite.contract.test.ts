@@ -5,9 +5,16 @@ import {
   describeEventOutboxContract,
   describeImageRepositoryContract,
 } from '@image-catalog/testkit';
-import { sqliteHarness } from './test-support/contract-harness.js';
+import { sqliteHarness, sqliteHarnessWith } from './test-support/contract-harness.js';
 
 describeImageRepositoryContract('sqlite', sqliteHarness);
 describeDataDeletionJobQueueContract('sqlite', sqliteHarness);
 describeEventOutboxContract('sqlite', sqliteHarness);
 describeDeleteImageBehaviour('sqlite', sqliteHarness);
+
+// Durable mode with group commit: the same suites, every delete going through a batch.
+const durableGroupCommit = () => sqliteHarnessWith({ database: { synchronous: 'FULL' }, store: { groupCommit: true } });
+describeImageRepositoryContract('sqlite (synchronous=FULL, group commit)', durableGroupCommit);
+describeDataDeletionJobQueueContract('sqlite (synchronous=FULL, group commit)', durableGroupCommit);
+describeEventOutboxContract('sqlite (synchronous=FULL, group commit)', durableGroupCommit);
+describeDeleteImageBehaviour('sqlite (synchronous=FULL, group commit)', durableGroupCommit);

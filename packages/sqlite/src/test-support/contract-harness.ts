@@ -1,9 +1,9 @@
 // The testkit harness for SQLite: a fresh database file per test, faults injected through SQLite itself.
-import { errAsync } from 'neverthrow';
+import { errAsync, ResultAsync } from 'neverthrow';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { StorageHarness, StorageFaultInjection } from '@image-catalog/testkit';
-import { openDatabase } from '../open-database.js';
-import { SqliteImageStore } from '../sqlite-image-store.js';
+import { openDatabase, type OpenDatabaseOptions } from '../open-database.js';
+import { SqliteImageStore, type SqliteImageStoreOptions } from '../sqlite-image-store.js';
 import { tempDir } from './fixtures.js';
 
 const WRITTEN_TABLES = ['images', 'image_properties', 'image_tags', 'image_members', 'image_locations', 'data_deletion_jobs', 'outbox_events'];
@@ -19,24 +19,53 @@ interface Armed {
  * by an error SQLite and the adapter must roll back. A lock-style error carries SQLITE_BUSY so the
  * adapter's own mapping turns it into StorageUnavailable. Faults "before the method touches
  * anything" never reach SQLite: the wrapper answers the error itself.
+ *
+ * With group commit a delete runs later, in the batch flush, so an armed `deleteImage` stays
+ * armed until its result settles and fires only on writes to that request's image: other
+ * requests of the same batch are not hit.
  */
 class SqliteFaults {
   readonly #armed = new Map<string, Armed>();
   #active: Armed | null = null;
   #fired = false;
+  #deferred: { readonly armed: Armed; readonly imageId: string; fired: boolean } | null = null;
 
   constructor(db: BetterSqlite3.Database) {
-    db.function('contract_fault', () => {
-      if (this.#active === null) return null;
-      this.#fired = true;
-      const code = this.#active.fault.error.kind === 'StorageUnavailable' ? 'SQLITE_BUSY' : 'SQLITE_INJECTED_FAULT';
-      throw Object.assign(new Error(`injected ${this.#active.fault.error.kind}`), { code });
+    db.function('contract_fault', (imageId: unknown) => {
+      let armed: Armed;
+      if (this.#active !== null) {
+        armed = this.#active;
+        this.#fired = true;
+      } else if (this.#deferred !== null && this.#deferred.imageId === imageId) {
+        armed = this.#deferred.armed;
+        this.#deferred.fired = true;
+      } else {
+        return null;
+      }
+      const code = armed.fault.error.kind === 'StorageUnavailable' ? 'SQLITE_BUSY' : 'SQLITE_INJECTED_FAULT';
+      throw Object.assign(new Error(`injected ${armed.fault.error.kind}`), { code });
     });
     for (const table of WRITTEN_TABLES) {
+      const imageId = table === 'images' ? 'NEW.id' : 'NEW.image_id';
       for (const event of ['INSERT', 'UPDATE']) {
-        db.exec(`CREATE TEMP TRIGGER contract_fault_${table}_${event.toLowerCase()} AFTER ${event} ON main.${table} BEGIN SELECT contract_fault(); END`);
+        db.exec(`CREATE TEMP TRIGGER contract_fault_${table}_${event.toLowerCase()} AFTER ${event} ON main.${table} BEGIN SELECT contract_fault(${imageId}); END`);
       }
     }
+  }
+
+  /** A group-commit delete: armed until it settles, for writes to its own image only. */
+  #deferredDelete(armed: Armed, imageId: string, call: () => ResultAsync<unknown, unknown>): ResultAsync<unknown, unknown> {
+    const deferred = { armed, imageId, fired: false };
+    this.#deferred = deferred;
+    const settled = (async () => {
+      try {
+        return await call();
+      } finally {
+        if (deferred.fired) armed.remaining -= 1;
+        if (this.#deferred === deferred) this.#deferred = null;
+      }
+    })();
+    return new ResultAsync(settled);
   }
 
   arm(fault: StorageFaultInjection): void {
@@ -44,7 +73,7 @@ class SqliteFaults {
   }
 
   /** Wraps every port method of `store` so armed faults apply to it. */
-  wrap(store: SqliteImageStore): SqliteImageStore {
+  wrap(store: SqliteImageStore, deferredDeletes: boolean): SqliteImageStore {
     return new Proxy(store, {
       get: (target, property, receiver) => {
         const value: unknown = Reflect.get(target, property, receiver);
@@ -56,7 +85,11 @@ class SqliteFaults {
             armed.remaining -= 1;
             return errAsync(armed.fault.error);
           }
-          // The store does all its database work synchronously inside the call.
+          if (deferredDeletes && property === 'deleteImage') {
+            const request = args[0] as { readonly imageId: string };
+            return this.#deferredDelete(armed, request.imageId, () => value.apply(target, args) as ResultAsync<unknown, unknown>);
+          }
+          // Otherwise the store does all its database work synchronously inside the call.
           this.#active = armed;
           this.#fired = false;
           try {
@@ -71,12 +104,23 @@ class SqliteFaults {
   }
 }
 
-/** A `StorageHarnessFactory` for the testkit suites. */
+export interface SqliteHarnessOptions {
+  readonly database?: OpenDatabaseOptions;
+  readonly store?: SqliteImageStoreOptions;
+}
+
+/** A `StorageHarnessFactory` for the testkit suites: default database and store options. */
 export function sqliteHarness(): StorageHarness {
+  return sqliteHarnessWith({});
+}
+
+/** The same harness over a database and store opened with `options` (e.g. durable mode with group commit). */
+export function sqliteHarnessWith(options: SqliteHarnessOptions): StorageHarness {
   const dir = tempDir('image-catalog-contract-');
-  const db = openDatabase(dir.file('catalog.db'));
+  const db = openDatabase(dir.file('catalog.db'), options.database);
   const faults = new SqliteFaults(db);
-  const store = faults.wrap(new SqliteImageStore(db));
+  const groupCommit = options.store?.groupCommit;
+  const store = faults.wrap(new SqliteImageStore(db, options.store), groupCommit !== undefined && groupCommit !== false);
   return {
     images: store,
     jobs: store,

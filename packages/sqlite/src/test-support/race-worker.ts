@@ -16,9 +16,10 @@ runRaceWorker<SqliteRaceConfig>({
     }
   },
   open(config) {
-    const db = openDatabase(config.dbPath, { busyTimeoutMs: config.busyTimeoutMs });
+    const durable = config.groupCommit === true;
+    const db = openDatabase(config.dbPath, { busyTimeoutMs: config.busyTimeoutMs, ...(durable ? { synchronous: 'FULL' as const } : {}) });
     return {
-      store: new SqliteImageStore(db),
+      store: new SqliteImageStore(db, { groupCommit: durable }),
       imageIds: db.prepare('SELECT id FROM images ORDER BY seq').pluck().all() as string[],
       close() {
         db.close();

@@ -4,6 +4,8 @@ import { spawnRaceWorkers, type RaceWorkerConfig, type RaceWorkerResult } from '
 export interface SqliteRaceConfig extends RaceWorkerConfig {
   readonly dbPath: string;
   readonly busyTimeoutMs: number;
+  /** Open the store with `groupCommit: true` and the database with `synchronous: 'FULL'` (durable mode). */
+  readonly groupCommit?: boolean;
 }
 
 /** One process per config, all released at once; bounded at 45 s. */
