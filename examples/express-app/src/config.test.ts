@@ -40,6 +40,7 @@ describe('loadConfig: defaults', () => {
       delayedDelete: null,
       eventsFile: null,
       databaseUrl: null,
+      durable: false,
       logLevel: 'info',
       scrubIntervalSeconds: 30,
       inlineLeaseSeconds: 60,
@@ -100,6 +101,12 @@ describe('loadConfig: every setting', () => {
 
   it('IMAGE_CATALOG_EVENTS_FILE, relative to the working folder', () => {
     expect(loadConfig({ IMAGE_CATALOG_EVENTS_FILE: 'events/delete.jsonl' }, CWD).eventsFile).toBe(path.join(CWD, 'events', 'delete.jsonl'));
+  });
+
+  it('IMAGE_CATALOG_DURABLE: 1 selects durable SQLite (FULL sync, group commit); anything but 0/1 is refused', () => {
+    expect(loadConfig({ IMAGE_CATALOG_DURABLE: '1' }, CWD).durable).toBe(true);
+    expect(loadConfig({ IMAGE_CATALOG_DURABLE: '0' }, CWD).durable).toBe(false);
+    expect(() => loadConfig({ IMAGE_CATALOG_DURABLE: 'yes' }, CWD)).toThrow(/IMAGE_CATALOG_DURABLE must be 1 or 0/);
   });
 
   it('DATABASE_URL: a postgres:// or postgresql:// URL selects PostgreSQL', () => {

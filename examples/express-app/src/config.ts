@@ -25,6 +25,8 @@ export interface ServiceConfig {
   readonly scrubIntervalSeconds: number;
   readonly eventsFile: string | null;
   readonly databaseUrl: string | null;
+  /** SQLite durable mode: every commit fsynced (`synchronous=FULL`), concurrent deletes group-committed. */
+  readonly durable: boolean;
   readonly logLevel: string;
   /** How long the inline data deletion owns a delete's jobs before the scrubber may retry them. */
   readonly inlineLeaseSeconds: number;
@@ -132,6 +134,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Service
   }
   const delayed = delayedRaw === '1' || delayedRaw === 'true';
 
+  const durableRaw = env.IMAGE_CATALOG_DURABLE?.trim() ?? '';
+  if (!['', '0', '1', 'true', 'false'].includes(durableRaw)) {
+    throw new ConfigError(`IMAGE_CATALOG_DURABLE must be 1 or 0, got ${JSON.stringify(durableRaw.slice(0, 32))}`);
+  }
+
   const databaseUrl = env.DATABASE_URL?.trim() || null;
   if (databaseUrl !== null && !/^postgres(ql)?:\/\//i.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must be a postgres:// URL (leave it unset for the embedded SQLite database)');
@@ -150,6 +157,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Service
     scrubIntervalSeconds: integer(env, 'IMAGE_CATALOG_SCRUB_INTERVAL', 30, 1, 86_400),
     eventsFile: env.IMAGE_CATALOG_EVENTS_FILE?.trim() ? path.resolve(cwd, env.IMAGE_CATALOG_EVENTS_FILE.trim()) : null,
     databaseUrl,
+    durable: durableRaw === '1' || durableRaw === 'true',
     logLevel: logLevel(env.LOG_LEVEL),
     inlineLeaseSeconds: integer(env, 'IMAGE_CATALOG_INLINE_LEASE', 60, 1, 86_400),
     scrubLeaseSeconds: integer(env, 'IMAGE_CATALOG_SCRUB_LEASE', 300, 1, 86_400),

@@ -20,12 +20,13 @@ export async function openStorage(config: ServiceConfig, logger: Logger): Promis
     return openPostgresStorage(config, logger);
   }
   mkdirSync(config.dataDir, { recursive: true });
-  const db = openDatabase(config.databasePath);
+  const db = openDatabase(config.databasePath, { synchronous: config.durable ? 'FULL' : 'NORMAL' });
   const rateLimiter = config.rateLimit ? new InProcessRateLimiter(config.rateLimit) : null;
   return {
-    module: sqliteImageCatalogModule(db),
+    // Durable mode fsyncs every commit; group commit lets concurrent deletes share one.
+    module: sqliteImageCatalogModule(db, config.durable ? { groupCommit: true } : {}),
     rateLimiter,
-    description: `sqlite:${config.databasePath}`,
+    description: `sqlite:${config.databasePath}${config.durable ? ' (durable: synchronous=FULL, group commit)' : ''}`,
     async close() {
       if (db.open) db.close();
     },
