@@ -35,7 +35,8 @@ async function twins() {
       dataStore: null,
       clock,
       store: { newId: ids('job-1') },
-      deleteImage: { newEventId: ids('event-1') },
+      // The single-read path names the event before the store decides, so a refused delete uses an id too (never written).
+      deleteImage: { newEventId: ids('event-1', 'event-2', 'event-3') },
     }),
     rawDelete: createRawDelete(baseline.db, { now: () => now.getTime(), newId: ids('job-1', 'event-1') }),
     dispose() {

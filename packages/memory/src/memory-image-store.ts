@@ -1,5 +1,6 @@
 // In-memory catalog, data-deletion job queue and event outbox over one shared state, like one database.
 import {
+  authorizeDelete,
   isLive,
   newImageRecord,
   storageFault,
@@ -111,7 +112,8 @@ export class MemoryImageStore implements ImageRepository, ImageCatalog, DataDele
   /**
    * Conditions, checked in this order at commit: live (else `NotFound`), owner is
    * `expectedOwner` (else `OwnerChanged`, checked before protection so a caller that lost the
-   * image to another project learns nothing about it), not protected (else `Protected`).
+   * image to another project learns nothing about it) or, when `authorize` is given instead,
+   * its decision on a copy of the image (`NotFound`/`Forbidden`), not protected (else `Protected`).
    * On `Deleted`: status `deleted`, or `pending_delete` when `delayed` and the image has an active
    * location; `deleted`, `deletedAt` and `updatedAt` all become `request.deletedAt`; active
    * locations become `pending_delete` (each turns `deleted` when its job completes); one queued
@@ -124,7 +126,13 @@ export class MemoryImageStore implements ImageRepository, ImageCatalog, DataDele
     return this.#transact('deleteImage', (tx): DeleteImageOutcome => {
       const current = tx.images.get(request.imageId);
       if (current === undefined || !isLive(current)) return { kind: 'NotFound' };
-      if (current.owner !== request.expectedOwner) return { kind: 'OwnerChanged' };
+      if (request.authorize !== undefined) {
+        // On a copy: the callback cannot alias the stored state. A throw aborts the transaction.
+        const decision = authorizeDelete(request, structuredClone(current));
+        if (decision !== 'Allowed') return { kind: decision };
+      } else if (current.owner !== request.expectedOwner) {
+        return { kind: 'OwnerChanged' };
+      }
       if (current.protected) return { kind: 'Protected' };
 
       const active = current.locations.filter((l) => l.status === 'active');

@@ -1,6 +1,7 @@
 // The PostgreSQL adapter: one store implementing the repository, catalog, job-queue and outbox ports over the host's pool.
 import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
 import {
+  authorizeDelete,
   DEFAULT_RETRY_AFTER_SECONDS,
   isLive,
   newImageRecord,
@@ -82,7 +83,7 @@ const CONTENDED = Symbol('contended');
  * Implements `ImageRepository`, `ImageCatalog`, `DataDeletionJobQueue` and `EventOutbox` over the
  * caller's `pg.Pool` (migrated with `migrate`). Safe for any number of processes sharing one
  * database:
- * - `deleteImage` reads the image, decides (`NotFound`, `OwnerChanged`, `Protected`), and commits
+ * - `deleteImage` reads the image, decides (`NotFound`, `OwnerChanged` or `authorize`, `Protected`), and commits
  *   the whole cascade, jobs and event as ONE statement guarded by the row's `row_version`, which
  *   every other write to the image or its children bumps. A concurrent change makes the guarded
  *   write apply nothing, and the store reads and decides again: the decision always holds at
@@ -127,7 +128,8 @@ export class PostgresImageStore implements ImageRepository, ImageCatalog, DataDe
 
   /**
    * Conditions in the memory adapter's order: live (else `NotFound`), owner is `expectedOwner`
-   * (else `OwnerChanged`), not protected (else `Protected`). The write is one statement, applied
+   * (else `OwnerChanged`) or, when `authorize` is given instead, its decision (`NotFound`,
+   * `Forbidden`) on the row read in this round, not protected (else `Protected`). The write is one statement, applied
    * only if the image row is exactly the one the decision was made on.
    */
   deleteImage(request: DeleteImageRequest): ResultAsync<DeleteImageOutcome, StorageError> {
@@ -138,7 +140,13 @@ export class PostgresImageStore implements ImageRepository, ImageCatalog, DataDe
           if (row === null) return { kind: 'NotFound' };
           const before = toImage(row);
           if (!isLive(before)) return { kind: 'NotFound' };
-          if (before.owner !== request.expectedOwner) return { kind: 'OwnerChanged' };
+          if (request.authorize !== undefined) {
+            // Decided on the row version the guarded write below is conditional on; a throw writes nothing.
+            const decision = authorizeDelete(request, toImage(row));
+            if (decision !== 'Allowed') return { kind: decision };
+          } else if (before.owner !== request.expectedOwner) {
+            return { kind: 'OwnerChanged' };
+          }
           if (before.protected) return { kind: 'Protected' };
 
           const planned = this.#planDelete(before, request);
@@ -147,7 +155,8 @@ export class PostgresImageStore implements ImageRepository, ImageCatalog, DataDe
             this.#q.deleteImage([
               before.id,
               row.row_version,
-              request.expectedOwner,
+              // With `authorize` the owner is whatever was authorised on; `row_version` pins it anyway.
+              request.authorize !== undefined ? before.owner : request.expectedOwner,
               planned.image.status,
               request.deletedAt,
               request.jobsDueAt,

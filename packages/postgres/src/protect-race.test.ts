@@ -1,9 +1,9 @@
 // "Set protected=true" racing a delete across pools and processes: the delete commits first or answers ImageProtected, never both.
 import { describe, expect, it } from 'vitest';
-import type { Image } from '@image-catalog/core';
+import { defaultDeletePolicy, type DeletePolicy, type Image } from '@image-catalog/core';
 import { imageFixture, raceFigures } from '@image-catalog/testkit';
 import { PostgresImageStore } from './postgres-image-store.js';
-import { deleteImageUseCase, imageRow, ownerMember, sideEffects, waitUntilBlocked } from './test-support/fixtures.js';
+import { asyncOnlyDeletePolicy, deleteImageUseCase, imageRow, ownerMember, sideEffects, waitUntilBlocked } from './test-support/fixtures.js';
 import { InstrumentedPool, named } from './test-support/instrumented-pool.js';
 import { runWorkers } from './test-support/spawn-workers.js';
 import { clearTables, postgresUnreachable, skipNote, TEST_PG_URL } from './test-support/test-database.js';
@@ -16,13 +16,13 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: protect versus delete${
   const db = useSchemaWithSecondPool({ secondPoolSize: 4 });
 
   /** A deleter on `db.pool` and a protector on `db.secondPool`, each behind an instrumented wrapper. */
-  function actors() {
+  function actors(policy: DeletePolicy = defaultDeletePolicy) {
     const deleterPool = new InstrumentedPool(db.pool);
     const protectorPool = new InstrumentedPool(db.secondPool);
     const deleter = new PostgresImageStore(deleterPool, { schema: db.schema });
     const protector = new PostgresImageStore(protectorPool, { schema: db.schema });
     const protect = async (id: string) => (await protector.updateImage(id, { protected: true }, new Date()))._unsafeUnwrap();
-    const remove = (id: string) => deleteImageUseCase(deleter).execute({ imageId: id, principal: ownerMember });
+    const remove = (id: string) => deleteImageUseCase(deleter, undefined, undefined, policy).execute({ imageId: id, principal: ownerMember });
     return { deleterPool, protectorPool, deleter, protector, protect, remove };
   }
 
@@ -46,8 +46,8 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: protect versus delete${
       await expectProtectedAndUntouched(image.id);
     });
 
-    it('protect commits between the use case check and the repository: the repository answers Protected', async () => {
-      const { deleterPool, protect, remove } = actors();
+    it('protect commits between the use case check and the repository (async-only policy: findById first): the repository answers Protected', async () => {
+      const { deleterPool, protect, remove } = actors(asyncOnlyDeletePolicy);
       const image = await newImage();
       let reads = 0;
       // The use case reads once, then the repository reads again: protect right before that second read.

@@ -1,11 +1,11 @@
 // "Set protected=true" racing a delete: the delete either commits first or answers ImageProtected, never both.
 import { afterAll, describe, expect, it } from 'vitest';
 import type BetterSqlite3 from 'better-sqlite3';
-import { systemClock, type Image } from '@image-catalog/core';
+import { DeleteImage, defaultDeletePolicy, systemClock, type DeletePolicy, type Image } from '@image-catalog/core';
 import { raceFigures, seededRandom } from '@image-catalog/testkit';
 import { openDatabase } from './open-database.js';
 import { SqliteImageStore } from './sqlite-image-store.js';
-import { deleteImageUseCase, ownerMember, sampleImage, tempDir, uuidFor } from './test-support/fixtures.js';
+import { ownerMember, sampleImage, tempDir, uuidFor } from './test-support/fixtures.js';
 import { runWorkers } from './test-support/spawn-workers.js';
 
 const ROUNDS = 300;
@@ -24,8 +24,11 @@ describe('protect versus delete', () => {
   const dir = tempDir();
   afterAll(() => dir.cleanup());
 
-  it(`two connections on one file, ${ROUNDS} rounds: each ends deleted-unprotected or protected-live-refused`, async () => {
-    const path = dir.file('two-connections.db');
+  it.each([
+    ['default policy: single read inside the transaction', defaultDeletePolicy, false],
+    ['async-only policy: findById first', { canDelete: defaultDeletePolicy.canDelete } satisfies DeletePolicy, true],
+  ] as const)(`two connections on one file, ${ROUNDS} rounds (%s): each ends deleted-unprotected or protected-live-refused`, async (label, policy, readsFirst) => {
+    const path = dir.file(`two-connections-${readsFirst ? 'reads-first' : 'single-read'}.db`);
     const a = openDatabase(path);
     const b = openDatabase(path);
     try {
@@ -48,7 +51,7 @@ describe('protect versus delete', () => {
             deleter.deleteImage(request).map((o) => ((committedDecision = o.kind), o)),
         };
         const [deleted, protectedImage] = await Promise.all([
-          yieldTimes(deleteDelay).then(() => deleteImageUseCase(counting, systemClock).execute({ imageId, principal: ownerMember })),
+          yieldTimes(deleteDelay).then(() => new DeleteImage(counting, policy, systemClock, null).execute({ imageId, principal: ownerMember })),
           yieldTimes(protectDelay).then(() => protector.updateImage(imageId, { protected: true }, new Date())),
         ]);
         const protectResult: Image | null = protectedImage._unsafeUnwrap();
@@ -66,10 +69,12 @@ describe('protect versus delete', () => {
           else seen.protectedFirst += 1;
         }
       }
-      console.log(`[sqlite protect race] two connections rounds=${ROUNDS} deleted=${seen.deleted} protected-before-delete=${seen.protectedFirst} protected-decided-at-commit=${seen.protectedAtCommit}`);
-      // All three interleavings happened, so the commit-time condition was really exercised.
+      console.log(`[sqlite protect race] two connections (${label}) rounds=${ROUNDS} deleted=${seen.deleted} protected-before-delete=${seen.protectedFirst} protected-decided-at-commit=${seen.protectedAtCommit}`);
+      // Every interleaving happened, so the commit-time condition was really exercised. On the
+      // single-read path there is no pre-check: every refusal is decided inside the transaction.
       expect(seen.deleted).toBeGreaterThan(0);
-      expect(seen.protectedFirst).toBeGreaterThan(0);
+      if (readsFirst) expect(seen.protectedFirst).toBeGreaterThan(0);
+      else expect(seen.protectedFirst).toBe(0);
       expect(seen.protectedAtCommit).toBeGreaterThan(0);
     } finally {
       a.close();

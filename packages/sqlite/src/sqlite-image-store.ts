@@ -2,6 +2,7 @@
 import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
 import type BetterSqlite3 from 'better-sqlite3';
 import {
+  authorizeDelete,
   DEFAULT_RETRY_AFTER_SECONDS,
   newImageRecord,
   storageFault,
@@ -156,11 +157,17 @@ export class SqliteImageStore implements ImageRepository, ImageCatalog, DataDele
     const { imageId } = request;
     const row = s.selectImage.get(imageId) as ImageRow | undefined;
     if (row === undefined || !isLiveRow(row)) return { kind: 'NotFound' };
-    // Owner before protection: a caller that lost the image to another project learns nothing about it.
-    if (row.owner !== request.expectedOwner) return { kind: 'OwnerChanged' };
+    const before = toImage(row);
+    if (request.authorize !== undefined) {
+      // Decided on the row this transaction holds the write lock on; a throw rolls it back.
+      const decision = authorizeDelete(request, before);
+      if (decision !== 'Allowed') return { kind: decision };
+    } else if (row.owner !== request.expectedOwner) {
+      // Owner before protection: a caller that lost the image to another project learns nothing about it.
+      return { kind: 'OwnerChanged' };
+    }
     if (row.protected === 1) return { kind: 'Protected' };
 
-    const before = toImage(row);
     const at = request.deletedAt.getTime();
     const dueAt = request.jobsDueAt.getTime();
     // Fresh dates: what is returned must not alias the caller's request.

@@ -12,6 +12,7 @@ import {
   uuidImageIdFormat,
   type DeleteImageFailure,
   type DeleteImageOptions,
+  type DeletePolicy,
   type Image,
   type ImageRepository,
   type NewImage,
@@ -138,21 +139,58 @@ interface UseCaseOptions extends DeleteImageOptions {
   readonly dataStore?: RecordingImageDataStore;
   /** Replaces the harness's repository, e.g. with a failing proxy. */
   readonly repository?: ImageRepository;
+  /** Replaces the mode's policy. */
+  readonly policy?: DeletePolicy;
+}
+
+/** One way of wiring the policy, and so one of the use case's two paths. */
+export interface DeletePolicyMode {
+  readonly label: string;
+  readonly policy: DeletePolicy;
+  /** `true` when the use case reads the image (`findById`) before the delete: no `canDeleteSync`. */
+  readonly readsFirst: boolean;
 }
 
 /**
- * Registers the DeleteImage behaviour suite: the use case with the default policy, a fixed
- * clock and the adapter's repository must answer exactly as DESIGN §3 says.
+ * The behaviour suite runs once per mode: the default policy (it has `canDeleteSync`, so the use
+ * case makes a single read, inside the adapter's delete transaction, through `authorize`) and an
+ * async-only policy with the same rule (no `canDeleteSync`: `findById`, then the owner-guarded delete).
  */
-export function describeDeleteImageBehaviour(name: string, factory: StorageHarnessFactory): void {
-  describe(`${name}: DeleteImage behaviour`, () => {
+export const DELETE_POLICY_MODES: readonly DeletePolicyMode[] = [
+  { label: 'default policy, single read (authorize in the transaction)', policy: defaultDeletePolicy, readsFirst: false },
+  {
+    label: 'async-only policy, findById first',
+    policy: { canDelete: (principal, image) => defaultDeletePolicy.canDelete(principal, image) },
+    readsFirst: true,
+  },
+];
+
+/** `repository` as an adapter that predates `authorize` would behave: it never sees the callback. */
+function ignoringAuthorize(repository: ImageRepository): ImageRepository {
+  return {
+    findById: (imageId) => repository.findById(imageId),
+    deleteImage: ({ authorize: _ignored, ...request }) => repository.deleteImage(request),
+    restoreImage: (imageId, now) => repository.restoreImage(imageId, now),
+  };
+}
+
+/**
+ * Registers the DeleteImage behaviour suite: the use case with a fixed clock and the adapter's
+ * repository must answer exactly as DESIGN §3 says, once per policy mode (both of its paths).
+ */
+export function describeDeleteImageBehaviour(name: string, factory: StorageHarnessFactory, modes: readonly DeletePolicyMode[] = DELETE_POLICY_MODES): void {
+  for (const mode of modes) describeBehaviourWith(name, factory, mode);
+}
+
+function describeBehaviourWith(name: string, factory: StorageHarnessFactory, mode: DeletePolicyMode): void {
+  describe(`${name}: DeleteImage behaviour (${mode.label})`, () => {
     const h = useHarness(factory);
     const clock = fixedClock(NOW);
 
     function deleteImage(options: UseCaseOptions = {}): DeleteImage {
-      const { dataStore, repository, ...useCaseOptions } = options;
+      const { dataStore, repository, policy, ...useCaseOptions } = options;
       const worker = dataStore ? new DataDeletionWorker(dataStore, h().jobs, clock, silentLogger, { backoff: { random: () => 0 } }) : null;
-      return new DeleteImage(repository ?? h().images, defaultDeletePolicy, clock, worker, silentLogger, useCaseOptions);
+      return new DeleteImage(repository ?? h().images, policy ?? mode.policy, clock, worker, silentLogger, useCaseOptions);
     }
 
     const execute = (imageId: string, principal: Principal, options: UseCaseOptions = {}) => deleteImage(options).execute({ imageId, principal });
@@ -299,8 +337,11 @@ export function describeDeleteImageBehaviour(name: string, factory: StorageHarne
     });
 
     describe('5. storage faults', () => {
+      /** The repository methods the use case calls on this path. */
+      const CALLED: readonly ('findById' | 'deleteImage')[] = mode.readsFirst ? ['findById', 'deleteImage'] : ['deleteImage'];
+
       it.each(
-        (['findById', 'deleteImage'] as const).flatMap((method) => STORAGE_ERRORS.map(([kind, error]) => [method, kind, error] as const)),
+        CALLED.flatMap((method) => STORAGE_ERRORS.map(([kind, error]) => [method, kind, error] as const)),
       )('%s answering %s is passed through unchanged, never thrown', async (method, kind, error) => {
         const image = await createFixtureImage(h());
         const failing = failingImageRepository(h().images, method === 'findById' ? { findById: error } : { deleteImage: error });
@@ -311,7 +352,7 @@ export function describeDeleteImageBehaviour(name: string, factory: StorageHarne
       });
 
       it.each(
-        (['findById', 'deleteImage'] as const).flatMap((method) => (['throw', 'reject'] as const).map((how) => [method, how] as const)),
+        CALLED.flatMap((method) => (['throw', 'reject'] as const).map((how) => [method, how] as const)),
       )('a repository whose %s does %s gives StorageFault, never a rejection', async (method, how: RepositoryFailure) => {
         const image = await createFixtureImage(h());
         const broken = failingImageRepository(h().images, method === 'findById' ? { findById: how } : { deleteImage: how });
@@ -330,7 +371,34 @@ export function describeDeleteImageBehaviour(name: string, factory: StorageHarne
         expect((await expectOk(execute(id, projectMember(OWNER)))).dataDeletionJobs).toBe(2);
       });
 
-      it('the adapter failing the read answers StorageUnavailable', async ({ skip }) => {
+      it.runIf(!mode.readsFirst)('never calls findById: one read, inside the delete transaction', async () => {
+        const image = await createFixtureImage(h());
+        const noReads = failingImageRepository(h().images, { findById: 'throw' });
+        expect((await expectOk(execute(image.id, projectMember(OWNER), { repository: noReads }))).status).toBe('deleted');
+      });
+
+      it.runIf(!mode.readsFirst)('a canDeleteSync that throws is a defect: StorageFault, nothing written', async () => {
+        const image = await createFixtureImage(h());
+        const broken: DeletePolicy = {
+          canDelete: (principal, i) => defaultDeletePolicy.canDelete(principal, i),
+          canDeleteSync: () => {
+            throw new Error('policy defect (injected)');
+          },
+        };
+        await expectRefused(image, projectMember(OWNER), 'StorageFault', { policy: broken });
+        expect((await expectOk(execute(image.id, projectMember(OWNER)))).status).toBe('deleted');
+      });
+
+      it.runIf(!mode.readsFirst)('an adapter that ignores authorize is detected (OwnerChanged) and the use case falls back to findById', async () => {
+        const legacy = ignoringAuthorize(h().images);
+        const image = await createFixtureImage(h(), { visibility: 'public' });
+        await expectRefused(image, projectMember(OTHER), 'DeleteForbidden', { repository: legacy });
+        const hidden = await createFixtureImage(h(), { visibility: 'private', protected: true });
+        await expectRefused(hidden, projectMember(OTHER), 'ImageNotFound', { repository: legacy });
+        expect((await expectOk(execute(image.id, projectMember(OWNER), { repository: legacy }))).status).toBe('deleted');
+      });
+
+      it.runIf(mode.readsFirst)('the adapter failing the read answers StorageUnavailable', async ({ skip }) => {
         if (h().injectFault === undefined) skip('the harness has no injectFault hook');
         const image = await createFixtureImage(h());
         await h().injectFault!({ method: 'findById', error: storageUnavailable() });

@@ -6,6 +6,8 @@ import {
   storageFault,
   storageUnavailable,
   toNotificationPayload,
+  type DeleteAuthorization,
+  type DeleteImageRequest,
   type Image,
   type NewImage,
   type StorageError,
@@ -369,6 +371,108 @@ export function describeImageRepositoryContract(name: string, factory: StorageHa
         const error = await expectErr(h().images.deleteImage(deleteImageRequest(image, T1)));
         expect(error).toMatchObject({ kind: 'StorageUnavailable', retryAfterSeconds: expect.any(Number) });
         expect(await imageSnapshot(h(), image.id)).toEqual({ image, jobs: [], events: [] });
+      });
+    });
+
+    describe('deleteImage with authorize (the single-read path)', () => {
+      /** A request whose `expectedOwner` matches nobody: with `authorize` it must be ignored. */
+      const withAuthorize = (image: Pick<Image, 'id' | 'owner'>, at: Date, authorize: (image: Image) => DeleteAuthorization, overrides: Partial<DeleteImageRequest> = {}) =>
+        deleteImageRequest(image, at, { expectedOwner: 'nobody-owns-this', authorize, ...overrides });
+
+      it.each(['NotFound', 'Forbidden'] as const)('answers %s when authorize says so, and writes nothing', async (decision) => {
+        const id = globalThis.crypto.randomUUID();
+        const image = await createFixtureImage(h(), { id, locations: fixtureLocations(id, 2) });
+        const outcome = await expectOk(h().images.deleteImage(withAuthorize(image, T1, () => decision)));
+        expect(outcome).toEqual({ kind: decision });
+        expect(await imageSnapshot(h(), id)).toEqual({ image, jobs: [], events: [] });
+        expect(await expectOk(h().jobs.counts())).toEqual({ queued: 0, done: 0, dead: 0, cancelled: 0 });
+      });
+
+      it('deletes when authorize says Allowed, ignoring expectedOwner (never OwnerChanged)', async () => {
+        const id = globalThis.crypto.randomUUID();
+        const image = await createFixtureImage(h(), { id, locations: fixtureLocations(id, 2) });
+        const outcome = await expectOk(h().images.deleteImage(withAuthorize(image, T1, () => 'Allowed')));
+        expect(outcome.kind).toBe('Deleted');
+        const after = await imageSnapshot(h(), id);
+        expect(after.image).toMatchObject({ status: 'deleted', deleted: true, deletedAt: T1 });
+        expect(after.jobs).toHaveLength(2);
+        expect(after.events).toHaveLength(1);
+
+        const ownerless = await createFixtureImage(h(), { owner: null });
+        expect((await expectOk(h().images.deleteImage(withAuthorize(ownerless, T1, () => 'Allowed', { expectedOwner: FIXTURE_OWNER })))).kind).toBe('Deleted');
+      });
+
+      it('calls authorize once, on the image as it is in the transaction (later changes included)', async () => {
+        const image = await createFixtureImage(h(), { visibility: 'private' });
+        await expectOk(h().images.updateImage(image.id, { visibility: 'shared', name: 'renamed' }, T1));
+        await expectOk(h().images.addMember(image.id, 'p-late', T1));
+        const current = await findImage(h(), image.id);
+        const seen: Image[] = [];
+        const outcome = await expectOk(h().images.deleteImage(withAuthorize(image, T2, (i) => (seen.push(structuredClone(i)), 'Forbidden'))));
+        expect(outcome).toEqual({ kind: 'Forbidden' });
+        expect(seen).toEqual([current]);
+        expect(await findImage(h(), image.id)).toEqual(current);
+      });
+
+      it('does not call authorize for an unknown, deleted or pending_delete image: NotFound', async () => {
+        const calls: string[] = [];
+        const authorize = (i: Image): DeleteAuthorization => (calls.push(i.id), 'Allowed');
+        const unknown = { id: globalThis.crypto.randomUUID(), owner: FIXTURE_OWNER };
+        expect(await expectOk(h().images.deleteImage(withAuthorize(unknown, T1, authorize)))).toEqual({ kind: 'NotFound' });
+        for (const delayed of [false, true]) {
+          const image = await createFixtureImage(h());
+          await deleteThroughRepository(h(), image, T1, { delayed });
+          const before = await imageSnapshot(h(), image.id);
+          expect(await expectOk(h().images.deleteImage(withAuthorize(image, T2, authorize)))).toEqual({ kind: 'NotFound' });
+          expect(await imageSnapshot(h(), image.id)).toEqual(before);
+        }
+        expect(calls).toEqual([]);
+      });
+
+      it('decides authorize before protection: Forbidden/NotFound win over Protected; Allowed then answers Protected', async () => {
+        const image = await createFixtureImage(h(), { protected: true });
+        expect(await expectOk(h().images.deleteImage(withAuthorize(image, T1, () => 'NotFound')))).toEqual({ kind: 'NotFound' });
+        expect(await expectOk(h().images.deleteImage(withAuthorize(image, T1, () => 'Forbidden')))).toEqual({ kind: 'Forbidden' });
+        expect(await expectOk(h().images.deleteImage(withAuthorize(image, T1, () => 'Allowed')))).toEqual({ kind: 'Protected' });
+        expect(await imageSnapshot(h(), image.id)).toEqual({ image, jobs: [], events: [] });
+      });
+
+      it.each([
+        ['throws', (): DeleteAuthorization => { throw new Error('authorize defect (injected)'); }],
+        ['answers an unknown decision', () => 'Maybe' as unknown as DeleteAuthorization],
+      ] as const)('an authorize that %s is a defect: StorageFault, nothing written, the store still works', async (_label, authorize) => {
+        const id = globalThis.crypto.randomUUID();
+        const image = await createFixtureImage(h(), { id, locations: fixtureLocations(id, 2) });
+        const error = await expectErr(h().images.deleteImage(withAuthorize(image, T1, authorize)));
+        expect(error.kind).toBe('StorageFault');
+        expect(await imageSnapshot(h(), id)).toEqual({ image, jobs: [], events: [] });
+        expect((await expectOk(h().images.deleteImage(withAuthorize(image, T2, () => 'Allowed')))).kind).toBe('Deleted');
+        expect((await imageSnapshot(h(), id)).jobs).toHaveLength(2);
+      });
+
+      it('an authorize that throws fails only its own delete among concurrent ones', async () => {
+        const images = await Promise.all([0, 1, 2].map(() => createFixtureImage(h())));
+        const results = await Promise.all(
+          images.map((image, i) =>
+            h().images.deleteImage(withAuthorize(image, T1, (): DeleteAuthorization => {
+              if (i === 1) throw new Error('authorize defect (injected)');
+              return 'Allowed';
+            })),
+          ),
+        );
+        expect(results.map((r) => (r.isOk() ? r.value.kind : r.error.kind))).toEqual(['Deleted', 'StorageFault', 'Deleted']);
+        expect(await imageSnapshot(h(), images[1]!.id)).toEqual({ image: images[1], jobs: [], events: [] });
+        for (const i of [0, 2]) expect((await imageSnapshot(h(), images[i]!.id)).events).toHaveLength(1);
+      });
+
+      it('of 20 concurrent authorized deletes of one image exactly one commits; the rest are NotFound', async () => {
+        const id = globalThis.crypto.randomUUID();
+        const image = await createFixtureImage(h(), { id, locations: fixtureLocations(id, 2) });
+        const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => expectOk(h().images.deleteImage(withAuthorize(image, secondsAfter(T1, i), () => 'Allowed')))));
+        expect(outcomes.filter((o) => o.kind === 'Deleted')).toHaveLength(1);
+        expect(outcomes.filter((o) => o.kind === 'NotFound')).toHaveLength(19);
+        expect(await expectOk(h().outbox.listEvents({ imageId: id }))).toHaveLength(1);
+        expect(await expectOk(h().jobs.listJobs({ imageId: id }))).toHaveLength(2);
       });
     });
 

@@ -21,4 +21,5 @@ export const defaultDeletePolicy: DeletePolicy = {
   canDelete(principal: Principal, image: Image): ResultAsync<boolean, StorageError> {
     return okAsync(defaultCanDelete(principal, image));
   },
+  canDeleteSync: defaultCanDelete,
 };

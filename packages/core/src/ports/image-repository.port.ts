@@ -5,14 +5,30 @@ import type { DataDeletionJob } from './data-deletion-job-queue.port.js';
 import type { OutboxEvent } from './event-outbox.port.js';
 import type { StorageError } from './storage-error.js';
 
+/** What an `authorize` callback decides about the image as read inside the delete transaction. */
+export type DeleteAuthorization = 'Allowed' | 'NotFound' | 'Forbidden';
+
 /** What `deleteImage` is asked to do, all in one storage transaction. */
 export interface DeleteImageRequest {
   readonly imageId: string;
   /**
    * The owner the caller was authorised against. If the image's owner differs at commit time
    * the delete is not applied and the outcome is `OwnerChanged`, so the caller re-checks.
+   * Ignored when `authorize` is given: the decision is then made entirely on the state the
+   * transaction reads and commits on, which is stronger than an owner comparison.
    */
   readonly expectedOwner: string | null;
+  /**
+   * Optional single-read authorisation. When given, the adapter calls it synchronously INSIDE
+   * the delete transaction on the image exactly as read there: after the live check (an image
+   * that is unknown, deleted or pending delete is `NotFound` without calling it) and before the
+   * protected check. `'NotFound'` and `'Forbidden'` answer the outcome of that kind and write
+   * nothing; `'Allowed'` goes on to the protected check and the delete. `expectedOwner` is then
+   * ignored (never `OwnerChanged`). A callback that throws or answers anything else is a defect:
+   * the transaction is rolled back and the call answers `StorageFault`. Adapters that retry
+   * their read (a lost optimistic write) call it again on the image read again.
+   */
+  readonly authorize?: (image: Image) => DeleteAuthorization;
   /** `deleted_at` of the image and of everything cascaded. */
   readonly deletedAt: Date;
   /** Delayed-delete mode: an image with data goes to `pending_delete` instead of `deleted`. */
@@ -40,8 +56,10 @@ export type DeleteImageOutcome =
   | { readonly kind: 'NotFound' }
   /** `protected` was true at commit time. */
   | { readonly kind: 'Protected' }
-  /** The owner is not `expectedOwner` any more. */
-  | { readonly kind: 'OwnerChanged' };
+  /** The owner is not `expectedOwner` any more (never when `authorize` is given). */
+  | { readonly kind: 'OwnerChanged' }
+  /** `authorize` answered `'Forbidden'` (only when it is given). */
+  | { readonly kind: 'Forbidden' };
 
 export type RestoreImageOutcome =
   | { readonly kind: 'Restored'; readonly image: Image }
@@ -62,7 +80,7 @@ export interface ImageRepository {
 
   /**
    * The whole catalog side of a delete, in one transaction, conditional on the image still
-   * being live, unprotected and owned by `expectedOwner` at commit time: status and
+   * being live, unprotected and owned by `expectedOwner` (or allowed by `authorize`) at commit time: status and
    * `deleted_at`, soft-delete of properties, tags, members and locations, one data-deletion job
    * per active location, one `image.delete` outbox event. Nothing is written unless all is.
    */
@@ -121,4 +139,30 @@ export interface ImageCatalog {
    * data it wrote and must remove it.
    */
   attachImageData(imageId: string, data: ImageDataRecord, now: Date): ResultAsync<Image | null, StorageError>;
+}
+
+/** Thrown (inside an adapter's transaction) when an `authorize` callback misbehaved; adapters map it to `StorageFault`. */
+export class DeleteAuthorizationDefect extends Error {
+  override readonly name = 'DeleteAuthorizationDefect';
+  constructor(message: string, options?: { readonly cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/**
+ * For adapters: runs `request.authorize` on the image as read in the transaction. `'Allowed'`
+ * when there is no callback. A callback that throws, or answers anything but the three
+ * decisions, throws `DeleteAuthorizationDefect`, so the adapter's transaction rolls back.
+ */
+export function authorizeDelete(request: DeleteImageRequest, image: Image): DeleteAuthorization {
+  const authorize = request.authorize;
+  if (authorize === undefined) return 'Allowed';
+  let decision: unknown;
+  try {
+    decision = authorize(image);
+  } catch (cause) {
+    throw new DeleteAuthorizationDefect('DeleteImageRequest.authorize threw', { cause });
+  }
+  if (decision === 'Allowed' || decision === 'NotFound' || decision === 'Forbidden') return decision;
+  throw new DeleteAuthorizationDefect(`DeleteImageRequest.authorize answered an unknown decision: ${String(decision)}`);
 }

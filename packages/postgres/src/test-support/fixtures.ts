@@ -1,15 +1,18 @@
 // Shared fixtures for the PostgreSQL tests: principals, a wired DeleteImage, row look-ups behind the store's back.
 import type pg from 'pg';
-import { DeleteImage, defaultDeletePolicy, systemClock, type Clock, type DeleteImageOptions, type ImageRepository, type Principal } from '@image-catalog/core';
+import { DeleteImage, defaultDeletePolicy, systemClock, type Clock, type DeleteImageOptions, type DeletePolicy, type ImageRepository, type Principal } from '@image-catalog/core';
 import { FIXTURE_OWNER } from '@image-catalog/testkit';
 
 export const ownerMember: Principal = { userId: 'owner-user', projectId: FIXTURE_OWNER, roles: ['member'] };
 export const admin: Principal = { userId: 'admin-user', projectId: 'admin-project', roles: ['admin'] };
 
 /** The use case as a host wires it, with no inline data deletion (jobs stay queued for inspection). */
-export function deleteImageUseCase(repository: ImageRepository, clock: Clock = systemClock, options: DeleteImageOptions = {}): DeleteImage {
-  return new DeleteImage(repository, defaultDeletePolicy, clock, null, undefined, options);
+export function deleteImageUseCase(repository: ImageRepository, clock: Clock = systemClock, options: DeleteImageOptions = {}, policy: DeletePolicy = defaultDeletePolicy): DeleteImage {
+  return new DeleteImage(repository, policy, clock, null, undefined, options);
 }
+
+/** The default rule without `canDeleteSync`: the use case takes its read-then-delete path (`findById` first). */
+export const asyncOnlyDeletePolicy: DeletePolicy = { canDelete: (principal, image) => defaultDeletePolicy.canDelete(principal, image) };
 
 export interface ImageStateRow {
   readonly status: string;

@@ -36,7 +36,8 @@ describe('spawnRaceWorkers with runRaceWorker', () => {
     expect(Object.values(results[1]!.outcomes)).toEqual(Array(5).fill('gone'));
 
     const figures = raceFigures(results);
-    expect(figures).toMatchObject({ processes: 3, attempts: 15, tally: { ImageNotFound: 10, gone: 5 }, decidedInStore: 0, counters: { opened: 3 } });
+    // The default policy takes the single-read path: no findById, so each of the 10 refusals is the store's `NotFound`.
+    expect(figures).toMatchObject({ processes: 3, attempts: 15, tally: { ImageNotFound: 10, gone: 5 }, decidedInStore: 10, counters: { opened: 3 } });
     expect(figures.winners.size).toBe(0);
     expect(figures.count('ok')).toBe(0);
     expect(figures.workerLoopMs).toHaveLength(3);
