@@ -1,6 +1,5 @@
 // The four HTTP servers compared: the library on node:http and on Express, and bare handlers doing the raw SQL.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type BetterSqlite3 from 'better-sqlite3';
 import express from 'express';
 import { createImagesHandler, createNodeListener, StaticTokenAuthenticator } from '@image-catalog/http';
@@ -66,24 +65,5 @@ export function createBenchServer(kind: ServerKind, db: BetterSqlite3.Database):
   }
 }
 
-/**
- * Listens on 127.0.0.1 at an ephemeral port. (testkit's `listenOnLoopback` does the same, but its
- * package index loads vitest, which a benchmark process should not carry.)
- */
-export async function listen(server: Server): Promise<{ readonly origin: string; close(): Promise<void> }> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
+/** Listens on 127.0.0.1 at an ephemeral port (testkit's helper, imported by path: its package index loads vitest). */
+export { listenOnLoopback as listen } from '../../packages/testkit/src/http/loopback-server.js';

@@ -70,6 +70,15 @@ function logLevel(raw: string | undefined): string {
   return level;
 }
 
+/** An on/off setting: `1`/`true` on, `0`/`false`/unset off, anything else refused. */
+function flag(env: Env, name: string): boolean {
+  const raw = env[name]?.trim() ?? '';
+  if (!['', '0', '1', 'true', 'false'].includes(raw)) {
+    throw new ConfigError(`${name} must be 1 or 0, got ${JSON.stringify(raw.slice(0, 32))}`);
+  }
+  return raw === '1' || raw === 'true';
+}
+
 /** `<count>/<seconds>`, e.g. `100/60`, with the status to answer when over it. */
 export function rateLimitSetting(raw: string, status: 413 | 429 = 413): RateLimitSetting {
   const spec = parseRateLimit(raw);
@@ -128,16 +137,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Service
   const rateRaw = env.IMAGE_CATALOG_RATE_LIMIT?.trim();
   const rateLimit = rateRaw && rateRaw !== 'off' ? rateLimitSetting(rateRaw, statusRaw === '429' ? 429 : 413) : null;
 
-  const delayedRaw = env.IMAGE_CATALOG_DELAYED_DELETE?.trim() ?? '';
-  if (!['', '0', '1', 'true', 'false'].includes(delayedRaw)) {
-    throw new ConfigError(`IMAGE_CATALOG_DELAYED_DELETE must be 1 or 0, got ${JSON.stringify(delayedRaw)}`);
-  }
-  const delayed = delayedRaw === '1' || delayedRaw === 'true';
-
-  const durableRaw = env.IMAGE_CATALOG_DURABLE?.trim() ?? '';
-  if (!['', '0', '1', 'true', 'false'].includes(durableRaw)) {
-    throw new ConfigError(`IMAGE_CATALOG_DURABLE must be 1 or 0, got ${JSON.stringify(durableRaw.slice(0, 32))}`);
-  }
+  const delayed = flag(env, 'IMAGE_CATALOG_DELAYED_DELETE');
 
   const databaseUrl = env.DATABASE_URL?.trim() || null;
   if (databaseUrl !== null && !/^postgres(ql)?:\/\//i.test(databaseUrl)) {
@@ -157,7 +157,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Service
     scrubIntervalSeconds: integer(env, 'IMAGE_CATALOG_SCRUB_INTERVAL', 30, 1, 86_400),
     eventsFile: env.IMAGE_CATALOG_EVENTS_FILE?.trim() ? path.resolve(cwd, env.IMAGE_CATALOG_EVENTS_FILE.trim()) : null,
     databaseUrl,
-    durable: durableRaw === '1' || durableRaw === 'true',
+    durable: flag(env, 'IMAGE_CATALOG_DURABLE'),
     logLevel: logLevel(env.LOG_LEVEL),
     inlineLeaseSeconds: integer(env, 'IMAGE_CATALOG_INLINE_LEASE', 60, 1, 86_400),
     scrubLeaseSeconds: integer(env, 'IMAGE_CATALOG_SCRUB_LEASE', 300, 1, 86_400),

@@ -1,5 +1,5 @@
 // Faults for the example's own endpoints, in the same negotiated formats and names as the DELETE pipeline.
-import { negotiateFaultFormat, REQUEST_ID_HEADER, requestIdFor } from '@image-catalog/http';
+import { CONTENT_TYPES, negotiateFaultFormat, renderFaultBody, REQUEST_ID_HEADER, requestIdFor, type FaultFormat } from '@image-catalog/http';
 import type { Request, Response } from 'express';
 
 /** OpenStack fault names (Nova/Glance wire format) for the statuses these endpoints use. */
@@ -37,22 +37,12 @@ export function sendFault(req: Request, res: Response, status: number, message: 
   const [name, reason] = FAULT_NAMES[status] ?? FAULT_NAMES[500]!;
   const requestId = ensureRequestId(req, res);
   const retryAfter = headers['Retry-After'] ?? headers['retry-after'];
-  const facts = retryAfter !== undefined ? { retryAfter: Number(retryAfter) } : {};
-  let format: ReturnType<typeof negotiateFaultFormat> = 'json';
+  let format: FaultFormat = 'json';
   try {
     format = negotiateFaultFormat(req.headers.accept);
   } catch {
     // An unreadable Accept gets the default format.
   }
-  res.status(status).set(headers).set('Vary', 'Accept');
-  switch (format) {
-    case 'problem':
-      res.type('application/problem+json').send(JSON.stringify({ type: 'about:blank', title: reason, status, detail: message, fault: name, requestId, ...facts }));
-      return;
-    case 'text':
-      res.type('text/plain; charset=utf-8').send(`${status} ${reason}\n\n${message}`);
-      return;
-    default:
-      res.type('application/json; charset=utf-8').send(JSON.stringify({ [name]: { code: status, message, requestId, ...facts } }));
-  }
+  const body = renderFaultBody({ status, name, reason, message, ...(retryAfter !== undefined ? { retryAfterSeconds: Number(retryAfter) } : {}) }, format, requestId);
+  res.status(status).set(headers).set('Vary', 'Accept').set('Content-Type', CONTENT_TYPES[format]).send(body);
 }

@@ -24,7 +24,7 @@ export function createImagesRouter(options: ImagesRouterOptions): Router {
     }
     // `handle` never rejects; only a failed write reaches the host's error handler.
     handler
-      .handle({ ...fromNodeRequest(req, req.url), mountPath: req.baseUrl })
+      .handle(fromNodeRequest(req, req.url, req.baseUrl))
       .then((reply) => writeNodeReply(res, reply))
       .catch(next);
   });

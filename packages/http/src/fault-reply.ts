@@ -11,15 +11,21 @@ export const CONTENT_TYPES = {
   text: 'text/plain; charset=utf-8',
 } as const satisfies Record<FaultFormat, string>;
 
+/**
+ * What a fault body needs. Every `Fault` is one; hosts rendering their own statuses (409, 415,
+ * ...) in the same three formats pass any status, name and reason.
+ */
+export type FaultBody = Pick<Fault, 'message' | 'retryAfterSeconds' | 'retryAt'> & { readonly status: number; readonly name: string; readonly reason: string };
+
 /** The facts every format carries; `retryAfter`/`retryAt` only when the fault has them. */
-function facts(fault: Fault): { retryAfter?: number; retryAt?: string } {
+function facts(fault: FaultBody): { retryAfter?: number; retryAt?: string } {
   return {
     ...(fault.retryAfterSeconds !== undefined ? { retryAfter: fault.retryAfterSeconds } : {}),
     ...(fault.retryAt !== undefined ? { retryAt: isoTime(fault.retryAt) } : {}),
   };
 }
 
-export function renderFaultBody(fault: Fault, format: FaultFormat, requestId: string): string {
+export function renderFaultBody(fault: FaultBody, format: FaultFormat, requestId: string): string {
   switch (format) {
     case 'json':
       return JSON.stringify({ [fault.name]: { code: fault.status, message: fault.message, requestId, ...facts(fault) } });

@@ -43,13 +43,15 @@ function headerOf(req: IncomingMessage, name: string): string | null {
 
 /**
  * `target` is the request target the route is matched against: `req.url` for a plain server,
- * the path below the mount point for a framework router.
+ * the path below the mount point for a framework router, which passes that mount point as
+ * `mountPath` for the request log.
  */
-export function fromNodeRequest(req: IncomingMessage, target: string = req.url ?? ''): ImagesRequest {
+export function fromNodeRequest(req: IncomingMessage, target: string = req.url ?? '', mountPath?: string): ImagesRequest {
   return {
     method: req.method ?? '',
     path: pathOfTarget(target),
     header: (name) => headerOf(req, name),
     bodyHasContent: () => readableHasContent(req),
+    mountPath,
   };
 }
