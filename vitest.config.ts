@@ -7,6 +7,9 @@ const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/inde
 export default defineConfig({
   resolve: {
     alias: {
+      // Subpath entries before their package: a string alias also captures its subpaths.
+      '@image-catalog/core/workers': fileURLToPath(new URL('./packages/core/src/workers.ts', import.meta.url)),
+      '@image-catalog/core/authoring': fileURLToPath(new URL('./packages/core/src/authoring.ts', import.meta.url)),
       '@image-catalog/core': pkg('core'),
       '@image-catalog/memory': pkg('memory'),
       '@image-catalog/sqlite': pkg('sqlite'),
@@ -17,6 +20,7 @@ export default defineConfig({
       '@image-catalog/testkit': pkg('testkit'),
       '@image-catalog/filesystem': pkg('filesystem'),
       '@image-catalog/postgres': pkg('postgres'),
+      '@image-catalog/sql-kit': pkg('sql-kit'),
     },
   },
   test: {

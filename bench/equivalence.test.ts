@@ -34,9 +34,8 @@ async function twins() {
     deleteImage: createLibraryDelete(library.db, {
       dataStore: null,
       clock,
-      store: { newId: ids('job-1') },
-      // The single-read path names the event before the store decides, so a refused delete uses an id too (never written).
-      deleteImage: { newEventId: ids('event-1', 'event-2', 'event-3') },
+      // The use case names the event (and the jobs, through the plan) before the store decides, so a refused delete uses an id too (never written).
+      deleteImage: { newEventId: ids('event-1', 'event-2', 'event-3'), newJobId: ids('job-1', 'job-2', 'job-3') },
     }),
     rawDelete: createRawDelete(baseline.db, { now: () => now.getTime(), newId: ids('job-1', 'event-1') }),
     dispose() {

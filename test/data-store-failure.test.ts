@@ -3,7 +3,13 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resolve, TOKENS, type DataStoreError, type StoredImageData, type WritableImageDataStore } from '@image-catalog/core';
+import {
+  resolve,
+  TOKENS,
+  type DataStoreError,
+  type StoredImageData,
+  type WritableImageDataStore,
+} from '@image-catalog/core';
 import { FileImageDataStore } from '@image-catalog/filesystem';
 import { MemoryDataStoreFaults } from '@image-catalog/memory';
 import { err, ResultAsync } from 'neverthrow';

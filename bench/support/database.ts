@@ -3,7 +3,8 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { NewImage, Principal } from '@image-catalog/core';
+import type { Principal } from '@image-catalog/core';
+import type { NewImage } from '@image-catalog/core/authoring';
 import { openDatabase, SqliteImageStore } from '@image-catalog/sqlite';
 
 /** The project every benchmark image belongs to, and the caller deleting them (role `member` there). */

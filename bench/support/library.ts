@@ -2,7 +2,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { okAsync } from 'neverthrow';
 import {
-  DataDeletionWorker,
   DeleteImage,
   defaultDeletePolicy,
   systemClock,
@@ -10,6 +9,7 @@ import {
   type DeleteImageOptions,
   type ImageDataStore,
 } from '@image-catalog/core';
+import { DataDeletionWorker } from '@image-catalog/core/workers';
 import { SqliteImageStore, type SqliteImageStoreOptions } from '@image-catalog/sqlite';
 
 /** A data store that answers "deleted" at once: the inline run costs only the library's own work. */

@@ -1,5 +1,13 @@
 // The example service's Express app: versions document, Glance-compatible fixtures, and the DELETE router.
-import type { DeleteImage, ImageCatalog, ImageIdFormat, ImageRepository, Logger, Principal, WritableImageDataStore } from '@image-catalog/core';
+import type {
+  DeleteImage,
+  ImageIdFormat,
+  ImageRepository,
+  Logger,
+  Principal,
+  WritableImageDataStore,
+} from '@image-catalog/core';
+import type { ImageCatalog } from '@image-catalog/core/authoring';
 import { createImagesRouter } from '@image-catalog/express';
 import { credentialsFrom, DEFAULT_WWW_AUTHENTICATE, openApiDocument, type Authenticator, type RateLimiter } from '@image-catalog/http';
 import express, { type NextFunction, type Request, type Response } from 'express';

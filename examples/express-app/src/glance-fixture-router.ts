@@ -7,9 +7,7 @@ import {
   IMAGE_VISIBILITIES,
   uuidImageIdFormat,
   type Image,
-  type ImageCatalog,
   type ImageIdFormat,
-  type ImagePatch,
   type ImageRepository,
   type ImageVisibility,
   type Logger,
@@ -17,6 +15,7 @@ import {
   type StorageError,
   type WritableImageDataStore,
 } from '@image-catalog/core';
+import { type ImageCatalog, type ImagePatch } from '@image-catalog/core/authoring';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { RESERVED_IMAGE_FIELDS, toGlanceImage } from './glance-image.js';
 

@@ -3,16 +3,14 @@ import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
-  CallbackEventPublisher,
   imageCatalogCoreModule,
   resolve,
   TOKENS,
   type EventPublisher,
   type Logger,
-  type OutboxRelay,
-  type Scrubber,
   type WritableImageDataStore,
 } from '@image-catalog/core';
+import { CallbackEventPublisher, type OutboxRelay, type Scrubber } from '@image-catalog/core/workers';
 import { FileImageDataStore, JsonLinesEventPublisher } from '@image-catalog/filesystem';
 import { createClientErrorListener, StaticTokenAuthenticator } from '@image-catalog/http';
 import { Container } from 'inversify';

@@ -1,4 +1,5 @@
-// @image-catalog/core: the domain model, the DeleteImage use case, its ports and failures.
+// @image-catalog/core: the domain model, the DeleteImage and RestoreImage use cases, their ports and failures.
+// Background workers are in `@image-catalog/core/workers`; authoring (creating images) in `@image-catalog/core/authoring`.
 export * from './image/image.js';
 export * from './image/image-id.js';
 export * from './image/notification.js';
@@ -8,21 +9,16 @@ export * from './ports/clock.port.js';
 export * from './ports/data-deletion-job-queue.port.js';
 export * from './ports/delete-policy.port.js';
 export * from './ports/event-outbox.port.js';
+export * from './ports/event-publisher.port.js';
 export * from './ports/image-data-store.port.js';
 export * from './ports/image-repository.port.js';
 export * from './ports/logger.port.js';
 export * from './ports/storage-error.js';
 export * from './policy/default-delete-policy.js';
+export * from './delete-image/deletion-plan.js';
+export * from './delete-image/delete-decision.js';
 export * from './delete-image/delete-image.failures.js';
 export * from './delete-image/delete-image.use-case.js';
-export * from './data-deletion/backoff.js';
-export * from './data-deletion/data-deletion-worker.js';
-export * from './ports/event-publisher.port.js';
-export * from './lifecycle/periodic-runner.js';
-export * from './scrubber/scrubber.js';
-export * from './events/notification-envelope.js';
-export * from './events/callback-event-publisher.js';
-export * from './events/outbox-relay.js';
 export * from './restore-image/restore-image.failures.js';
 export * from './restore-image/restore-image.use-case.js';
 export * from './tokens.js';

@@ -7,7 +7,8 @@ import type { DataDeletionJobQueue } from './ports/data-deletion-job-queue.port.
 import type { DeletePolicy } from './ports/delete-policy.port.js';
 import type { EventOutbox } from './ports/event-outbox.port.js';
 import type { ImageDataStore } from './ports/image-data-store.port.js';
-import type { ImageCatalog, ImageRepository } from './ports/image-repository.port.js';
+import type { ImageCatalog } from './ports/image-catalog.port.js';
+import type { ImageRepository } from './ports/image-repository.port.js';
 import type { Logger } from './ports/logger.port.js';
 import type { EventPublisher } from './ports/event-publisher.port.js';
 import type { OutboxRelay, OutboxRelayOptions } from './events/outbox-relay.js';

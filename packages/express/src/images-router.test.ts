@@ -1,6 +1,7 @@
 // The Express router: the HTTP conformance suite on a real Express 5 app, and how it sits inside a host app.
 import { createServer, type Server } from 'node:http';
-import { DataDeletionWorker, DeleteImage, defaultDeletePolicy, systemClock } from '@image-catalog/core';
+import { DeleteImage, defaultDeletePolicy, systemClock } from '@image-catalog/core';
+import { DataDeletionWorker } from '@image-catalog/core/workers';
 import { createClientErrorListener, InProcessRateLimiter, StaticTokenAuthenticator } from '@image-catalog/http';
 import { MemoryImageDataStore, MemoryImageStore } from '@image-catalog/memory';
 import {

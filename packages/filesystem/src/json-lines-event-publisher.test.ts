@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { newImageRecord, toNotificationPayload, type OutboxEvent } from '@image-catalog/core';
+import { toNotificationPayload, type OutboxEvent } from '@image-catalog/core';
+import { newImageRecord } from '@image-catalog/core/authoring';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JsonLinesEventPublisher } from './json-lines-event-publisher.js';
 

@@ -3,7 +3,13 @@ import { promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { err, ok, ResultAsync, type Result } from 'neverthrow';
-import { publishFailed, toGlanceNotification, type EventPublisher, type OutboxEvent, type PublishError } from '@image-catalog/core';
+import {
+  publishFailed,
+  type EventPublisher,
+  type OutboxEvent,
+  type PublishError,
+} from '@image-catalog/core';
+import { toGlanceNotification } from '@image-catalog/core/workers';
 import { errnoCode } from './fs-errors.js';
 
 export interface JsonLinesEventPublisherOptions {

@@ -1,5 +1,6 @@
 // Unit tests of the memory data store's own helpers and fault injection (the contract suite covers the port).
-import { DataDeletionWorker, silentLogger } from '@image-catalog/core';
+import { silentLogger } from '@image-catalog/core';
+import { DataDeletionWorker } from '@image-catalog/core/workers';
 import { deleteImageRequest, expectErr, expectOk, fixedClock, imageFixture, secondsAfter, TEST_EPOCH } from '@image-catalog/testkit';
 import { describe, expect, it } from 'vitest';
 import { MemoryImageDataStore } from './memory-image-data-store.js';

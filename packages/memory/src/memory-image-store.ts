@@ -1,8 +1,6 @@
 // In-memory catalog, data-deletion job queue and event outbox over one shared state, like one database.
 import {
-  authorizeDelete,
   isLive,
-  newImageRecord,
   storageFault,
   toNotificationPayload,
   type ClaimDueJobs,
@@ -14,19 +12,22 @@ import {
   type DeleteImageRequest,
   type EventOutbox,
   type Image,
-  type ImageCatalog,
-  type ImageDataRecord,
-  type ImageListQuery,
   type ImageMember,
-  type ImagePatch,
   type ImageRepository,
   type JobCounts,
   type JobFailure,
-  type NewImage,
   type OutboxEvent,
   type RestoreImageOutcome,
   type StorageError,
 } from '@image-catalog/core';
+import {
+  newImageRecord,
+  type ImageCatalog,
+  type ImageDataRecord,
+  type ImageListQuery,
+  type ImagePatch,
+  type NewImage,
+} from '@image-catalog/core/authoring';
 import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
 import { MemoryStoreFaults, type MemoryStoreMethod } from './memory-store-faults.js';
 import { emptyMemoryState, MemoryTransaction, TransactionAborted, type MemoryState, type StoredJob } from './memory-transaction.js';
@@ -110,78 +111,34 @@ export class MemoryImageStore implements ImageRepository, ImageCatalog, DataDele
   }
 
   /**
-   * Conditions, checked in this order at commit: live (else `NotFound`), owner is
-   * `expectedOwner` (else `OwnerChanged`, checked before protection so a caller that lost the
-   * image to another project learns nothing about it) or, when `authorize` is given instead,
-   * its decision on a copy of the image (`NotFound`/`Forbidden`), not protected (else `Protected`).
-   * On `Deleted`: status `deleted`, or `pending_delete` when `delayed` and the image has an active
-   * location; `deleted`, `deletedAt` and `updatedAt` all become `request.deletedAt`; active
-   * locations become `pending_delete` (each turns `deleted` when its job completes); one queued
-   * job per active location, in location order, due at `jobsDueAt`; one outbox event due at once.
-   * An `eventId` already in the outbox is a `StorageFault` (a unique key), and nothing is written.
+   * Reads the image (a copy: `decide` cannot alias the stored state) and writes what `decide`
+   * answers, in fault-injection steps `image`, `cascade`, `jobs`, `outbox`. A job or event id
+   * already stored is a `StorageFault` (a unique key), and nothing is written.
    */
   deleteImage(request: DeleteImageRequest): ResultAsync<DeleteImageOutcome, StorageError> {
-    const deletedAt = copyDate(request.deletedAt);
-    const jobsDueAt = copyDate(request.jobsDueAt);
     return this.#transact('deleteImage', (tx): DeleteImageOutcome => {
       const current = tx.images.get(request.imageId);
-      if (current === undefined || !isLive(current)) return { kind: 'NotFound' };
-      if (request.authorize !== undefined) {
-        // On a copy: the callback cannot alias the stored state. A throw aborts the transaction.
-        const decision = authorizeDelete(request, structuredClone(current));
-        if (decision !== 'Allowed') return { kind: decision };
-      } else if (current.owner !== request.expectedOwner) {
-        return { kind: 'OwnerChanged' };
-      }
-      if (current.protected) return { kind: 'Protected' };
+      const decision = request.decide(current === undefined ? null : structuredClone(current));
+      if (decision.kind !== 'Delete') return decision;
+      const { image, jobs, event } = decision.plan;
 
-      const active = current.locations.filter((l) => l.status === 'active');
-      const status = request.delayed && active.length > 0 ? 'pending_delete' : 'deleted';
-      const marked: Image = { ...current, status, deleted: true, deletedAt, updatedAt: deletedAt };
-      tx.putImage(marked);
+      // The row first, then its children (locations), so a fault between them is observable.
+      tx.putImage({ ...structuredClone(image), locations: current?.locations ?? [] });
       tx.step('image');
-
-      const image: Image = {
-        ...marked,
-        locations: current.locations.map((l) => (l.status === 'active' ? { ...l, status: 'pending_delete' as const } : l)),
-      };
-      tx.putImage(image);
+      tx.putImage(structuredClone(image));
       tx.step('cascade');
 
-      const jobs = active.map(
-        (location): DataDeletionJob => ({
-          id: this.#newId(),
-          imageId: image.id,
-          locationId: location.id,
-          url: location.url,
-          state: 'queued',
-          attempts: 0,
-          availableAt: jobsDueAt,
-          lastError: null,
-          createdAt: deletedAt,
-          updatedAt: deletedAt,
-        }),
-      );
       for (const job of jobs) {
         if (tx.jobs.has(job.id)) throw new Error('data-deletion job id already exists');
         tx.putJob({ job, claimedAt: null });
       }
       tx.step('jobs');
 
-      if (tx.events.has(request.eventId)) throw new Error('outbox event id already exists');
-      const event: OutboxEvent = {
-        id: request.eventId,
-        type: 'image.delete',
-        imageId: image.id,
-        payload: toNotificationPayload(image),
-        occurredAt: deletedAt,
-        deliveredAt: null,
-        attempts: 0,
-      };
-      tx.putEvent({ event, availableAt: deletedAt, lastError: null });
+      if (tx.events.has(event.id)) throw new Error('outbox event id already exists');
+      tx.putEvent({ event, availableAt: event.occurredAt, lastError: null });
       tx.step('outbox');
 
-      return { kind: 'Deleted', image, jobs, event };
+      return { kind: 'Deleted', ...decision.plan };
     });
   }
 

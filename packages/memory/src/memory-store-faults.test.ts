@@ -116,21 +116,29 @@ describe('MemoryStoreFaults', () => {
 });
 
 describe('MemoryImageStore specifics', () => {
-  it('reports OwnerChanged before Protected, so a caller who lost the image learns nothing about it', async () => {
+  it('hands decide a copy: a decide that changes what it is given changes nothing stored', async () => {
     const store = new MemoryImageStore();
-    const image = await expectOk(store.createImage(imageFixture({ protected: true }), TEST_EPOCH));
-    const request: DeleteImageRequest = deleteImageRequest(image, T1, { expectedOwner: 'previous-owner' });
-    expect(await expectOk(store.deleteImage(request))).toEqual({ kind: 'OwnerChanged' });
+    const image = await expectOk(store.createImage(imageFixture({ tags: ['kept'] }), TEST_EPOCH));
+    const request: DeleteImageRequest = deleteImageRequest(image, T1, {
+      decide: (seen) => {
+        (seen?.tags as string[] | undefined)?.push('changed');
+        return { kind: 'Forbidden' };
+      },
+    });
+    expect(await expectOk(store.deleteImage(request))).toEqual({ kind: 'Forbidden' });
+    expect((await expectOk(store.findById(image.id)))?.tags).toEqual(['kept']);
   });
 
-  it('uses the injected id source for locations and jobs', async () => {
+  it('uses the injected id source for locations; job ids come from the plan', async () => {
     let n = 0;
     const store = new MemoryImageStore({ newId: () => `id-${++n}` });
     const image = await expectOk(store.createImage(imageFixture({ locations: [] }), TEST_EPOCH));
     const attached = await expectOk(store.attachImageData(image.id, { url: 'memory://x/y', size: 1, checksum: 'c', osHashAlgo: 'sha512', osHashValue: 'h' }, T1));
     expect(attached?.locations.map((l) => l.id)).toEqual(['id-1']);
     const outcome = await expectOk(store.deleteImage(deleteImageRequest(image, T2)));
-    expect(outcome.kind === 'Deleted' && outcome.jobs.map((j) => [j.id, j.locationId])).toEqual([['id-2', 'id-1']]);
+    if (outcome.kind !== 'Deleted') expect.fail(`expected Deleted, got ${outcome.kind}`);
+    expect(outcome.jobs.map((j) => j.locationId)).toEqual(['id-1']);
+    expect((await expectOk(store.listJobs({ imageId: image.id }))).map((j) => j.id)).toEqual(outcome.jobs.map((j) => j.id));
   });
 
   it('orders due jobs by createdAt, then commit order, whatever order the deletes committed in', async () => {

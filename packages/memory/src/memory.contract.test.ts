@@ -23,6 +23,7 @@ function memoryHarness(): StorageHarness {
   const store = new MemoryImageStore();
   return {
     images: store,
+    catalog: store,
     jobs: store,
     outbox: store,
     injectFault: ({ method, error, midTransaction, times }) => {

@@ -1,6 +1,7 @@
 // A failure at any write of the delete statement, or a connection killed mid-transaction, leaves every table exactly as it was.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storageFault, type NewImage, type StorageError } from '@image-catalog/core';
+import { storageFault, type StorageError } from '@image-catalog/core';
+import { type NewImage } from '@image-catalog/core/authoring';
 import { imageFixture } from '@image-catalog/testkit';
 import { PostgresImageStore } from './postgres-image-store.js';
 import { admin, deleteImageUseCase, imageRow } from './test-support/fixtures.js';

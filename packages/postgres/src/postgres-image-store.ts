@@ -1,10 +1,8 @@
 // The PostgreSQL adapter: one store implementing the repository, catalog, job-queue and outbox ports over the host's pool.
 import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
 import {
-  authorizeDelete,
   DEFAULT_RETRY_AFTER_SECONDS,
   isLive,
-  newImageRecord,
   storageFault,
   storageUnavailable,
   toNotificationPayload,
@@ -17,21 +15,24 @@ import {
   type DeleteImageRequest,
   type EventOutbox,
   type Image,
-  type ImageCatalog,
-  type ImageDataRecord,
-  type ImageListQuery,
   type ImageLocation,
   type ImageMember,
-  type ImagePatch,
   type ImageRepository,
   type JobCounts,
   type JobFailure,
   type MemberStatus,
-  type NewImage,
   type OutboxEvent,
   type RestoreImageOutcome,
   type StorageError,
 } from '@image-catalog/core';
+import {
+  newImageRecord,
+  type ImageCatalog,
+  type ImageDataRecord,
+  type ImageListQuery,
+  type ImagePatch,
+  type NewImage,
+} from '@image-catalog/core/authoring';
 import type { PgPool, PgQueryable } from './pg-pool.js';
 import { PgRunner } from './pg-runner.js';
 import { asDate, bySeq, oldestFirst, toEvent, toImage, toJob, type EventRow, type ImageRow, type JobRow } from './rows.js';
@@ -83,7 +84,7 @@ const CONTENDED = Symbol('contended');
  * Implements `ImageRepository`, `ImageCatalog`, `DataDeletionJobQueue` and `EventOutbox` over the
  * caller's `pg.Pool` (migrated with `migrate`). Safe for any number of processes sharing one
  * database:
- * - `deleteImage` reads the image, decides (`NotFound`, `OwnerChanged` or `authorize`, `Protected`), and commits
+ * - `deleteImage` reads the image, decides (the request's `decide`), and commits
  *   the whole cascade, jobs and event as ONE statement guarded by the row's `row_version`, which
  *   every other write to the image or its children bumps. A concurrent change makes the guarded
  *   write apply nothing, and the store reads and decides again: the decision always holds at
@@ -127,39 +128,28 @@ export class PostgresImageStore implements ImageRepository, ImageCatalog, DataDe
   }
 
   /**
-   * Conditions in the memory adapter's order: live (else `NotFound`), owner is `expectedOwner`
-   * (else `OwnerChanged`) or, when `authorize` is given instead, its decision (`NotFound`,
-   * `Forbidden`) on the row read in this round, not protected (else `Protected`). The write is one statement, applied
-   * only if the image row is exactly the one the decision was made on.
+   * Reads the image, asks `request.decide`, and writes its plan as one statement, applied only
+   * if the image row is exactly the one the decision was made on (`row_version`); otherwise it
+   * reads and decides again, up to `maxDeleteRounds` times.
    */
   deleteImage(request: DeleteImageRequest): ResultAsync<DeleteImageOutcome, StorageError> {
     return this.#db
       .run(async (db): Promise<DeleteImageOutcome | typeof CONTENDED> => {
         for (let round = 0; round < this.#maxDeleteRounds; round++) {
           const row = await this.#readRow(db, request.imageId);
-          if (row === null) return { kind: 'NotFound' };
-          const before = toImage(row);
-          if (!isLive(before)) return { kind: 'NotFound' };
-          if (request.authorize !== undefined) {
-            // Decided on the row version the guarded write below is conditional on; a throw writes nothing.
-            const decision = authorizeDelete(request, toImage(row));
-            if (decision !== 'Allowed') return { kind: decision };
-          } else if (before.owner !== request.expectedOwner) {
-            return { kind: 'OwnerChanged' };
-          }
-          if (before.protected) return { kind: 'Protected' };
-
-          const planned = this.#planDelete(before, request);
-          const { jobs, event } = planned;
+          // Decided on the row version the guarded write below is conditional on; a throw writes nothing.
+          const decision = request.decide(row === null ? null : toImage(row));
+          if (decision.kind !== 'Delete') return decision;
+          if (row === null) throw new StoreInvariantError(`decide planned the delete of unknown image ${request.imageId}`);
+          const { image, jobs, event } = decision.plan;
           const written = await db.query<{ deleted: number }>(
             this.#q.deleteImage([
-              before.id,
+              image.id,
               row.row_version,
-              // With `authorize` the owner is whatever was authorised on; `row_version` pins it anyway.
-              request.authorize !== undefined ? before.owner : request.expectedOwner,
-              planned.image.status,
-              request.deletedAt,
-              request.jobsDueAt,
+              row.owner,
+              image.status,
+              image.deletedAt,
+              jobs[0]?.availableAt ?? image.deletedAt,
               jobs.map((j) => j.id),
               jobs.map((j) => j.locationId),
               jobs.map((j) => j.url),
@@ -167,51 +157,12 @@ export class PostgresImageStore implements ImageRepository, ImageCatalog, DataDe
               JSON.stringify(event.payload),
             ]),
           );
-          if (written.rows[0]?.deleted === 1) return { kind: 'Deleted', ...planned };
+          if (written.rows[0]?.deleted === 1) return { kind: 'Deleted', ...decision.plan };
           // The row changed since it was read (another delete, a protect, an upload...): decide again on what is there now.
         }
         return CONTENDED;
       })
       .andThen((outcome) => (outcome === CONTENDED ? errAsync(storageUnavailable(new Error(`image ${request.imageId} kept changing during its delete`), this.#retryAfter)) : okAsync(outcome)));
-  }
-
-  /** The committed image, its jobs and its event, as the guarded write will store them. */
-  #planDelete(before: Image, request: DeleteImageRequest): Omit<Extract<DeleteImageOutcome, { kind: 'Deleted' }>, 'kind'> {
-    const at = request.deletedAt.getTime();
-    const active = before.locations.filter((l) => l.status === 'active');
-    const status = request.delayed && active.length > 0 ? 'pending_delete' : 'deleted';
-    const image: Image = {
-      ...before,
-      status,
-      deleted: true,
-      deletedAt: new Date(at),
-      updatedAt: new Date(at),
-      locations: before.locations.map((l): ImageLocation => (l.status === 'active' ? { ...l, status: 'pending_delete' } : l)),
-    };
-    const jobs = active.map(
-      (location): DataDeletionJob => ({
-        id: this.#newId(),
-        imageId: before.id,
-        locationId: location.id,
-        url: location.url,
-        state: 'queued',
-        attempts: 0,
-        availableAt: copyDate(request.jobsDueAt),
-        lastError: null,
-        createdAt: new Date(at),
-        updatedAt: new Date(at),
-      }),
-    );
-    const event: OutboxEvent = {
-      id: request.eventId,
-      type: 'image.delete',
-      imageId: before.id,
-      payload: toNotificationPayload(image),
-      occurredAt: new Date(at),
-      deliveredAt: null,
-      attempts: 0,
-    };
-    return { image, jobs, event };
   }
 
   /**

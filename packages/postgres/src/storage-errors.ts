@@ -1,5 +1,10 @@
 // Maps whatever node-postgres throws to the ports' StorageError data, at the adapter edge only.
-import { DEFAULT_RETRY_AFTER_SECONDS, storageFault, storageUnavailable, type StorageError } from '@image-catalog/core';
+import {
+  DEFAULT_RETRY_AFTER_SECONDS,
+  storageFault,
+  storageUnavailable,
+  type StorageError,
+} from '@image-catalog/core';
 
 /**
  * SQLSTATEs that describe the server's state rather than a defect: retrying later can succeed,

@@ -52,7 +52,7 @@ function portCalls(store: PostgresImageStore): Record<StoragePortMethod, PortCal
   const now = new Date();
   return {
     findById: () => store.findById(id),
-    deleteImage: () => store.deleteImage(deleteImageRequest({ id, owner: 'p' }, now)),
+    deleteImage: () => store.deleteImage(deleteImageRequest({ id }, now)),
     restoreImage: () => store.restoreImage(id, now),
     createImage: () => store.createImage(imageFixture({ id }), now),
     listImages: () => store.listImages({}),
@@ -136,7 +136,7 @@ describe('postgres unreachable (no server needed)', () => {
     const pool = poolAt(rude.port);
     try {
       const store = new PostgresImageStore(pool, { retryAfterSeconds: 3 });
-      await expectUnavailable(() => store.deleteImage(deleteImageRequest({ id: globalThis.crypto.randomUUID(), owner: 'p' }, new Date())));
+      await expectUnavailable(() => store.deleteImage(deleteImageRequest({ id: globalThis.crypto.randomUUID() }, new Date())));
       const limiter = new PostgresRateLimiter({ pool, limit: 1, windowSeconds: 1, retryAfterSeconds: 3 });
       expect((await limiter.consume('k', new Date()))._unsafeUnwrapErr().kind).toBe('StorageUnavailable');
     } finally {

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { DeleteImageOutcome, DeleteImageRequest, StorageError } from '@image-catalog/core';
-import { expectOneWinnerPerImage } from '@image-catalog/testkit';
+import { deleteImageRequest, expectOneWinnerPerImage } from '@image-catalog/testkit';
 import type { Result } from 'neverthrow';
 import { migrate } from './migrations.js';
 import { openDatabase } from './open-database.js';
@@ -34,14 +34,7 @@ function openTraced(path: string): { db: BetterSqlite3.Database; log: string[]; 
 const clock = fixedClock();
 
 function request(imageId: string, n: number): DeleteImageRequest {
-  return {
-    imageId,
-    expectedOwner: OWNER,
-    deletedAt: clock.now(),
-    jobsDueAt: clock.now(),
-    delayed: false,
-    eventId: uuidFor(n, 0xe7e7),
-  };
+  return deleteImageRequest({ id: imageId }, clock.now(), { jobsDueAt: clock.now(), eventId: uuidFor(n, 0xe7e7) });
 }
 
 async function seed(store: SqliteImageStore, ids: readonly string[]): Promise<void> {

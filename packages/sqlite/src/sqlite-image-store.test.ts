@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
 import { Container } from 'inversify';
 import { imageCatalogCoreModule, isoTime, resolve, TOKENS, type ImageDataStore } from '@image-catalog/core';
+import { deleteImageRequest } from '@image-catalog/testkit';
 import { okAsync } from 'neverthrow';
 import { migrate } from './migrations.js';
 import { sqliteImageCatalogModule } from './module.js';
@@ -96,18 +97,18 @@ describe('SqliteImageStore', () => {
       await tracedStore.createImage({ id: bare, owner: 'project-a' }, clock.now());
 
       log.length = 0;
-      await tracedStore.deleteImage({ imageId: full, expectedOwner: 'project-a', deletedAt: clock.now(), delayed: false, jobsDueAt: clock.now(), eventId: 'e-full' });
+      await tracedStore.deleteImage(deleteImageRequest({ id: full }, clock.now(), { jobsDueAt: clock.now(), eventId: 'e-full' }));
       // image + properties + tags + members + locations + 2 jobs + outbox, between BEGIN IMMEDIATE/read and COMMIT.
       expect(log).toHaveLength(11);
       expect(log[0]).toBe('BEGIN IMMEDIATE');
       expect(log.at(-1)).toBe('COMMIT');
 
       log.length = 0;
-      await tracedStore.deleteImage({ imageId: bare, expectedOwner: 'project-a', deletedAt: clock.now(), delayed: false, jobsDueAt: clock.now(), eventId: 'e-bare' });
+      await tracedStore.deleteImage(deleteImageRequest({ id: bare }, clock.now(), { jobsDueAt: clock.now(), eventId: 'e-bare' }));
       expect(log).toHaveLength(5); // BEGIN, read, image, outbox, COMMIT
 
       log.length = 0;
-      await tracedStore.deleteImage({ imageId: bare, expectedOwner: 'project-a', deletedAt: clock.now(), delayed: false, jobsDueAt: clock.now(), eventId: 'e-again' });
+      await tracedStore.deleteImage(deleteImageRequest({ id: bare }, clock.now(), { jobsDueAt: clock.now(), eventId: 'e-again' }));
       expect(log).toHaveLength(3); // BEGIN, read, COMMIT: a lost race writes nothing
     } finally {
       traced.close();

@@ -2,9 +2,7 @@
 import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
 import type BetterSqlite3 from 'better-sqlite3';
 import {
-  authorizeDelete,
   DEFAULT_RETRY_AFTER_SECONDS,
-  newImageRecord,
   storageFault,
   toNotificationPayload,
   type ClaimDueJobs,
@@ -16,21 +14,24 @@ import {
   type DeleteImageRequest,
   type EventOutbox,
   type Image,
-  type ImageCatalog,
-  type ImageDataRecord,
-  type ImageListQuery,
   type ImageLocation,
   type ImageMember,
-  type ImagePatch,
   type ImageRepository,
   type JobCounts,
   type JobFailure,
   type MemberStatus,
-  type NewImage,
   type OutboxEvent,
   type RestoreImageOutcome,
   type StorageError,
 } from '@image-catalog/core';
+import {
+  newImageRecord,
+  type ImageCatalog,
+  type ImageDataRecord,
+  type ImageListQuery,
+  type ImagePatch,
+  type NewImage,
+} from '@image-catalog/core/authoring';
 import { pendingMigrations } from './migrations.js';
 import {
   bySeq,
@@ -156,72 +157,26 @@ export class SqliteImageStore implements ImageRepository, ImageCatalog, DataDele
     const s = this.#s;
     const { imageId } = request;
     const row = s.selectImage.get(imageId) as ImageRow | undefined;
-    if (row === undefined || !isLiveRow(row)) return { kind: 'NotFound' };
-    const before = toImage(row);
-    if (request.authorize !== undefined) {
-      // Decided on the row this transaction holds the write lock on; a throw rolls it back.
-      const decision = authorizeDelete(request, before);
-      if (decision !== 'Allowed') return { kind: decision };
-    } else if (row.owner !== request.expectedOwner) {
-      // Owner before protection: a caller that lost the image to another project learns nothing about it.
-      return { kind: 'OwnerChanged' };
-    }
-    if (row.protected === 1) return { kind: 'Protected' };
+    const before = row === undefined ? null : toImage(row);
+    // Decided on the row this transaction holds the write lock on; a throw rolls it back.
+    const decision = request.decide(before);
+    if (decision.kind !== 'Delete') return decision;
+    const { image, jobs, event } = decision.plan;
 
-    const at = request.deletedAt.getTime();
-    const dueAt = request.jobsDueAt.getTime();
-    // Fresh dates: what is returned must not alias the caller's request.
-    const deletedAt = new Date(at);
-    const jobsDueAt = new Date(dueAt);
-    const active = before.locations.filter((l) => l.status === 'active');
-    const status = request.delayed && active.length > 0 ? 'pending_delete' : 'deleted';
-
-    if (s.markImageDeleted.run(status, at, at, imageId).changes !== 1) {
+    const at = image.deletedAt.getTime();
+    if (s.markImageDeleted.run(image.status, at, image.updatedAt.getTime(), imageId).changes !== 1) {
       throw new StoreInvariantError(`image ${imageId} changed inside its own write transaction`);
     }
     // Skipping empty child tables keeps a plain image's delete to a handful of statements.
-    if (Object.keys(before.properties).length > 0) s.softDeleteProperties.run(at, imageId);
-    if (before.tags.length > 0) s.softDeleteTags.run(at, imageId);
-    if (before.members.length > 0) s.softDeleteMembers.run(at, imageId);
-    if (before.locations.length > 0) s.softDeleteLocations.run(at, imageId);
-
-    const jobs: DataDeletionJob[] = active.map((location) => {
-      const job: DataDeletionJob = {
-        id: this.#newId(),
-        imageId,
-        locationId: location.id,
-        url: location.url,
-        state: 'queued',
-        attempts: 0,
-        availableAt: jobsDueAt,
-        lastError: null,
-        createdAt: deletedAt,
-        updatedAt: deletedAt,
-      };
-      s.insertJob.run(job.id, imageId, location.id, location.url, dueAt, at, at);
-      return job;
-    });
-
-    const image: Image = {
-      ...before,
-      status,
-      updatedAt: deletedAt,
-      deleted: true,
-      deletedAt,
-      locations: before.locations.map((l): ImageLocation => (l.status === 'active' ? { ...l, status: 'pending_delete' } : l)),
-    };
-    const payload = toNotificationPayload(image);
-    s.insertEvent.run(request.eventId, imageId, JSON.stringify(payload), at, at);
-    const event: OutboxEvent = {
-      id: request.eventId,
-      type: 'image.delete',
-      imageId,
-      payload,
-      occurredAt: deletedAt,
-      deliveredAt: null,
-      attempts: 0,
-    };
-    return { kind: 'Deleted', image, jobs, event };
+    if (Object.keys(image.properties).length > 0) s.softDeleteProperties.run(at, imageId);
+    if (image.tags.length > 0) s.softDeleteTags.run(at, imageId);
+    if (image.members.length > 0) s.softDeleteMembers.run(at, imageId);
+    if (image.locations.length > 0) s.softDeleteLocations.run(at, imageId);
+    for (const job of jobs) {
+      s.insertJob.run(job.id, imageId, job.locationId, job.url, job.availableAt.getTime(), job.createdAt.getTime(), job.updatedAt.getTime());
+    }
+    s.insertEvent.run(event.id, imageId, JSON.stringify(event.payload), event.occurredAt.getTime(), event.occurredAt.getTime());
+    return { kind: 'Deleted', ...decision.plan };
   }
 
   /**

@@ -6,6 +6,7 @@ import { openDatabase } from './open-database.js';
 import { SqliteImageStore } from './sqlite-image-store.js';
 import { toStorageError } from './storage-errors.js';
 import { admin, deleteImageUseCase, dumpTables, fixedClock, sampleImage, tempDir, uuidFor } from './test-support/fixtures.js';
+import { deleteImageRequest } from '@image-catalog/testkit';
 
 const sqliteError = (code: string, message = 'x') => Object.assign(new Error(message), { name: 'SqliteError', code });
 
@@ -91,7 +92,7 @@ describe('a write lock held past the busy timeout', () => {
     expect((await store.findById(imageId))._unsafeUnwrap()?.id).toBe(imageId);
     expect((await store.listJobs({}))._unsafeUnwrap()).toEqual([]);
     const writes = [
-      store.deleteImage({ imageId, expectedOwner: 'project-a', deletedAt: now, delayed: false, jobsDueAt: now, eventId: 'e-1' }),
+      store.deleteImage(deleteImageRequest({ id: imageId }, now, { jobsDueAt: now, eventId: 'e-1' })),
       store.restoreImage(imageId, now),
       store.createImage(sampleImage(uuidFor(2, 0xb0)), now),
       store.updateImage(imageId, { protected: true }, now),
@@ -136,7 +137,7 @@ describe('a broken database', () => {
     const now = clock.now();
     const calls = [
       store.findById(imageId),
-      store.deleteImage({ imageId, expectedOwner: 'project-a', deletedAt: now, delayed: false, jobsDueAt: now, eventId: 'e-1' }),
+      store.deleteImage(deleteImageRequest({ id: imageId }, now, { jobsDueAt: now, eventId: 'e-1' })),
       store.restoreImage(imageId, now),
       store.createImage(sampleImage(uuidFor(2, 0xbd)), now),
       store.listImages({}),

@@ -1,5 +1,6 @@
 // The contract of DataDeletionJobQueue every storage adapter must pass: claim, lease, complete, fail, dead letters.
-import { storageFault, type DataDeletionJob, type DeleteImageRequest } from '@image-catalog/core';
+import { storageFault, type DataDeletionJob } from '@image-catalog/core';
+import type { DeleteRequestOptions } from './fixtures/delete-image-request.js';
 import { describe, expect, it } from 'vitest';
 import { expectErr, expectOk } from './expect-result.js';
 import { fixtureLocations } from './fixtures/image-fixture.js';
@@ -15,7 +16,7 @@ const T3 = secondsAfter(T0, 30);
 const LEASE = 30;
 
 /** Creates an image with `locations` data locations and deletes it, so the queue holds its jobs. */
-async function seedDeleted(h: StorageHarness, locations: number, deletedAt: Date, request: Partial<DeleteImageRequest> = {}): Promise<DeletedOutcome> {
+async function seedDeleted(h: StorageHarness, locations: number, deletedAt: Date, request: DeleteRequestOptions = {}): Promise<DeletedOutcome> {
   const id = globalThis.crypto.randomUUID();
   const image = await createFixtureImage(h, { id, locations: fixtureLocations(id, locations) });
   return deleteThroughRepository(h, image, deletedAt, { jobsDueAt: deletedAt, ...request });

@@ -1,8 +1,9 @@
 // Small steps the suites take through a storage harness: create, find, delete, and snapshot one image.
-import type { DeleteImageOutcome, DeleteImageRequest, Image, NewImage } from '@image-catalog/core';
+import type { DeleteImageOutcome, Image } from '@image-catalog/core';
+import type { NewImage } from '@image-catalog/core/authoring';
 import { expect } from 'vitest';
 import { expectOk } from './expect-result.js';
-import { deleteImageRequest } from './fixtures/delete-image-request.js';
+import { deleteImageRequest, type DeleteRequestOptions } from './fixtures/delete-image-request.js';
 import { imageFixture } from './fixtures/image-fixture.js';
 import { TEST_EPOCH } from './fixtures/test-clock.js';
 import type { StorageHarness } from './storage-harness.js';
@@ -11,7 +12,7 @@ export type DeletedOutcome = Extract<DeleteImageOutcome, { kind: 'Deleted' }>;
 
 /** Creates `imageFixture(overrides)` at `at`. */
 export async function createFixtureImage(h: StorageHarness, overrides: Partial<NewImage> = {}, at: Date = TEST_EPOCH): Promise<Image> {
-  return expectOk(h.images.createImage(imageFixture(overrides), at));
+  return expectOk(h.catalog.createImage(imageFixture(overrides), at));
 }
 
 /** The image, failing the test when it is unknown. */
@@ -24,11 +25,11 @@ export async function findImage(h: StorageHarness, imageId: string): Promise<Ima
 /** Deletes through the repository, failing the test unless the outcome is `Deleted`. */
 export async function deleteThroughRepository(
   h: StorageHarness,
-  image: Pick<Image, 'id' | 'owner'>,
+  image: Pick<Image, 'id'>,
   at: Date,
-  overrides: Partial<DeleteImageRequest> = {},
+  options: DeleteRequestOptions = {},
 ): Promise<DeletedOutcome> {
-  const outcome = await expectOk(h.images.deleteImage(deleteImageRequest(image, at, overrides)));
+  const outcome = await expectOk(h.images.deleteImage(deleteImageRequest(image, at, options)));
   if (outcome.kind !== 'Deleted') expect.fail(`expected Deleted, got ${outcome.kind}`);
   return outcome;
 }

@@ -2,19 +2,19 @@
 import {
   DELETABLE_STATUSES,
   isoTime,
-  newImageRecord,
   storageFault,
   storageUnavailable,
+  planDeletion,
   toNotificationPayload,
-  type DeleteAuthorization,
-  type DeleteImageRequest,
+  type DeleteDecision,
+  type DeletionPlan,
   type Image,
-  type NewImage,
   type StorageError,
 } from '@image-catalog/core';
+import { newImageRecord, type NewImage } from '@image-catalog/core/authoring';
 import { describe, expect, it } from 'vitest';
 import { expectErr, expectOk } from './expect-result.js';
-import { deleteImageRequest } from './fixtures/delete-image-request.js';
+import { allowingDecision, deleteImageRequest, planSettings } from './fixtures/delete-image-request.js';
 import { emptyImageFixture, FIXTURE_OWNER, fixtureLocations, imageFixture } from './fixtures/image-fixture.js';
 import { secondsAfter, TEST_EPOCH } from './fixtures/test-clock.js';
 import { createFixtureImage, deleteThroughRepository, findImage, imageSnapshot } from './harness-helpers.js';
@@ -36,7 +36,7 @@ export function describeImageRepositoryContract(name: string, factory: StorageHa
     describe('authoring', () => {
       it('createImage stores the image with Glance defaults and findById returns it', async () => {
         const input: NewImage = { id: globalThis.crypto.randomUUID(), owner: 'p1' };
-        const created = await expectOk(h().images.createImage(input, T0));
+        const created = await expectOk(h().catalog.createImage(input, T0));
         expect(created).toEqual(newImageRecord(input, T0));
         expect(created).toMatchObject({ status: 'queued', visibility: 'shared', protected: false, deleted: false, deletedAt: null, createdAt: T0, updatedAt: T0 });
         expect(await findImage(h(), input.id)).toEqual(created);
@@ -45,7 +45,7 @@ export function describeImageRepositoryContract(name: string, factory: StorageHa
       it('createImage keeps every given field, members as pending and locations active in order', async () => {
         const id = globalThis.crypto.randomUUID();
         const input = imageFixture({ id, members: [{ memberId: 'p2' }, { memberId: 'p3', status: 'accepted' }], locations: fixtureLocations(id, 3) });
-        const created = await expectOk(h().images.createImage(input, T0));
+        const created = await expectOk(h().catalog.createImage(input, T0));
         expect(created).toMatchObject({
           id,
           name: input.name,
@@ -79,12 +79,12 @@ export function describeImageRepositoryContract(name: string, factory: StorageHa
 
       it('createImage answers Conflict for a taken id, even one of a deleted image, and changes nothing', async () => {
         const image = await createFixtureImage(h());
-        const again = await expectErr(h().images.createImage(imageFixture({ id: image.id, name: 'other' }), T1));
+        const again = await expectErr(h().catalog.createImage(imageFixture({ id: image.id, name: 'other' }), T1));
         expect(again.kind).toBe('Conflict');
         expect(await findImage(h(), image.id)).toEqual(image);
 
         await deleteThroughRepository(h(), image, T1);
-        const afterDelete = await expectErr(h().images.createImage(imageFixture({ id: image.id }), T2));
+        const afterDelete = await expectErr(h().catalog.createImage(imageFixture({ id: image.id }), T2));
         expect(afterDelete.kind).toBe('Conflict');
         expect((await findImage(h(), image.id)).status).toBe('deleted');
       });
@@ -111,7 +111,7 @@ export function describeImageRepositoryContract(name: string, factory: StorageHa
         await deleteThroughRepository(h(), d, T1);
         await deleteThroughRepository(h(), e, T1, { delayed: true });
 
-        const ids = async (query: Parameters<StorageHarness['images']['listImages']>[0]) => (await expectOk(h().images.listImages(query))).map((i) => i.id);
+        const ids = async (query: Parameters<StorageHarness['catalog']['listImages']>[0]) => (await expectOk(h().catalog.listImages(query))).map((i) => i.id);
         expect(await ids({})).toEqual([a.id, b.id, c.id]);
         expect(await ids({ name: 'alpha' })).toEqual([a.id, c.id]);
         expect(await ids({ name: 'alph' })).toEqual([]);
@@ -121,48 +121,48 @@ export function describeImageRepositoryContract(name: string, factory: StorageHa
 
       it('updateImage applies only the given fields and sets updatedAt', async () => {
         const image = await createFixtureImage(h(), { name: 'before', visibility: 'private' });
-        const updated = await expectOk(h().images.updateImage(image.id, { protected: true, name: 'after' }, T1));
+        const updated = await expectOk(h().catalog.updateImage(image.id, { protected: true, name: 'after' }, T1));
         expect(updated).toEqual({ ...image, protected: true, name: 'after', updatedAt: T1 });
         expect(await findImage(h(), image.id)).toEqual(updated);
 
-        const more = await expectOk(h().images.updateImage(image.id, { visibility: 'community', status: 'deactivated', name: null }, T2));
+        const more = await expectOk(h().catalog.updateImage(image.id, { visibility: 'community', status: 'deactivated', name: null }, T2));
         expect(more).toEqual({ ...image, protected: true, name: null, visibility: 'community', status: 'deactivated', updatedAt: T2 });
       });
 
       it('updateImage, addMember and attachImageData answer null for an unknown image', async () => {
         const id = globalThis.crypto.randomUUID();
-        expect(await expectOk(h().images.updateImage(id, { protected: true }, T1))).toBeNull();
-        expect(await expectOk(h().images.addMember(id, 'p2', T1))).toBeNull();
-        expect(await expectOk(h().images.attachImageData(id, { url: 'fixture://x', size: 1, checksum: 'c', osHashAlgo: 'sha512', osHashValue: 'h' }, T1))).toBeNull();
+        expect(await expectOk(h().catalog.updateImage(id, { protected: true }, T1))).toBeNull();
+        expect(await expectOk(h().catalog.addMember(id, 'p2', T1))).toBeNull();
+        expect(await expectOk(h().catalog.attachImageData(id, { url: 'fixture://x', size: 1, checksum: 'c', osHashAlgo: 'sha512', osHashValue: 'h' }, T1))).toBeNull();
         expect(await expectOk(h().images.findById(id))).toBeNull();
       });
 
       it.each(['deleted', 'pending_delete'] as const)('updateImage refuses to set status %s (only deleteImage cascades) and changes nothing', async (status) => {
         const image = await createFixtureImage(h());
-        const error = await expectErr(h().images.updateImage(image.id, { status }, T1));
+        const error = await expectErr(h().catalog.updateImage(image.id, { status }, T1));
         expect(error.kind).toBe('StorageFault');
         expect(await imageSnapshot(h(), image.id)).toEqual({ image, jobs: [], events: [] });
       });
 
       it('addMember adds a pending member once; adding it again keeps the first', async () => {
         const image = await createFixtureImage(h());
-        const member = await expectOk(h().images.addMember(image.id, 'p2', T1));
+        const member = await expectOk(h().catalog.addMember(image.id, 'p2', T1));
         expect(member).toEqual({ memberId: 'p2', status: 'pending', createdAt: T1, updatedAt: T1 });
-        const again = await expectOk(h().images.addMember(image.id, 'p2', T2));
+        const again = await expectOk(h().catalog.addMember(image.id, 'p2', T2));
         expect(again).toEqual(member);
-        await expectOk(h().images.addMember(image.id, 'p3', T2));
+        await expectOk(h().catalog.addMember(image.id, 'p3', T2));
         expect((await findImage(h(), image.id)).members.map((m) => m.memberId)).toEqual(['p2', 'p3']);
       });
 
       it('attachImageData adds an active location, sets size and digests and makes the image active', async () => {
-        const image = await expectOk(h().images.createImage(emptyImageFixture(), T0));
+        const image = await expectOk(h().catalog.createImage(emptyImageFixture(), T0));
         const data = { url: 'fixture://uploaded/1', size: 42, checksum: 'c'.repeat(32), osHashAlgo: 'sha512', osHashValue: 'd'.repeat(128), metadata: { store: 'test' } };
-        const attached = await expectOk(h().images.attachImageData(image.id, data, T1));
+        const attached = await expectOk(h().catalog.attachImageData(image.id, data, T1));
         expect(attached).toMatchObject({ status: 'active', size: 42, checksum: data.checksum, osHashAlgo: 'sha512', osHashValue: data.osHashValue, updatedAt: T1 });
         expect(attached?.locations.map((l) => [l.url, l.status, l.metadata])).toEqual([['fixture://uploaded/1', 'active', { store: 'test' }]]);
         expect(await findImage(h(), image.id)).toEqual(attached);
 
-        const second = await expectOk(h().images.attachImageData(image.id, { ...data, url: 'fixture://uploaded/2', metadata: undefined }, T2));
+        const second = await expectOk(h().catalog.attachImageData(image.id, { ...data, url: 'fixture://uploaded/2', metadata: undefined }, T2));
         expect(second?.locations.map((l) => l.url)).toEqual(['fixture://uploaded/1', 'fixture://uploaded/2']);
       });
 
@@ -173,9 +173,9 @@ export function describeImageRepositoryContract(name: string, factory: StorageHa
         const image = await createFixtureImage(h());
         await deleteThroughRepository(h(), image, T1, { delayed });
         const before = await imageSnapshot(h(), image.id);
-        expect(await expectOk(h().images.updateImage(image.id, { protected: true, name: 'x' }, T2))).toBeNull();
-        expect(await expectOk(h().images.addMember(image.id, 'p9', T2))).toBeNull();
-        expect(await expectOk(h().images.attachImageData(image.id, { url: 'fixture://late', size: 1, checksum: 'c', osHashAlgo: 'sha512', osHashValue: 'h' }, T2))).toBeNull();
+        expect(await expectOk(h().catalog.updateImage(image.id, { protected: true, name: 'x' }, T2))).toBeNull();
+        expect(await expectOk(h().catalog.addMember(image.id, 'p9', T2))).toBeNull();
+        expect(await expectOk(h().catalog.attachImageData(image.id, { url: 'fixture://late', size: 1, checksum: 'c', osHashAlgo: 'sha512', osHashValue: 'h' }, T2))).toBeNull();
         expect(await imageSnapshot(h(), image.id)).toEqual(before);
       });
     });
@@ -183,7 +183,7 @@ export function describeImageRepositoryContract(name: string, factory: StorageHa
     describe('deleteImage', () => {
       it('answers NotFound for an unknown image and writes nothing', async () => {
         const id = globalThis.crypto.randomUUID();
-        const outcome = await expectOk(h().images.deleteImage(deleteImageRequest({ id, owner: FIXTURE_OWNER }, T1)));
+        const outcome = await expectOk(h().images.deleteImage(deleteImageRequest({ id }, T1)));
         expect(outcome).toEqual({ kind: 'NotFound' });
         expect(await imageSnapshot(h(), id)).toEqual({ image: null, jobs: [], events: [] });
         expect(await expectOk(h().jobs.counts())).toEqual({ queued: 0, done: 0, dead: 0, cancelled: 0 });
@@ -194,17 +194,6 @@ export function describeImageRepositoryContract(name: string, factory: StorageHa
         const outcome = await expectOk(h().images.deleteImage(deleteImageRequest(image, T1)));
         expect(outcome).toEqual({ kind: 'Protected' });
         expect(await imageSnapshot(h(), image.id)).toEqual({ image, jobs: [], events: [] });
-      });
-
-      it('answers OwnerChanged when the owner is not the expected one, and changes nothing', async () => {
-        const image = await createFixtureImage(h());
-        const outcome = await expectOk(h().images.deleteImage(deleteImageRequest(image, T1, { expectedOwner: 'someone-else' })));
-        expect(outcome).toEqual({ kind: 'OwnerChanged' });
-        expect(await imageSnapshot(h(), image.id)).toEqual({ image, jobs: [], events: [] });
-
-        const ownerless = await createFixtureImage(h(), { owner: null });
-        expect(await expectOk(h().images.deleteImage(deleteImageRequest(ownerless, T1, { expectedOwner: FIXTURE_OWNER })))).toEqual({ kind: 'OwnerChanged' });
-        expect((await deleteThroughRepository(h(), ownerless, T1, { expectedOwner: null })).image.status).toBe('deleted');
       });
 
       it('commits the whole cascade: status, deleted_at everywhere, one job per location in order, one event', async () => {
@@ -281,7 +270,7 @@ export function describeImageRepositoryContract(name: string, factory: StorageHa
       });
 
       it.each([false, true])('deletes an image without data outright (delayed: %s): zero jobs, one event', async (delayed) => {
-        const image = await expectOk(h().images.createImage(emptyImageFixture(), T0));
+        const image = await expectOk(h().catalog.createImage(emptyImageFixture(), T0));
         const outcome = await deleteThroughRepository(h(), image, T1, { delayed });
         expect(outcome.image).toMatchObject({ status: 'deleted', deleted: true, deletedAt: T1 });
         expect(outcome.jobs).toEqual([]);
@@ -326,7 +315,7 @@ export function describeImageRepositoryContract(name: string, factory: StorageHa
       it.each(['delete first', 'protect first'] as const)('a delete racing "protected = true" (%s) either wins whole or is refused', async (order) => {
         const image = await createFixtureImage(h());
         const remove = () => expectOk(h().images.deleteImage(deleteImageRequest(image, T1)));
-        const protect = () => expectOk(h().images.updateImage(image.id, { protected: true }, T1));
+        const protect = () => expectOk(h().catalog.updateImage(image.id, { protected: true }, T1));
         const [outcome, update] =
           order === 'delete first' ? await Promise.all([remove(), protect()]) : await Promise.all([protect(), remove()]).then(([u, o]) => [o, u] as const);
         const after = await findImage(h(), image.id);
@@ -374,101 +363,100 @@ export function describeImageRepositoryContract(name: string, factory: StorageHa
       });
     });
 
-    describe('deleteImage with authorize (the single-read path)', () => {
-      /** A request whose `expectedOwner` matches nobody: with `authorize` it must be ignored. */
-      const withAuthorize = (image: Pick<Image, 'id' | 'owner'>, at: Date, authorize: (image: Image) => DeleteAuthorization, overrides: Partial<DeleteImageRequest> = {}) =>
-        deleteImageRequest(image, at, { expectedOwner: 'nobody-owns-this', authorize, ...overrides });
+    describe('deleteImage: the decision', () => {
+      /** A request deciding with `decide` instead of the default (delete what is live and unprotected). */
+      const deciding = (image: Pick<Image, 'id'>, at: Date, decide: (image: Image | null) => DeleteDecision) => deleteImageRequest(image, at, { decide });
 
-      it.each(['NotFound', 'Forbidden'] as const)('answers %s when authorize says so, and writes nothing', async (decision) => {
+      it.each(['NotFound', 'Forbidden', 'Protected'] as const)('answers %s when decide says so, and writes nothing', async (kind) => {
         const id = globalThis.crypto.randomUUID();
         const image = await createFixtureImage(h(), { id, locations: fixtureLocations(id, 2) });
-        const outcome = await expectOk(h().images.deleteImage(withAuthorize(image, T1, () => decision)));
-        expect(outcome).toEqual({ kind: decision });
+        const outcome = await expectOk(h().images.deleteImage(deciding(image, T1, () => ({ kind }))));
+        expect(outcome).toEqual({ kind });
         expect(await imageSnapshot(h(), id)).toEqual({ image, jobs: [], events: [] });
         expect(await expectOk(h().jobs.counts())).toEqual({ queued: 0, done: 0, dead: 0, cancelled: 0 });
       });
 
-      it('deletes when authorize says Allowed, ignoring expectedOwner (never OwnerChanged)', async () => {
+      it('writes exactly the plan decide returns: its status, times, job ids and due time, event id and payload', async () => {
         const id = globalThis.crypto.randomUUID();
-        const image = await createFixtureImage(h(), { id, locations: fixtureLocations(id, 2) });
-        const outcome = await expectOk(h().images.deleteImage(withAuthorize(image, T1, () => 'Allowed')));
-        expect(outcome.kind).toBe('Deleted');
+        const image = await createFixtureImage(h(), { id, locations: fixtureLocations(id, 2), properties: { a: '1' }, tags: ['t'] });
+        const settings = planSettings(T1, { delayed: true, jobsDueAt: secondsAfter(T1, 900) });
+        let planned: DeletionPlan | null = null;
+        const outcome = await expectOk(
+          h().images.deleteImage(deciding(image, T1, (current) => {
+            if (current === null) return { kind: 'NotFound' };
+            planned = planDeletion(current, settings);
+            return { kind: 'Delete', plan: planned };
+          })),
+        );
+        expect(outcome).toEqual({ kind: 'Deleted', ...planned! });
         const after = await imageSnapshot(h(), id);
-        expect(after.image).toMatchObject({ status: 'deleted', deleted: true, deletedAt: T1 });
-        expect(after.jobs).toHaveLength(2);
-        expect(after.events).toHaveLength(1);
-
-        const ownerless = await createFixtureImage(h(), { owner: null });
-        expect((await expectOk(h().images.deleteImage(withAuthorize(ownerless, T1, () => 'Allowed', { expectedOwner: FIXTURE_OWNER })))).kind).toBe('Deleted');
+        expect(after.image).toMatchObject({ status: 'pending_delete', deleted: true, deletedAt: T1, updatedAt: T1 });
+        expect(after.jobs.map((j) => [j.id, j.locationId, j.availableAt])).toEqual(planned!.jobs.map((j) => [j.id, j.locationId, secondsAfter(T1, 900)]));
+        expect(after.events.map((e) => [e.id, e.payload])).toEqual([[settings.eventId, planned!.event.payload]]);
       });
 
-      it('calls authorize once, on the image as it is in the transaction (later changes included)', async () => {
+      it('calls decide once, on the image as it is in the transaction (later changes included)', async () => {
         const image = await createFixtureImage(h(), { visibility: 'private' });
-        await expectOk(h().images.updateImage(image.id, { visibility: 'shared', name: 'renamed' }, T1));
-        await expectOk(h().images.addMember(image.id, 'p-late', T1));
+        await expectOk(h().catalog.updateImage(image.id, { visibility: 'shared', name: 'renamed' }, T1));
+        await expectOk(h().catalog.addMember(image.id, 'p-late', T1));
         const current = await findImage(h(), image.id);
-        const seen: Image[] = [];
-        const outcome = await expectOk(h().images.deleteImage(withAuthorize(image, T2, (i) => (seen.push(structuredClone(i)), 'Forbidden'))));
+        const seen: (Image | null)[] = [];
+        const outcome = await expectOk(h().images.deleteImage(deciding(image, T2, (i) => (seen.push(structuredClone(i)), { kind: 'Forbidden' }))));
         expect(outcome).toEqual({ kind: 'Forbidden' });
         expect(seen).toEqual([current]);
         expect(await findImage(h(), image.id)).toEqual(current);
       });
 
-      it('does not call authorize for an unknown, deleted or pending_delete image: NotFound', async () => {
-        const calls: string[] = [];
-        const authorize = (i: Image): DeleteAuthorization => (calls.push(i.id), 'Allowed');
-        const unknown = { id: globalThis.crypto.randomUUID(), owner: FIXTURE_OWNER };
-        expect(await expectOk(h().images.deleteImage(withAuthorize(unknown, T1, authorize)))).toEqual({ kind: 'NotFound' });
+      it('hands decide null for an unknown id, and a deleted or pending_delete image as it is (the default decision answers NotFound)', async () => {
+        const seen: (Image | null)[] = [];
+        const unknown = { id: globalThis.crypto.randomUUID() };
+        expect(await expectOk(h().images.deleteImage(deciding(unknown, T1, (i) => (seen.push(i), { kind: 'NotFound' }))))).toEqual({ kind: 'NotFound' });
+        expect(seen).toEqual([null]);
         for (const delayed of [false, true]) {
-          const image = await createFixtureImage(h());
+          const id = globalThis.crypto.randomUUID();
+          const image = await createFixtureImage(h(), { id, locations: fixtureLocations(id, 1) });
           await deleteThroughRepository(h(), image, T1, { delayed });
           const before = await imageSnapshot(h(), image.id);
-          expect(await expectOk(h().images.deleteImage(withAuthorize(image, T2, authorize)))).toEqual({ kind: 'NotFound' });
+          const decide = allowingDecision(T2);
+          const outcome = await expectOk(h().images.deleteImage(deciding(image, T2, (i) => (seen.push(i), decide(i)))));
+          expect(outcome).toEqual({ kind: 'NotFound' });
+          expect(seen.at(-1)).toMatchObject({ id, deleted: true, status: delayed ? 'pending_delete' : 'deleted' });
           expect(await imageSnapshot(h(), image.id)).toEqual(before);
         }
-        expect(calls).toEqual([]);
       });
 
-      it('decides authorize before protection: Forbidden/NotFound win over Protected; Allowed then answers Protected', async () => {
-        const image = await createFixtureImage(h(), { protected: true });
-        expect(await expectOk(h().images.deleteImage(withAuthorize(image, T1, () => 'NotFound')))).toEqual({ kind: 'NotFound' });
-        expect(await expectOk(h().images.deleteImage(withAuthorize(image, T1, () => 'Forbidden')))).toEqual({ kind: 'Forbidden' });
-        expect(await expectOk(h().images.deleteImage(withAuthorize(image, T1, () => 'Allowed')))).toEqual({ kind: 'Protected' });
-        expect(await imageSnapshot(h(), image.id)).toEqual({ image, jobs: [], events: [] });
-      });
-
-      it.each([
-        ['throws', (): DeleteAuthorization => { throw new Error('authorize defect (injected)'); }],
-        ['answers an unknown decision', () => 'Maybe' as unknown as DeleteAuthorization],
-      ] as const)('an authorize that %s is a defect: StorageFault, nothing written, the store still works', async (_label, authorize) => {
+      it('a decide that throws is a defect: StorageFault, nothing written, the store still works', async () => {
         const id = globalThis.crypto.randomUUID();
         const image = await createFixtureImage(h(), { id, locations: fixtureLocations(id, 2) });
-        const error = await expectErr(h().images.deleteImage(withAuthorize(image, T1, authorize)));
+        const error = await expectErr(h().images.deleteImage(deciding(image, T1, () => { throw new Error('decide defect (injected)'); })));
         expect(error.kind).toBe('StorageFault');
         expect(await imageSnapshot(h(), id)).toEqual({ image, jobs: [], events: [] });
-        expect((await expectOk(h().images.deleteImage(withAuthorize(image, T2, () => 'Allowed')))).kind).toBe('Deleted');
+        expect((await deleteThroughRepository(h(), image, T2)).kind).toBe('Deleted');
         expect((await imageSnapshot(h(), id)).jobs).toHaveLength(2);
       });
 
-      it('an authorize that throws fails only its own delete among concurrent ones', async () => {
+      it('a decide that throws fails only its own delete among concurrent ones', async () => {
         const images = await Promise.all([0, 1, 2].map(() => createFixtureImage(h())));
         const results = await Promise.all(
-          images.map((image, i) =>
-            h().images.deleteImage(withAuthorize(image, T1, (): DeleteAuthorization => {
-              if (i === 1) throw new Error('authorize defect (injected)');
-              return 'Allowed';
-            })),
-          ),
+          images.map((image, i) => {
+            const allow = allowingDecision(T1);
+            return h().images.deleteImage(
+              deciding(image, T1, (current) => {
+                if (i === 1) throw new Error('decide defect (injected)');
+                return allow(current);
+              }),
+            );
+          }),
         );
         expect(results.map((r) => (r.isOk() ? r.value.kind : r.error.kind))).toEqual(['Deleted', 'StorageFault', 'Deleted']);
         expect(await imageSnapshot(h(), images[1]!.id)).toEqual({ image: images[1], jobs: [], events: [] });
         for (const i of [0, 2]) expect((await imageSnapshot(h(), images[i]!.id)).events).toHaveLength(1);
       });
 
-      it('of 20 concurrent authorized deletes of one image exactly one commits; the rest are NotFound', async () => {
+      it('of 20 concurrent deletes of one image exactly one commits; the rest are NotFound', async () => {
         const id = globalThis.crypto.randomUUID();
         const image = await createFixtureImage(h(), { id, locations: fixtureLocations(id, 2) });
-        const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => expectOk(h().images.deleteImage(withAuthorize(image, secondsAfter(T1, i), () => 'Allowed')))));
+        const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => expectOk(h().images.deleteImage(deleteImageRequest(image, secondsAfter(T1, i))))));
         expect(outcomes.filter((o) => o.kind === 'Deleted')).toHaveLength(1);
         expect(outcomes.filter((o) => o.kind === 'NotFound')).toHaveLength(19);
         expect(await expectOk(h().outbox.listEvents({ imageId: id }))).toHaveLength(1);
@@ -506,8 +494,8 @@ export function describeImageRepositoryContract(name: string, factory: StorageHa
         expect(await expectOk(h().jobs.claimDue({ now: secondsAfter(T2, 86_400), limit: 10, leaseSeconds: 60 }))).toEqual([]);
         expect(await expectOk(h().outbox.listEvents({ imageId: id }))).toEqual([outcome.event]);
 
-        expect((await expectOk(h().images.listImages({}))).map((i) => i.id)).toEqual([id]);
-        expect(await expectOk(h().images.updateImage(id, { name: 'back' }, T2))).not.toBeNull();
+        expect((await expectOk(h().catalog.listImages({}))).map((i) => i.id)).toEqual([id]);
+        expect(await expectOk(h().catalog.updateImage(id, { name: 'back' }, T2))).not.toBeNull();
         const again = await deleteThroughRepository(h(), { ...image, name: 'back' } as Image, secondsAfter(T2, 1));
         expect(again.jobs).toHaveLength(2);
         expect(await expectOk(h().outbox.listEvents({ imageId: id }))).toHaveLength(2);

@@ -1,5 +1,6 @@
 // What a storage adapter hands the contract suites: its ports over one fresh, empty store.
-import type { DataDeletionJobQueue, EventOutbox, ImageCatalog, ImageRepository, StorageError } from '@image-catalog/core';
+import type { DataDeletionJobQueue, EventOutbox, ImageRepository, StorageError } from '@image-catalog/core';
+import type { ImageCatalog } from '@image-catalog/core/authoring';
 
 /** Any method of the storage ports. */
 export type StoragePortMethod = keyof ImageRepository | keyof ImageCatalog | keyof DataDeletionJobQueue | keyof EventOutbox;
@@ -18,8 +19,10 @@ export interface StorageFaultInjection {
 }
 
 export interface StorageHarness {
-  /** One store behind all ports, so a delete's cascade, jobs and event share a transaction. */
-  readonly images: ImageRepository & ImageCatalog;
+  /** The delete side. All four ports share one store (one connection), so a delete's cascade, jobs and event share a transaction. */
+  readonly images: ImageRepository;
+  /** The authoring side, used to seed and change images. */
+  readonly catalog: ImageCatalog;
   readonly jobs: DataDeletionJobQueue;
   readonly outbox: EventOutbox;
   /**

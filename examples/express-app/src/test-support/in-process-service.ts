@@ -2,7 +2,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { resolve, TOKENS, type ImageCatalog, type Logger, type Principal } from '@image-catalog/core';
+import { resolve, TOKENS, type Logger, type Principal } from '@image-catalog/core';
+import { type ImageCatalog } from '@image-catalog/core/authoring';
 import { loadConfig, type ServiceConfig } from '../config.js';
 import { startService, type RunningService, type ServiceOverrides } from '../service.js';
 

@@ -1,17 +1,19 @@
-// The DeleteImage use case: checks in DESIGN order, one conditional transaction, then the data.
+// The DeleteImage use case: validates the id, hands the store one pure decision, then deletes the data.
 import { err, ok, ResultAsync, type Result } from 'neverthrow';
 import type { DataDeletionSummary, DataDeletionWorker } from '../data-deletion/data-deletion-worker.js';
 import type { ImageIdFormat } from '../image/image-id.js';
 import { uuidImageIdFormat } from '../image/image-id.js';
-import type { Image, ImageStatus } from '../image/image.js';
+import { isLive, type Image, type ImageStatus } from '../image/image.js';
 import type { Principal } from '../image/principal.js';
 import { isImageVisibleTo } from '../image/visibility.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { DeletePolicy } from '../ports/delete-policy.port.js';
-import type { DeleteAuthorization, DeleteImageOutcome, DeleteImageRequest, ImageRepository } from '../ports/image-repository.port.js';
+import type { DeleteImageOutcome, ImageRepository } from '../ports/image-repository.port.js';
 import type { Logger } from '../ports/logger.port.js';
 import { silentLogger } from '../ports/logger.port.js';
-import { storageFault } from '../ports/storage-error.js';
+import { storageFault, type StorageError } from '../ports/storage-error.js';
+import { decideDeletion, type DeleteDecisionInputs } from './delete-decision.js';
+import type { DeletionPlanSettings } from './deletion-plan.js';
 import {
   deleteForbidden,
   imageNotFound,
@@ -56,21 +58,9 @@ export interface DeleteImageOptions {
   readonly awaitDataDeletion?: boolean;
   /** New event ids (default: random UUIDs). */
   readonly newEventId?: () => string;
+  /** New data-deletion job ids (default: random UUIDs). */
+  readonly newJobId?: () => string;
 }
-
-/** How often the conditional delete is retried when the owner changed underneath it. */
-const MAX_OWNER_CHANGE_RETRIES = 3;
-
-/**
- * `expectedOwner` on the single-read path. Adapters that implement `authorize` ignore it; one
- * that does not compares it with the image's owner, and no owner is this (NUL is not allowed in
- * a project id, and PostgreSQL text cannot even hold it), so it answers `OwnerChanged` and the
- * use case falls back to the read-then-delete path instead of deleting without any check.
- */
-const AUTHORIZE_OWNER_SENTINEL = '\u0000image-catalog:authorize';
-
-/** `#deleteInOneRead` met an adapter that does not implement `authorize`. */
-const ADAPTER_IGNORED_AUTHORIZE = Symbol('adapter ignored authorize');
 
 export class DeleteImage {
   readonly #idFormat: ImageIdFormat;
@@ -78,6 +68,7 @@ export class DeleteImage {
   readonly #inlineLeaseMs: number;
   readonly #awaitData: boolean;
   readonly #newEventId: () => string;
+  readonly #newJobId: () => string;
 
   constructor(
     private readonly images: ImageRepository,
@@ -97,6 +88,7 @@ export class DeleteImage {
     this.#inlineLeaseMs = (options.inlineLeaseSeconds ?? 60) * 1000;
     this.#awaitData = options.awaitDataDeletion ?? true;
     this.#newEventId = options.newEventId ?? (() => globalThis.crypto.randomUUID());
+    this.#newJobId = options.newJobId ?? (() => globalThis.crypto.randomUUID());
   }
 
   /** Deletes the image. Never throws and never rejects: every outcome is a value. */
@@ -114,28 +106,22 @@ export class DeleteImage {
     const imageId = typeof rawId === 'string' ? this.#idFormat.parse(rawId) : null;
     if (imageId === null) return err(invalidImageId(this.#idFormat.description));
 
-    if (this.policy.canDeleteSync !== undefined) {
-      const fast = await this.#deleteInOneRead(imageId, principal);
-      if (fast !== ADAPTER_IGNORED_AUTHORIZE) return fast;
-      this.logger.warn({ imageId }, 'DeleteImage: the image repository ignores DeleteImageRequest.authorize; using findById and the policy instead');
-    }
-    return this.#deleteAfterRead(imageId, principal);
-  }
+    const mayDelete = await this.#policyVerdict(imageId, principal);
+    if (mayDelete.isErr()) return err(mayDelete.error);
 
-  /**
-   * The single-read path (the policy has `canDeleteSync`): no `findById`; visibility and the
-   * policy run inside the adapter's delete transaction, in DESIGN §3 order (visibility → 404,
-   * policy → 403, then the adapter's protected check → 403), on the image the delete commits on.
-   */
-  async #deleteInOneRead(imageId: string, principal: Principal): Promise<Result<ImageDeleted, DeleteImageFailure> | typeof ADAPTER_IGNORED_AUTHORIZE> {
-    const policy = this.policy;
-    const authorize = (image: Image): DeleteAuthorization =>
-      !isImageVisibleTo(image, principal) ? 'NotFound' : !policy.canDeleteSync!(principal, image) ? 'Forbidden' : 'Allowed';
-    // An adapter that honours `authorize` ignores `expectedOwner`; one that does not compares it
-    // with an owner no image can have and answers `OwnerChanged` instead of deleting unchecked.
-    const request = this.#request(imageId, AUTHORIZE_OWNER_SENTINEL, authorize);
-    const outcome = await this.images.deleteImage(request);
+    const now = this.clock.now();
+    const delayed = this.#delaySeconds !== null;
+    const plan: DeletionPlanSettings = {
+      now,
+      delayed,
+      jobsDueAt: new Date(now.getTime() + (delayed ? (this.#delaySeconds ?? 0) * 1000 : this.#inlineLeaseMs)),
+      eventId: this.#newEventId(),
+      newJobId: this.#newJobId,
+    };
+    const inputs: DeleteDecisionInputs = { principal, mayDelete: mayDelete.value, plan };
+    const outcome = await this.images.deleteImage({ imageId, decide: (image) => decideDeletion(image, inputs) });
     if (outcome.isErr()) return err(outcome.error);
+
     const result = outcome.value;
     switch (result.kind) {
       case 'NotFound':
@@ -144,10 +130,8 @@ export class DeleteImage {
         return err(deleteForbidden(imageId));
       case 'Protected':
         return err(imageProtected(imageId));
-      case 'OwnerChanged':
-        return ADAPTER_IGNORED_AUTHORIZE;
       case 'Deleted':
-        return ok(await this.#deleted(imageId, principal, result, request));
+        return ok(await this.#deleted(principal, result));
       default: {
         const unknown: never = result;
         return err(storageFault(unknown));
@@ -155,75 +139,50 @@ export class DeleteImage {
     }
   }
 
-  /** The path for policies without `canDeleteSync` (e.g. async ones): read, check, then the owner-guarded delete. */
-  async #deleteAfterRead(imageId: string, principal: Principal): Promise<Result<ImageDeleted, DeleteImageFailure>> {
-    for (let attempt = 0; ; attempt++) {
-      const found = await this.images.findById(imageId);
-      if (found.isErr()) return err(found.error);
-      const image = found.value;
-      if (image === null || !isImageVisibleTo(image, principal)) return err(imageNotFound(imageId));
+  /**
+   * The policy as a pure function for the transaction. A synchronous policy is used as it is.
+   * An asynchronous one is asked here, on the image as read before the transaction, and its
+   * verdict is pinned to that image's owner: if the owner changed by commit time, the verdict no
+   * longer applies and the delete is forbidden.
+   */
+  async #policyVerdict(imageId: string, principal: Principal): Promise<Result<(image: Image) => boolean, StorageError>> {
+    const policy = this.policy;
+    const canDeleteSync = policy.canDeleteSync;
+    if (canDeleteSync !== undefined) return ok((image) => canDeleteSync.call(policy, principal, image));
 
-      const allowed = await this.policy.canDelete(principal, image);
-      if (allowed.isErr()) return err(allowed.error);
-      if (!allowed.value) return err(deleteForbidden(imageId));
-      if (image.protected) return err(imageProtected(imageId));
-
-      const request = this.#request(imageId, image.owner);
-      const outcome = await this.images.deleteImage(request);
-      if (outcome.isErr()) return err(outcome.error);
-
-      const result = outcome.value;
-      switch (result.kind) {
-        case 'NotFound':
-          return err(imageNotFound(imageId));
-        case 'Protected':
-          return err(imageProtected(imageId));
-        case 'OwnerChanged':
-          if (attempt + 1 >= MAX_OWNER_CHANGE_RETRIES) return err(deleteForbidden(imageId));
-          continue;
-        case 'Forbidden':
-          // Only an `authorize` callback answers this, and this path passes none: an adapter defect.
-          return err(storageFault(new Error('deleteImage answered Forbidden without an authorize callback')));
-        case 'Deleted':
-          return ok(await this.#deleted(imageId, principal, result, request));
-        default: {
-          const unknown: never = result;
-          return err(storageFault(unknown));
-        }
-      }
-    }
-  }
-
-  #request(imageId: string, expectedOwner: string | null, authorize?: (image: Image) => DeleteAuthorization): DeleteImageRequest {
-    const now = this.clock.now();
-    const delayed = this.#delaySeconds !== null;
-    const jobsDueAt = new Date(now.getTime() + (delayed ? this.#delaySeconds! * 1000 : this.#inlineLeaseMs));
-    const request: DeleteImageRequest = { imageId, expectedOwner, deletedAt: now, delayed, jobsDueAt, eventId: this.#newEventId() };
-    return authorize === undefined ? request : { ...request, authorize };
+    const found = await this.images.findById(imageId);
+    if (found.isErr()) return err(found.error);
+    const seen = found.value;
+    // Nothing the caller may delete was there: the transaction answers NotFound, or Forbidden
+    // for an image that appeared since (the policy never saw it).
+    if (seen === null || !isLive(seen) || !isImageVisibleTo(seen, principal)) return ok(() => false);
+    const allowed = await policy.canDelete(principal, seen);
+    if (allowed.isErr()) return err(allowed.error);
+    const verdict = allowed.value;
+    return ok((image) => verdict && image.owner === seen.owner);
   }
 
   /** After the commit: logs, runs the jobs inline in immediate mode, and says what was done. */
-  async #deleted(imageId: string, principal: Principal, result: Extract<DeleteImageOutcome, { kind: 'Deleted' }>, request: DeleteImageRequest): Promise<ImageDeleted> {
+  async #deleted(principal: Principal, result: Extract<DeleteImageOutcome, { kind: 'Deleted' }>): Promise<ImageDeleted> {
+    const { image, jobs, event } = result;
     this.logger.info(
-      { imageId, status: result.image.status, jobs: result.jobs.length, eventId: result.event.id, userId: principal.userId, projectId: principal.projectId },
+      { imageId: image.id, status: image.status, jobs: jobs.length, eventId: event.id, userId: principal.userId, projectId: principal.projectId },
       'image deleted',
     );
-    const delayed = this.#delaySeconds !== null;
     let inline: DataDeletionSummary | null = null;
-    if (!delayed && this.dataDeletion !== null && result.jobs.length > 0) {
-      const running = this.dataDeletion.run(result.jobs);
+    if (this.#delaySeconds === null && this.dataDeletion !== null && jobs.length > 0) {
+      const running = this.dataDeletion.run(jobs);
       if (this.#awaitData) {
         const summary = await running;
         if (summary.isOk()) inline = summary.value;
       }
     }
-    const status = result.image.status === 'pending_delete' ? 'pending_delete' : 'deleted';
     return {
-      imageId,
-      status,
-      deletedAt: result.image.deletedAt ?? request.deletedAt,
-      eventId: result.event.id,
-      dataDeletionJobs: result.jobs.length,
+      imageId: image.id,
+      status: image.status,
+      deletedAt: image.deletedAt,
+      eventId: event.id,
+      dataDeletionJobs: jobs.length,
       inlineDataDeletion: inline,
     };
   }

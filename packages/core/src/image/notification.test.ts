@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newImageRecord } from './image.js';
+import { newImageRecord } from './new-image.js';
 import { isoTime, toNotificationPayload } from './notification.js';
 
 describe('toNotificationPayload', () => {

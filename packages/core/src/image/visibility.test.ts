@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { newImageRecord, type Image, type ImageVisibility } from './image.js';
+import type { Image, ImageVisibility } from './image.js';
+import { newImageRecord } from './new-image.js';
 import type { Principal } from './principal.js';
 import { isImageVisibleTo } from './visibility.js';
 

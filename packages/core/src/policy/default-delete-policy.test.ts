@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newImageRecord } from '../image/image.js';
+import { newImageRecord } from '../image/new-image.js';
 import type { Principal } from '../image/principal.js';
 import { defaultCanDelete, defaultDeletePolicy } from './default-delete-policy.js';
 

@@ -9,8 +9,9 @@ export interface DeletePolicy {
   canDelete(principal: Principal, image: Image): ResultAsync<boolean, StorageError>;
   /**
    * Optional: the same decision, synchronously and without I/O. When present, `DeleteImage`
-   * takes its single-read path: it hands the visibility and policy checks to the storage adapter,
-   * which runs them inside the delete transaction on the image as read there (no `findById`).
+   * decides on the image as read inside the delete transaction (no read before it); without it,
+   * `canDelete` is asked on the image read just before, and its verdict holds only while the
+   * image keeps the owner it had then.
    * Must agree with `canDelete`, must not throw (a throw is a defect: `StorageFault`, nothing
    * written), and must be cheap: it runs while the adapter holds its write transaction.
    */

@@ -1,6 +1,7 @@
 // The HTTP conformance suite on node:http through createNodeListener, plus what only a raw node server meets.
 import { createServer } from 'node:http';
-import { DataDeletionWorker, DeleteImage, defaultDeletePolicy, systemClock } from '@image-catalog/core';
+import { DeleteImage, defaultDeletePolicy, systemClock } from '@image-catalog/core';
+import { DataDeletionWorker } from '@image-catalog/core/workers';
 import { MemoryImageDataStore, MemoryImageStore } from '@image-catalog/memory';
 import {
   CONFORMANCE_PRINCIPALS,

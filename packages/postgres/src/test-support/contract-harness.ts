@@ -109,6 +109,7 @@ export function usePostgresHarness(): StorageHarnessFactory {
 
     return {
       images: wrapped,
+      catalog: wrapped,
       jobs: wrapped,
       outbox: wrapped,
       injectFault: (fault) => {

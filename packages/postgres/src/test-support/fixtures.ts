@@ -1,6 +1,15 @@
 // Shared fixtures for the PostgreSQL tests: principals, a wired DeleteImage, row look-ups behind the store's back.
 import type pg from 'pg';
-import { DeleteImage, defaultDeletePolicy, systemClock, type Clock, type DeleteImageOptions, type DeletePolicy, type ImageRepository, type Principal } from '@image-catalog/core';
+import {
+  DeleteImage,
+  defaultDeletePolicy,
+  systemClock,
+  type Clock,
+  type DeleteImageOptions,
+  type DeletePolicy,
+  type ImageRepository,
+  type Principal,
+} from '@image-catalog/core';
 import { FIXTURE_OWNER } from '@image-catalog/testkit';
 
 export const ownerMember: Principal = { userId: 'owner-user', projectId: FIXTURE_OWNER, roles: ['member'] };

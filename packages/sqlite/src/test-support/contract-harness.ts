@@ -123,6 +123,7 @@ export function sqliteHarnessWith(options: SqliteHarnessOptions): StorageHarness
   const store = faults.wrap(new SqliteImageStore(db, options.store), groupCommit !== undefined && groupCommit !== false);
   return {
     images: store,
+    catalog: store,
     jobs: store,
     outbox: store,
     injectFault: (fault) => faults.arm(fault),

@@ -9,9 +9,9 @@ import {
   type Clock,
   type DeleteImageOptions,
   type ImageRepository,
-  type NewImage,
   type Principal,
 } from '@image-catalog/core';
+import { type NewImage } from '@image-catalog/core/authoring';
 
 /** A fresh directory under the OS temp dir; `cleanup` removes it and everything in it. */
 export function tempDir(prefix = 'image-catalog-sqlite-'): { readonly path: string; file(name: string): string; cleanup(): void } {

@@ -1,5 +1,6 @@
 // Ready-made callers and images for running the HTTP conformance suite against an in-process service.
-import type { ImageStatus, ImageVisibility, NewImage, Principal } from '@image-catalog/core';
+import type { ImageStatus, ImageVisibility, Principal } from '@image-catalog/core';
+import type { NewImage } from '@image-catalog/core/authoring';
 
 /** The projects the suite reasons about. */
 export const CONFORMANCE_PROJECTS = {

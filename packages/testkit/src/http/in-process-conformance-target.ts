@@ -1,5 +1,5 @@
 // The HTTP conformance target of an in-process service on loopback whose images the test writes straight into its catalog.
-import type { ImageCatalog } from '@image-catalog/core';
+import type { ImageCatalog } from '@image-catalog/core/authoring';
 import { CONFORMANCE_TOKENS, conformanceNewImage, type HttpConformanceImageSpec } from './conformance-principals.js';
 import type { HttpConformanceTarget } from './http-conformance.js';
 import type { LoopbackServer } from './loopback-server.js';

@@ -3,10 +3,10 @@ import {
   DeleteImage,
   defaultDeletePolicy,
   systemClock,
-  type ImageCatalog,
   type ImageRepository,
   type Principal,
 } from '@image-catalog/core';
+import { type ImageCatalog } from '@image-catalog/core/authoring';
 import { RACE_GO_MESSAGE, type RaceOutcome, type RaceWorkerConfig, type RaceWorkerMessage } from './race-protocol.js';
 import { seededRandom, shuffled } from './seeded-order.js';
 

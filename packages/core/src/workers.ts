@@ -1,0 +1,8 @@
+// @image-catalog/core/workers: the background work after a delete (data deletion, scrubber, outbox relay).
+export * from './data-deletion/backoff.js';
+export * from './data-deletion/data-deletion-worker.js';
+export * from './lifecycle/periodic-runner.js';
+export * from './scrubber/scrubber.js';
+export * from './events/notification-envelope.js';
+export * from './events/callback-event-publisher.js';
+export * from './events/outbox-relay.js';
