@@ -7,6 +7,7 @@ import type { Logger } from '../ports/logger.port.js';
 import { silentLogger } from '../ports/logger.port.js';
 import type { StorageError } from '../ports/storage-error.js';
 import { backoffDelayMs, type BackoffOptions } from './backoff.js';
+import { withTimeout } from '../lifecycle/with-timeout.js';
 
 export interface DataDeletionWorkerOptions {
   /** Failed attempts after which a job is dead-lettered (default 8). */
@@ -32,8 +33,6 @@ export interface DataDeletionSummary {
   readonly abandoned: number;
   readonly outcomes: readonly JobRunOutcome[];
 }
-
-const TIMEOUT = Symbol('timeout');
 
 function describe(error: DataStoreError | StorageError): string {
   return `${error.kind}: ${error.message}`;
@@ -83,25 +82,14 @@ export class DataDeletionWorker {
   }
 
   async #runOne(job: DataDeletionJob): Promise<JobRunOutcome> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<typeof TIMEOUT>((resolve) => {
-      timer = setTimeout(() => resolve(TIMEOUT), this.#timeoutMs);
-      timer.unref?.();
-    });
-    let deleted: Result<void, DataStoreError> | typeof TIMEOUT;
-    try {
-      deleted = await Promise.race([this.store.delete(job.url), timeout]);
-    } catch (cause) {
-      // A store that throws instead of answering with an error is a defect; treat it as a failed attempt.
-      deleted = err({ kind: 'DataStoreFault', message: 'data store threw', cause });
-    } finally {
-      clearTimeout(timer);
-    }
-    if (deleted === TIMEOUT) {
+    const timed = await withTimeout(() => this.store.delete(job.url), this.#timeoutMs);
+    if (timed.kind === 'timedOut') {
       const error = `data store did not answer within ${this.#timeoutMs} ms`;
       this.logger.warn({ jobId: job.id, imageId: job.imageId, error }, 'data deletion abandoned; the scrubber will retry');
       return { kind: 'abandoned', job, error };
     }
+    // A store that throws instead of answering with an error is a defect; treat it as a failed attempt.
+    const deleted: Result<void, DataStoreError> = timed.kind === 'answered' ? timed.value : err({ kind: 'DataStoreFault', message: 'data store threw', cause: timed.cause });
     const now = this.clock.now();
     if (deleted.isOk()) {
       const recorded = await this.queue.complete(job.id, now);
@@ -124,7 +112,7 @@ export class DataDeletionWorker {
   }
 
   #unrecorded(job: DataDeletionJob, error: StorageError): JobRunOutcome {
-    this.logger.warn({ jobId: job.id, imageId: job.imageId, error: describe(error), cause: error.cause }, 'could not record a data-deletion result; the lease will bring the job back');
+    this.logger.warn({ jobId: job.id, imageId: job.imageId, error: describe(error), err: error.cause }, 'could not record a data-deletion result; the lease will bring the job back');
     return { kind: 'abandoned', job, error: describe(error) };
   }
 }

@@ -1,13 +1,15 @@
 // The outbox relay: claims undelivered events, publishes them, and records the outcome; at least once, restart-safe.
-import { err, ok, ResultAsync, type Result } from 'neverthrow';
+import { err, ok, type Result, type ResultAsync } from 'neverthrow';
 import { backoffDelayMs, type BackoffOptions } from '../data-deletion/backoff.js';
-import { PeriodicRunner, type PeriodicStartOptions } from '../lifecycle/periodic-runner.js';
+import { BackgroundLoop, drainInBatches, positiveIntegerOption } from '../lifecycle/background-loop.js';
+import type { PeriodicStartOptions } from '../lifecycle/periodic-runner.js';
+import { withTimeout } from '../lifecycle/with-timeout.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { EventOutbox, OutboxEvent } from '../ports/event-outbox.port.js';
 import { publishFailed, type EventPublisher, type PublishError } from '../ports/event-publisher.port.js';
 import type { Logger } from '../ports/logger.port.js';
 import { silentLogger } from '../ports/logger.port.js';
-import { storageFault, type StorageError } from '../ports/storage-error.js';
+import type { StorageError } from '../ports/storage-error.js';
 
 export interface OutboxRelayOptions {
   /** Events claimed and published per batch (default 100). */
@@ -43,14 +45,6 @@ export interface RelaySummary {
   readonly stoppedBecause: 'drained' | 'max-events-per-run' | 'publish-failed' | 'not-recorded';
 }
 
-const TIMEOUT = Symbol('timeout');
-
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
-  const v = value ?? fallback;
-  if (!Number.isInteger(v) || v < 1) throw new RangeError(`OutboxRelay: ${name} must be an integer >= 1`);
-  return v;
-}
-
 function describe(error: StorageError | PublishError): string {
   return `${error.kind}: ${error.message}`;
 }
@@ -61,7 +55,7 @@ export class OutboxRelay {
   readonly #maxEventsPerRun: number;
   readonly #publishTimeoutMs: number;
   readonly #alertAfterAttempts: number;
-  readonly #runner: PeriodicRunner<Result<RelaySummary, StorageError>>;
+  readonly #loop: BackgroundLoop<RelaySummary>;
 
   constructor(
     private readonly outbox: EventOutbox,
@@ -70,20 +64,12 @@ export class OutboxRelay {
     private readonly logger: Logger = silentLogger,
     private readonly options: OutboxRelayOptions = {},
   ) {
-    this.#batchSize = positiveInteger('batchSize', options.batchSize, 100);
-    this.#leaseSeconds = positiveInteger('leaseSeconds', options.leaseSeconds, 60);
-    this.#maxEventsPerRun = positiveInteger('maxEventsPerRun', options.maxEventsPerRun, 1_000);
-    this.#publishTimeoutMs = positiveInteger('publishTimeoutMs', options.publishTimeoutMs, 30_000);
-    this.#alertAfterAttempts = positiveInteger('alertAfterAttempts', options.alertAfterAttempts, 8);
-    this.#runner = new PeriodicRunner(
-      () =>
-        this.#run().catch((cause: unknown) => {
-          // An outbox port that throws instead of answering with an error is a defect.
-          this.logger.error({ err: cause }, 'outbox relay: unexpected exception');
-          return err(storageFault(cause));
-        }),
-      (cause) => this.logger.error({ err: cause }, 'outbox relay: unexpected exception'),
-    );
+    this.#batchSize = positiveIntegerOption('OutboxRelay', 'batchSize', options.batchSize, 100);
+    this.#leaseSeconds = positiveIntegerOption('OutboxRelay', 'leaseSeconds', options.leaseSeconds, 60);
+    this.#maxEventsPerRun = positiveIntegerOption('OutboxRelay', 'maxEventsPerRun', options.maxEventsPerRun, 1_000);
+    this.#publishTimeoutMs = positiveIntegerOption('OutboxRelay', 'publishTimeoutMs', options.publishTimeoutMs, 30_000);
+    this.#alertAfterAttempts = positiveIntegerOption('OutboxRelay', 'alertAfterAttempts', options.alertAfterAttempts, 8);
+    this.#loop = new BackgroundLoop('outbox relay', logger, () => this.#run());
   }
 
   /**
@@ -92,93 +78,82 @@ export class OutboxRelay {
    * joins that run. Never rejects.
    */
   runOnce(): ResultAsync<RelaySummary, StorageError> {
-    return new ResultAsync(this.#runner.runNow());
+    return this.#loop.runOnce();
   }
 
   /** Runs now, then `intervalMs` after the end of each run; no overlapping runs, timers unref'd. */
   start(options: PeriodicStartOptions): void {
-    this.#runner.start(options);
+    this.#loop.start(options);
   }
 
   /** Stops the loop and waits for the run in flight. */
   stop(): Promise<void> {
-    return this.#runner.stop();
+    return this.#loop.stop();
   }
 
   async #run(): Promise<Result<RelaySummary, StorageError>> {
-    let claimedTotal = 0;
     let delivered = 0;
     let failed = 0;
     let abandoned = 0;
-    let batches = 0;
-    let stoppedBecause: RelaySummary['stoppedBecause'] = 'drained';
-    const facts = () => ({ claimed: claimedTotal, delivered, failed, abandoned, batches, stoppedBecause });
-
-    while (claimedTotal < this.#maxEventsPerRun) {
-      const limit = Math.min(this.#batchSize, this.#maxEventsPerRun - claimedTotal);
-      const claimed = await this.outbox.claimPending({ now: this.clock.now(), limit, leaseSeconds: this.#leaseSeconds });
-      if (claimed.isErr()) {
-        this.logger.warn({ ...facts(), error: describe(claimed.error), cause: claimed.error.cause }, 'outbox relay run stopped: could not claim events');
-        return err(claimed.error);
-      }
-      const events = claimed.value;
-      if (events.length === 0) break;
-      batches++;
-      claimedTotal += events.length;
-
-      const published = await this.#publish(events);
-      if (published === TIMEOUT) {
-        abandoned += events.length;
-        this.logger.warn({ events: events.length, timeoutMs: this.#publishTimeoutMs }, 'event publish did not answer in time; the lease will offer the events again');
-        stoppedBecause = 'publish-failed';
-        break;
-      }
-      const failedIds = published.isErr() ? new Set(published.error.failedEventIds ?? events.map((e) => e.id)) : new Set<string>();
-      const succeeded = events.filter((e) => !failedIds.has(e.id));
-      const failing = events.filter((e) => failedIds.has(e.id));
-
-      if (succeeded.length > 0) {
-        const recorded = await this.outbox.markDelivered(succeeded.map((e) => e.id), this.clock.now());
-        if (recorded.isErr()) {
-          // Published but not recorded: they will be published again after the lease (same ids).
-          abandoned += succeeded.length;
-          this.logger.warn({ events: succeeded.length, error: describe(recorded.error), cause: recorded.error.cause }, 'could not record delivered events; they will be delivered again');
-          stoppedBecause = 'not-recorded';
-        } else {
-          delivered += succeeded.length;
+    const drained = await drainInBatches({
+      batchSize: this.#batchSize,
+      maxPerRun: this.#maxEventsPerRun,
+      claim: (limit) => this.outbox.claimPending({ now: this.clock.now(), limit, leaseSeconds: this.#leaseSeconds }),
+      handle: async (events): Promise<'publish-failed' | 'not-recorded' | 'continue'> => {
+        const published = await this.#publish(events);
+        if (published === null) {
+          abandoned += events.length;
+          this.logger.warn({ events: events.length, timeoutMs: this.#publishTimeoutMs }, 'event publish did not answer in time; the lease will offer the events again');
+          return 'publish-failed';
         }
-      }
-      if (published.isErr()) {
-        const error = describe(published.error);
-        for (const event of failing) {
-          if (await this.#recordFailure(event, error, published.error.cause)) failed++;
-          else abandoned++;
+        const failedIds = published.isErr() ? new Set(published.error.failedEventIds ?? events.map((e) => e.id)) : new Set<string>();
+        const succeeded = events.filter((e) => !failedIds.has(e.id));
+        let next: 'publish-failed' | 'not-recorded' | 'continue' = 'continue';
+        if (succeeded.length > 0) {
+          const recorded = await this.outbox.markDelivered(succeeded.map((e) => e.id), this.clock.now());
+          if (recorded.isErr()) {
+            // Published but not recorded: they will be published again after the lease (same ids).
+            abandoned += succeeded.length;
+            this.logger.warn({ events: succeeded.length, error: describe(recorded.error), err: recorded.error.cause }, 'could not record delivered events; they will be delivered again');
+            next = 'not-recorded';
+          } else {
+            delivered += succeeded.length;
+          }
         }
-        stoppedBecause = 'publish-failed';
-      }
-      if (stoppedBecause !== 'drained') break;
-      if (claimedTotal >= this.#maxEventsPerRun) stoppedBecause = 'max-events-per-run';
+        if (published.isErr()) {
+          const error = describe(published.error);
+          for (const event of events.filter((e) => failedIds.has(e.id))) {
+            if (await this.#recordFailure(event, error, published.error.cause)) failed++;
+            else abandoned++;
+          }
+          next = 'publish-failed';
+        }
+        return next;
+      },
+    });
+    if (drained.isErr()) {
+      const { error, report } = drained.error;
+      this.logger.warn({ ...report, delivered, failed, abandoned, error: describe(error), err: error.cause }, 'outbox relay run stopped: could not claim events');
+      return err(error);
     }
-
-    const summary: RelaySummary = { claimed: claimedTotal, delivered, failed, abandoned, batches, stoppedBecause };
+    const { claimed, batches } = drained.value;
+    const stoppedBecause = drained.value.stoppedBecause === 'max-per-run' ? 'max-events-per-run' : drained.value.stoppedBecause;
+    const summary: RelaySummary = { claimed, delivered, failed, abandoned, batches, stoppedBecause };
     if (summary.claimed > 0) this.logger.info({ ...summary }, 'outbox relay run finished');
     else this.logger.debug({ ...summary }, 'outbox relay run: nothing pending');
     return ok(summary);
   }
 
-  /** The publisher's answer, or TIMEOUT. A publisher that throws is treated as a failed publish. */
-  async #publish(events: readonly OutboxEvent[]): Promise<Result<void, PublishError> | typeof TIMEOUT> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<typeof TIMEOUT>((resolve) => {
-      timer = setTimeout(() => resolve(TIMEOUT), this.#publishTimeoutMs);
-      timer.unref?.();
-    });
-    try {
-      return await Promise.race([this.publisher.publish(events), timeout]);
-    } catch (cause) {
-      return err(publishFailed('event publisher threw', cause));
-    } finally {
-      clearTimeout(timer);
+  /** The publisher's answer, or `null` when it did not answer in time. A publisher that throws is treated as a failed publish. */
+  async #publish(events: readonly OutboxEvent[]): Promise<Result<void, PublishError> | null> {
+    const timed = await withTimeout(() => this.publisher.publish(events), this.#publishTimeoutMs);
+    switch (timed.kind) {
+      case 'answered':
+        return timed.value;
+      case 'timedOut':
+        return null;
+      case 'threw':
+        return err(publishFailed('event publisher threw', timed.cause));
     }
   }
 
@@ -189,10 +164,10 @@ export class OutboxRelay {
     const retryAt = new Date(now.getTime() + backoffDelayMs(attempts, this.options.backoff));
     const recorded = await this.outbox.markFailed(event.id, { now, error, retryAt });
     if (recorded.isErr()) {
-      this.logger.warn({ eventId: event.id, error: describe(recorded.error), cause: recorded.error.cause }, 'could not record a failed event delivery; the lease will offer it again');
+      this.logger.warn({ eventId: event.id, error: describe(recorded.error), err: recorded.error.cause }, 'could not record a failed event delivery; the lease will offer it again');
       return false;
     }
-    const facts = { eventId: event.id, imageId: event.imageId, attempts, retryAt: retryAt.toISOString(), error, cause };
+    const facts = { eventId: event.id, imageId: event.imageId, attempts, retryAt: retryAt.toISOString(), error, err: cause };
     if (attempts >= this.#alertAfterAttempts) this.logger.error(facts, 'event delivery keeps failing; will retry');
     else this.logger.warn(facts, 'event delivery failed; will retry');
     return true;

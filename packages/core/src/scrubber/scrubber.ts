@@ -1,12 +1,13 @@
 // The scrubber: claims due data-deletion jobs and runs them, periodically or on demand, until the queue is drained.
-import { err, ok, ResultAsync, type Result } from 'neverthrow';
+import { err, ok, type Result, type ResultAsync } from 'neverthrow';
 import type { DataDeletionWorker, JobRunOutcome } from '../data-deletion/data-deletion-worker.js';
-import { PeriodicRunner, type PeriodicStartOptions } from '../lifecycle/periodic-runner.js';
+import { BackgroundLoop, drainInBatches, positiveIntegerOption } from '../lifecycle/background-loop.js';
+import type { PeriodicStartOptions } from '../lifecycle/periodic-runner.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { DataDeletionJobQueue, JobCounts } from '../ports/data-deletion-job-queue.port.js';
 import type { Logger } from '../ports/logger.port.js';
 import { silentLogger } from '../ports/logger.port.js';
-import { storageFault, type StorageError } from '../ports/storage-error.js';
+import type { StorageError } from '../ports/storage-error.js';
 
 export interface ScrubberOptions {
   /** Jobs claimed per batch (default 50). */
@@ -37,17 +38,11 @@ export interface ScrubSummary {
   readonly outcomes: readonly JobRunOutcome[];
 }
 
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
-  const v = value ?? fallback;
-  if (!Number.isInteger(v) || v < 1) throw new RangeError(`Scrubber: ${name} must be an integer >= 1`);
-  return v;
-}
-
 export class Scrubber {
   readonly #batchSize: number;
   readonly #leaseSeconds: number;
   readonly #maxJobsPerRun: number;
-  readonly #runner: PeriodicRunner<Result<ScrubSummary, StorageError>>;
+  readonly #loop: BackgroundLoop<ScrubSummary>;
 
   constructor(
     private readonly queue: DataDeletionJobQueue,
@@ -56,18 +51,10 @@ export class Scrubber {
     private readonly logger: Logger = silentLogger,
     options: ScrubberOptions = {},
   ) {
-    this.#batchSize = positiveInteger('batchSize', options.batchSize, 50);
-    this.#leaseSeconds = positiveInteger('leaseSeconds', options.leaseSeconds, 300);
-    this.#maxJobsPerRun = positiveInteger('maxJobsPerRun', options.maxJobsPerRun, 1_000);
-    this.#runner = new PeriodicRunner(
-      () =>
-        this.#run().catch((cause: unknown) => {
-          // A queue port that throws instead of answering with an error is a defect.
-          this.logger.error({ err: cause }, 'scrubber: unexpected exception');
-          return err(storageFault(cause));
-        }),
-      (cause) => this.logger.error({ err: cause }, 'scrubber: unexpected exception'),
-    );
+    this.#batchSize = positiveIntegerOption('Scrubber', 'batchSize', options.batchSize, 50);
+    this.#leaseSeconds = positiveIntegerOption('Scrubber', 'leaseSeconds', options.leaseSeconds, 300);
+    this.#maxJobsPerRun = positiveIntegerOption('Scrubber', 'maxJobsPerRun', options.maxJobsPerRun, 1_000);
+    this.#loop = new BackgroundLoop('scrubber', logger, () => this.#run());
   }
 
   /**
@@ -76,17 +63,17 @@ export class Scrubber {
    * the backlog's attempts). A call while a run is in flight joins that run. Never rejects.
    */
   runOnce(): ResultAsync<ScrubSummary, StorageError> {
-    return new ResultAsync(this.#runner.runNow());
+    return this.#loop.runOnce();
   }
 
   /** Runs now, then `intervalMs` after the end of each run; no overlapping runs, timers unref'd. */
   start(options: PeriodicStartOptions): void {
-    this.#runner.start(options);
+    this.#loop.start(options);
   }
 
   /** Stops the loop and waits for the run in flight. */
   stop(): Promise<void> {
-    return this.#runner.stop();
+    return this.#loop.stop();
   }
 
   /** For operators: puts dead-lettered jobs (all, or these) back in the queue, due now. */
@@ -104,29 +91,26 @@ export class Scrubber {
 
   async #run(): Promise<Result<ScrubSummary, StorageError>> {
     const outcomes: JobRunOutcome[] = [];
-    let batches = 0;
-    let stoppedBecause: ScrubSummary['stoppedBecause'] = 'drained';
-    // Bounded: every batch claims at least one job and the total is capped.
-    while (outcomes.length < this.#maxJobsPerRun) {
-      const limit = Math.min(this.#batchSize, this.#maxJobsPerRun - outcomes.length);
-      const claimed = await this.queue.claimDue({ now: this.clock.now(), limit, leaseSeconds: this.#leaseSeconds });
-      if (claimed.isErr()) {
-        this.logger.warn({ error: `${claimed.error.kind}: ${claimed.error.message}`, cause: claimed.error.cause, ...count(outcomes) }, 'scrubber run stopped: could not claim jobs');
-        return err(claimed.error);
-      }
-      const jobs = claimed.value;
-      if (jobs.length === 0) break;
-      batches++;
-      const summary = await this.worker.run(jobs);
-      // `run` never fails; the guard keeps the type honest.
-      if (summary.isErr()) break;
-      outcomes.push(...summary.value.outcomes);
-      if (summary.value.done === 0) {
-        stoppedBecause = 'no-progress';
-        break;
-      }
-      if (outcomes.length >= this.#maxJobsPerRun) stoppedBecause = 'max-jobs-per-run';
+    const drained = await drainInBatches({
+      batchSize: this.#batchSize,
+      maxPerRun: this.#maxJobsPerRun,
+      claim: (limit) => this.queue.claimDue({ now: this.clock.now(), limit, leaseSeconds: this.#leaseSeconds }),
+      handle: async (jobs): Promise<'no-progress' | 'continue'> => {
+        const summary = await this.worker.run(jobs);
+        // `run` never fails; the guard keeps the type honest.
+        if (summary.isErr()) return 'no-progress';
+        outcomes.push(...summary.value.outcomes);
+        // Nothing deleted: the store is down; wait for the next run rather than burn the backlog's attempts.
+        return summary.value.done === 0 ? 'no-progress' : 'continue';
+      },
+    });
+    if (drained.isErr()) {
+      const { error } = drained.error;
+      this.logger.warn({ error: `${error.kind}: ${error.message}`, err: error.cause, ...count(outcomes) }, 'scrubber run stopped: could not claim jobs');
+      return err(error);
     }
+    const { batches } = drained.value;
+    const stoppedBecause = drained.value.stoppedBecause === 'max-per-run' ? 'max-jobs-per-run' : drained.value.stoppedBecause;
     const result: ScrubSummary = { ...count(outcomes), batches, stoppedBecause, outcomes };
     const facts = { claimed: result.claimed, done: result.done, retried: result.retried, dead: result.dead, abandoned: result.abandoned, batches, stoppedBecause };
     if (result.dead > 0) {
