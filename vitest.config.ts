@@ -17,6 +17,7 @@ export default defineConfig({
       '@image-catalog/testkit': pkg('testkit'),
       '@image-catalog/filesystem': pkg('filesystem'),
       '@image-catalog/postgres': pkg('postgres'),
+      '@image-catalog/amqp': pkg('amqp'),
     },
   },
   test: {
