@@ -1,27 +1,40 @@
 // Test runner configuration: every package's tests run from source, no build needed.
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
+interface Manifest {
+  readonly name: string;
+  readonly exports?: Record<string, { readonly source?: string }>;
+}
+
+/**
+ * `@image-catalog/<pkg>[/<entry>]` → that package's TypeScript source, read from each package's
+ * `exports` (`source` condition), subpaths first: a string alias also captures its subpaths.
+ */
+function sourceAliases(): Record<string, string> {
+  const aliases: [string, string][] = [];
+  for (const dir of readdirSync(new URL('./packages/', import.meta.url))) {
+    const base = new URL(`./packages/${dir}/`, import.meta.url);
+    let manifest: Manifest;
+    try {
+      manifest = JSON.parse(readFileSync(new URL('package.json', base), 'utf8')) as Manifest;
+    } catch {
+      continue;
+    }
+    for (const [entry, target] of Object.entries(manifest.exports ?? {})) {
+      if (target.source === undefined) continue;
+      const specifier = entry === '.' ? manifest.name : `${manifest.name}/${entry.replace(/^\.\//, '')}`;
+      aliases.push([specifier, fileURLToPath(new URL(target.source, base))]);
+    }
+  }
+  aliases.sort(([a], [b]) => b.length - a.length);
+  return Object.fromEntries(aliases);
+}
 
 export default defineConfig({
   resolve: {
-    alias: {
-      // Subpath entries before their package: a string alias also captures its subpaths.
-      '@image-catalog/core/workers': fileURLToPath(new URL('./packages/core/src/workers.ts', import.meta.url)),
-      '@image-catalog/core/authoring': fileURLToPath(new URL('./packages/core/src/authoring.ts', import.meta.url)),
-      '@image-catalog/core': pkg('core'),
-      '@image-catalog/memory': pkg('memory'),
-      '@image-catalog/sqlite': pkg('sqlite'),
-      '@image-catalog/http': pkg('http'),
-      '@image-catalog/express': pkg('express'),
-      // Before the package itself: a string alias also captures its subpaths.
-      '@image-catalog/testkit/process': fileURLToPath(new URL('./packages/testkit/src/process/index.ts', import.meta.url)),
-      '@image-catalog/testkit': pkg('testkit'),
-      '@image-catalog/filesystem': pkg('filesystem'),
-      '@image-catalog/postgres': pkg('postgres'),
-      '@image-catalog/sql-kit': pkg('sql-kit'),
-    },
+    alias: sourceAliases(),
   },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'examples/*/src/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts'],
