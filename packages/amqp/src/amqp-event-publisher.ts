@@ -1,7 +1,14 @@
 // An EventPublisher on RabbitMQ (AMQP 0-9-1): publisher confirms, message id = event id, lazy connection that is reopened after any failure.
 import type { SocketOptions } from 'amqplib';
 import { err, ok, ResultAsync, type Result } from 'neverthrow';
-import { publishFailed, silentLogger, type EventPublisher, type Logger, type OutboxEvent, type PublishError } from '@image-catalog/core';
+import {
+  publishFailed,
+  silentLogger,
+  type EventPublisher,
+  type Logger,
+  type OutboxEvent,
+  type PublishError,
+} from '@image-catalog/core';
 import { AMQP_BODY_FORMATS, toAmqpMessage, type AmqpBodyFormat, type AmqpMessage } from './amqp-message.js';
 import { AmqpSession, errorText, type AmqpTopology } from './amqp-session.js';
 

@@ -1,5 +1,6 @@
 // The message built for an event: properties consumers rely on, and both body formats as a consumer parses them.
-import { toGlanceNotification, type ImageNotificationPayload, type OutboxEvent } from '@image-catalog/core';
+import { type ImageNotificationPayload, type OutboxEvent } from '@image-catalog/core';
+import { toGlanceNotification } from '@image-catalog/core/workers';
 import { describe, expect, it } from 'vitest';
 import { toAmqpMessage, toEventBody, toOsloEnvelope } from './amqp-message.js';
 

@@ -1,5 +1,6 @@
 // The AMQP message for an outbox event: its body in the chosen format, and the properties consumers route and de-duplicate by.
-import { toGlanceNotification, type GlanceNotification, type OutboxEvent } from '@image-catalog/core';
+import { type OutboxEvent } from '@image-catalog/core';
+import { toGlanceNotification, type GlanceNotification } from '@image-catalog/core/workers';
 
 /** `event`: our outbox event as JSON. `oslo`: the oslo.messaging v2 notification envelope, as Glance sends it. */
 export type AmqpBodyFormat = 'event' | 'oslo';

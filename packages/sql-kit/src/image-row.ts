@@ -1,5 +1,13 @@
 // The image row as every SQL adapter reads it (children aggregated into JSON columns) and its mapping to core's Image.
-import type { Image, ImageLocation, ImageMember, ImageStatus, ImageVisibility, LocationStatus, MemberStatus } from '@image-catalog/core';
+import type {
+  Image,
+  ImageLocation,
+  ImageMember,
+  ImageStatus,
+  ImageVisibility,
+  LocationStatus,
+  MemberStatus,
+} from '@image-catalog/core';
 import {
   asBoolean,
   asDate,

@@ -1,6 +1,13 @@
 // A memory catalog whose deletes the outbox relay publishes to the test broker, through a proxy the test can break, with a consumer bound.
 import { randomUUID } from 'node:crypto';
-import { DeleteImage, defaultDeletePolicy, OutboxRelay, type EventPublisher, type OutboxEvent, type OutboxRelayOptions, type PublishError } from '@image-catalog/core';
+import {
+  DeleteImage,
+  defaultDeletePolicy,
+  type EventPublisher,
+  type OutboxEvent,
+  type PublishError,
+} from '@image-catalog/core';
+import { OutboxRelay, type OutboxRelayOptions } from '@image-catalog/core/workers';
 import { MemoryImageStore } from '@image-catalog/memory';
 import { adminPrincipal, TestClock } from '@image-catalog/testkit';
 import { ResultAsync, type Result } from 'neverthrow';
