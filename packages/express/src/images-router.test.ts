@@ -1,7 +1,7 @@
 // The Express router: the HTTP conformance suite on a real Express 5 app, and how it sits inside a host app.
 import { createServer, type Server } from 'node:http';
 import { DataDeletionWorker, DeleteImage, defaultDeletePolicy, systemClock } from '@image-catalog/core';
-import { createClientErrorListener, InProcessRateLimiter, StaticTokenAuthenticator } from '@image-catalog/http';
+import { createClientErrorListener, InProcessRateLimiter, StaticTokenAuthenticator, type ImagesPipelineOptions } from '@image-catalog/http';
 import { MemoryImageDataStore, MemoryImageStore } from '@image-catalog/memory';
 import {
   CONFORMANCE_PRINCIPALS,
@@ -19,7 +19,7 @@ import { createImagesRouter, type ImagesRouterOptions } from './images-router.js
 
 const RATE_LIMIT = 3;
 
-function service(overrides: Partial<ImagesRouterOptions> = {}) {
+function service(overrides: Partial<Omit<ImagesPipelineOptions, 'basePath'>> = {}) {
   const store = new MemoryImageStore();
   const worker = new DataDeletionWorker(new MemoryImageDataStore(), store, systemClock);
   const options: ImagesRouterOptions = {
