@@ -124,7 +124,7 @@ export class DataDeletionWorker {
   }
 
   #unrecorded(job: DataDeletionJob, error: StorageError): JobRunOutcome {
-    this.logger.warn({ jobId: job.id, imageId: job.imageId, error: describe(error), cause: error.cause }, 'could not record a data-deletion result; the lease will bring the job back');
+    this.logger.warn({ jobId: job.id, imageId: job.imageId, error: describe(error), err: error.cause }, 'could not record a data-deletion result; the lease will bring the job back');
     return { kind: 'abandoned', job, error: describe(error) };
   }
 }

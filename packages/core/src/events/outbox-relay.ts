@@ -118,7 +118,7 @@ export class OutboxRelay {
       const limit = Math.min(this.#batchSize, this.#maxEventsPerRun - claimedTotal);
       const claimed = await this.outbox.claimPending({ now: this.clock.now(), limit, leaseSeconds: this.#leaseSeconds });
       if (claimed.isErr()) {
-        this.logger.warn({ ...facts(), error: describe(claimed.error), cause: claimed.error.cause }, 'outbox relay run stopped: could not claim events');
+        this.logger.warn({ ...facts(), error: describe(claimed.error), err: claimed.error.cause }, 'outbox relay run stopped: could not claim events');
         return err(claimed.error);
       }
       const events = claimed.value;
@@ -142,7 +142,7 @@ export class OutboxRelay {
         if (recorded.isErr()) {
           // Published but not recorded: they will be published again after the lease (same ids).
           abandoned += succeeded.length;
-          this.logger.warn({ events: succeeded.length, error: describe(recorded.error), cause: recorded.error.cause }, 'could not record delivered events; they will be delivered again');
+          this.logger.warn({ events: succeeded.length, error: describe(recorded.error), err: recorded.error.cause }, 'could not record delivered events; they will be delivered again');
           stoppedBecause = 'not-recorded';
         } else {
           delivered += succeeded.length;
@@ -189,10 +189,10 @@ export class OutboxRelay {
     const retryAt = new Date(now.getTime() + backoffDelayMs(attempts, this.options.backoff));
     const recorded = await this.outbox.markFailed(event.id, { now, error, retryAt });
     if (recorded.isErr()) {
-      this.logger.warn({ eventId: event.id, error: describe(recorded.error), cause: recorded.error.cause }, 'could not record a failed event delivery; the lease will offer it again');
+      this.logger.warn({ eventId: event.id, error: describe(recorded.error), err: recorded.error.cause }, 'could not record a failed event delivery; the lease will offer it again');
       return false;
     }
-    const facts = { eventId: event.id, imageId: event.imageId, attempts, retryAt: retryAt.toISOString(), error, cause };
+    const facts = { eventId: event.id, imageId: event.imageId, attempts, retryAt: retryAt.toISOString(), error, err: cause };
     if (attempts >= this.#alertAfterAttempts) this.logger.error(facts, 'event delivery keeps failing; will retry');
     else this.logger.warn(facts, 'event delivery failed; will retry');
     return true;

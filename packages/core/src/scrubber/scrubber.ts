@@ -111,7 +111,7 @@ export class Scrubber {
       const limit = Math.min(this.#batchSize, this.#maxJobsPerRun - outcomes.length);
       const claimed = await this.queue.claimDue({ now: this.clock.now(), limit, leaseSeconds: this.#leaseSeconds });
       if (claimed.isErr()) {
-        this.logger.warn({ error: `${claimed.error.kind}: ${claimed.error.message}`, cause: claimed.error.cause, ...count(outcomes) }, 'scrubber run stopped: could not claim jobs');
+        this.logger.warn({ error: `${claimed.error.kind}: ${claimed.error.message}`, err: claimed.error.cause, ...count(outcomes) }, 'scrubber run stopped: could not claim jobs');
         return err(claimed.error);
       }
       const jobs = claimed.value;
