@@ -5,8 +5,9 @@ import { DeleteImage, defaultDeletePolicy, systemClock, type Principal } from '@
 import { MemoryImageStore } from '@image-catalog/memory';
 import { CONFORMANCE_PRINCIPALS, CONFORMANCE_TOKENS, conformanceNewImage, listenOnLoopbackPerTest } from '@image-catalog/testkit';
 import { createAdaptorServer } from '@hono/node-server';
-import type { Hono } from 'hono';
+import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
+import { createImagesHandler } from './images-handler.js';
 import { StaticTokenAuthenticator } from './static-token-authenticator.js';
 import {
   expressCookieRecipe,
@@ -93,7 +94,7 @@ describe('README recipes', () => {
     expect(READMES[readme]).toContain(region(name));
   });
 
-  it.each(RECIPES)('$name: 204, then 404; 405 and OPTIONS with Allow; 401 without credentials', async ({ start, credentials }) => {
+  it.each(RECIPES)('$name: 204, then 404; 405 and OPTIONS with Allow; 401 without credentials; 400 for a malformed id', async ({ start, credentials }) => {
     const d = deps();
     const { origin } = await listen(start(d));
     const id = (await d.store.createImage(conformanceNewImage({}), new Date()))._unsafeUnwrap().id;
@@ -107,10 +108,27 @@ describe('README recipes', () => {
     expect([put.status, put.headers.get('allow')]).toEqual([405, 'DELETE, OPTIONS']);
     expect(await put.json()).toMatchObject({ badMethod: { code: 405 } });
 
+    // The raw, still-encoded path reaches the handler (mounts rewrite it without decoding).
+    const malformed = await fetch(`${origin}/v2/images/%zz`, { method: 'DELETE', headers: credentials });
+    expect([malformed.status, Object.keys((await malformed.json()) as object)]).toEqual([400, ['badRequest']]);
+
     const deleted = await fetch(url, { method: 'DELETE', headers: credentials });
     expect(deleted.status).toBe(204);
     expect(deleted.headers.get('x-openstack-request-id')).toMatch(/^req-/);
     expect((await d.store.findById(id))._unsafeUnwrap()?.status).toBe('deleted');
     expect((await fetch(url, { method: 'DELETE', headers: credentials })).status).toBe(404);
+  });
+});
+
+describe('why the Hono route recipe uses app.all', () => {
+  it('app.delete alone leaves OPTIONS and other methods to Hono: 404, no Allow', async () => {
+    const d = deps();
+    const handler = createImagesHandler({ basePath: '/v2', deleteImage: d.deleteImage, authenticator: d.authenticator });
+    const app = new Hono();
+    app.delete('/v2/images/:id', (c) => handler(c.req.raw));
+    for (const method of ['OPTIONS', 'PUT']) {
+      const res = await app.fetch(new Request('http://images.test/v2/images/x', { method }));
+      expect([res.status, res.headers.get('allow')]).toEqual([404, null]);
+    }
   });
 });
