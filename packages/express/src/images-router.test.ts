@@ -2,7 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import { DeleteImage, defaultDeletePolicy, systemClock } from '@image-catalog/core';
 import { DataDeletionWorker } from '@image-catalog/core/workers';
-import { createClientErrorListener, InProcessRateLimiter, StaticTokenAuthenticator } from '@image-catalog/http';
+import { createClientErrorListener, InProcessRateLimiter, StaticTokenAuthenticator, type ImagesPipelineOptions } from '@image-catalog/http';
 import { MemoryImageDataStore, MemoryImageStore } from '@image-catalog/memory';
 import {
   CONFORMANCE_PRINCIPALS,
@@ -20,7 +20,7 @@ import { createImagesRouter, type ImagesRouterOptions } from './images-router.js
 
 const RATE_LIMIT = 3;
 
-function service(overrides: Partial<ImagesRouterOptions> = {}) {
+function service(overrides: Partial<Omit<ImagesPipelineOptions, 'basePath'>> = {}) {
   const store = new MemoryImageStore();
   const worker = new DataDeletionWorker(new MemoryImageDataStore(), store, systemClock);
   const options: ImagesRouterOptions = {

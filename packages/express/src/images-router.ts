@@ -1,9 +1,18 @@
 // The Express adapter: a Router the host mounts anywhere, serving `/images/:image_id` below it.
-import { createImagesHandler, fromNodeRequest, writeNodeReply, type ImagesHandlerOptions } from '@image-catalog/http';
-import { Router } from 'express';
+import { createImagesHandler, fromNodeRequest, writeNodeReply, type IdentityOptions, type IdentityResolver, type ImagesPipelineOptions } from '@image-catalog/http';
+import { Router, type Request } from 'express';
 
-/** The handler's options; the base path is wherever the host mounts the router. */
-export type ImagesRouterOptions = Omit<ImagesHandlerOptions, 'basePath'>;
+/**
+ * The host's identity over Express's `req`: typically reads what the host's own middleware
+ * left there (`req.user` of a session or passport, `res.locals`, a verified gateway header).
+ */
+export type ExpressIdentityResolver = IdentityResolver<Request>;
+
+/**
+ * The handler's options, with the base path being wherever the host mounts the router, and
+ * exactly one of `identify` (over Express's `req`) or `authenticator` (token shorthand).
+ */
+export type ImagesRouterOptions = Omit<ImagesPipelineOptions, 'basePath'> & IdentityOptions<Request>;
 
 /**
  * `app.use('/v2', createImagesRouter(options))` serves `DELETE /v2/images/{image_id}` (and
@@ -14,7 +23,7 @@ export type ImagesRouterOptions = Omit<ImagesHandlerOptions, 'basePath'>;
  * percent-encoding in the id gets this package's 400 fault instead of the host's error page.
  */
 export function createImagesRouter(options: ImagesRouterOptions): Router {
-  const handler = createImagesHandler({ ...options, basePath: '' });
+  const handler = createImagesHandler<Request>({ ...options, basePath: '' });
   const router = Router();
   router.use((req, res, next) => {
     // Below the mount point `req.url` is relative to it: `/images/{id}?...`.
@@ -24,7 +33,7 @@ export function createImagesRouter(options: ImagesRouterOptions): Router {
     }
     // `handle` never rejects; only a failed write reaches the host's error handler.
     handler
-      .handle(fromNodeRequest(req, req.url, req.baseUrl))
+      .handle(fromNodeRequest(req, req.url, req.baseUrl), req)
       .then((reply) => writeNodeReply(res, reply))
       .catch(next);
   });

@@ -18,10 +18,12 @@ import { errAsync, okAsync, ResultAsync } from 'neverthrow';
 import { describe, expect, it } from 'vitest';
 import type { Authenticator } from './authenticator.port.js';
 import { INTERNAL_ERROR_MESSAGE } from './fault.js';
-import { createImagesHandler, type DeleteImageExecutor, type ImagesHandlerOptions } from './images-handler.js';
+import type { IdentityResolver } from './identity.port.js';
+import { createImagesHandler, type DeleteImageExecutor, type ImagesPipelineOptions } from './images-handler.js';
 import { InProcessRateLimiter } from './in-process-rate-limiter.js';
 import type { RateLimiter } from './rate-limiter.port.js';
 import { StaticTokenAuthenticator } from './static-token-authenticator.js';
+import { tokenIdentity } from './token-identity.js';
 
 const ID = '6f1d3c1e-0a55-4a0e-9d4b-1c2a3b4c5d6e';
 const TOKEN = 'member-token-1234';
@@ -62,15 +64,19 @@ function recordingLogger(): Logger & { lines: LogLine[] } {
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
-function setup(options: Partial<ImagesHandlerOptions> = {}, outcome?: Parameters<typeof fakeUseCase>[0]) {
+/** Options of a test handler; without `identify` it authenticates {@link TOKEN} and `projectless-token`. */
+type SetupOptions = Partial<ImagesPipelineOptions> & { readonly identify?: IdentityResolver<Request> };
+
+function setup(options: SetupOptions = {}, outcome?: Parameters<typeof fakeUseCase>[0]) {
   const { useCase, commands } = fakeUseCase(outcome);
   const logger = recordingLogger();
-  const handler = createImagesHandler({
+  const { identify, ...rest } = options;
+  const handler = createImagesHandler<Request>({
     basePath: '/v2',
     deleteImage: useCase,
-    authenticator: new StaticTokenAuthenticator({ [TOKEN]: MEMBER, 'projectless-token': PROJECTLESS }),
     logger,
-    ...options,
+    ...rest,
+    ...(identify ? { identify } : { authenticator: new StaticTokenAuthenticator({ [TOKEN]: MEMBER, 'projectless-token': PROJECTLESS }) }),
   });
   return { handler, commands, logger };
 }
@@ -190,14 +196,14 @@ describe('createImagesHandler: the order of DESIGN section 4', () => {
         return errAsync(error);
       },
     });
-    const unavailable = setup({ authenticator: failing(storageUnavailable(new Error('ECONNREFUSED'), 11)) });
+    const unavailable = setup({ identify: tokenIdentity(failing(storageUnavailable(new Error('ECONNREFUSED'), 11))) });
     const res = await call(unavailable.handler);
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('11');
     expect(unavailable.logger.lines.at(-1)?.obj.err).toBeInstanceOf(Error);
 
     for (const error of [storageFault(new Error('boom')), 'throw'] as const) {
-      const { handler } = setup({ authenticator: failing(error) });
+      const { handler } = setup({ identify: tokenIdentity(failing(error)) });
       const r = await call(handler);
       expect(r.status).toBe(500);
       const text = await r.text();

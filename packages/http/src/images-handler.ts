@@ -13,25 +13,28 @@ import {
 import { err, ok, type Result, type ResultAsync } from 'neverthrow';
 import type { Authenticator } from './authenticator.port.js';
 import { negotiateFaultFormat } from './content-negotiation.js';
-import { credentialsFrom } from './credentials.js';
 import { toFault, type FaultOptions } from './fault.js';
 import { renderFault } from './fault-reply.js';
-import type { ImagesFailure } from './http-failures.js';
+import type { ImagesFailure, ImagesFailureKind } from './http-failures.js';
+import { checkIdentity } from './identity-answer.js';
+import type { IdentityResolver } from './identity.port.js';
 import { pathOfTarget, type ImagesReply, type ImagesRequest } from './images-request.js';
 import { decodeImageIdSegment, IMAGES_ROUTE_TEMPLATE, matchImagesRoute, normaliseBasePath } from './images-route.js';
 import type { RateLimiter } from './rate-limiter.port.js';
 import { hasBodyContent, webStreamHasContent } from './request-body.js';
+import { RepeatedCauseLog, type Dependency } from './repeated-cause-log.js';
 import { newRequestId, REQUEST_ID_HEADER, requestIdFor } from './request-id.js';
 import { ALLOWED_METHODS } from './status-table.js';
+import { tokenIdentity } from './token-identity.js';
 
 /** What the handler needs of the use case; the core's `DeleteImage` is one, a test fake another. */
 export interface DeleteImageExecutor {
   execute(command: DeleteImageCommand): ResultAsync<ImageDeleted, DeleteImageFailure>;
 }
 
-export interface ImagesHandlerOptions extends FaultOptions {
+/** Everything the pipeline needs except how the caller is identified. */
+export interface ImagesPipelineOptions extends FaultOptions {
   readonly deleteImage: DeleteImageExecutor;
-  readonly authenticator: Authenticator;
   /** Where the API is mounted, e.g. `/v2` to serve `/v2/images/{image_id}` (default `''`). */
   readonly basePath?: string;
   /** Per-project limit on DELETE requests; none by default. */
@@ -44,6 +47,12 @@ export interface ImagesHandlerOptions extends FaultOptions {
   readonly drainingRetryAfterSeconds?: number;
   /** One structured line per request; causes of 5xx go here and nowhere else (default: silent). */
   readonly logger?: Logger;
+  /**
+   * While one failure kind repeats (an outage), its cause is logged in full at most once per
+   * this many seconds, with the count of repeats in between; the others get a plain request
+   * line. 0 logs every cause (default 60).
+   */
+  readonly causeLogIntervalSeconds?: number;
   /** "now" for the rate limiter (default: system time). */
   readonly clock?: Clock;
   /**
@@ -53,14 +62,31 @@ export interface ImagesHandlerOptions extends FaultOptions {
   readonly hostMethods?: readonly string[];
 }
 
+/**
+ * How the caller is identified, exactly one of: `identify`, the host's own resolver over the
+ * request its entry point receives (`Source`); or `authenticator`, shorthand for
+ * `identify: tokenIdentity(authenticator)`.
+ */
+export type IdentityOptions<Source> =
+  | { readonly identify: IdentityResolver<Source>; readonly authenticator?: never }
+  | { readonly authenticator: Authenticator; readonly identify?: never };
+
+/** `Source` is what `identify` reads: `Request` for the Fetch entry, `IncomingMessage` under `createNodeListener`. */
+export type ImagesHandlerOptions<Source = unknown> = ImagesPipelineOptions & IdentityOptions<Source>;
+
 /** The Fetch handler, plus what hosts and framework adapters need around it. */
-export interface ImagesHandler {
-  (request: Request): Promise<Response>;
+export interface ImagesHandler<Source = unknown> {
+  /**
+   * The Fetch entry. The request is also the `source` its `identify` receives, hence
+   * `Request & Source`: any Fetch `Request` is accepted unless `identify` reads another kind of
+   * request (node's or Express's), which a Fetch request could not satisfy.
+   */
+  (request: Request & Source): Promise<Response>;
   readonly basePath: string;
   /** True when the URL (absolute, or a path with optional query) is one this handler serves. */
   matches(url: string | URL): boolean;
-  /** The pipeline without Fetch objects; never rejects. */
-  handle(request: ImagesRequest): Promise<ImagesReply>;
+  /** The pipeline without Fetch objects; `source` is what `identify` receives. Never rejects. */
+  readonly handle: (request: ImagesRequest, source: Source) => Promise<ImagesReply>;
 }
 
 type Success = 'options' | 'deleted';
@@ -70,7 +96,19 @@ interface Trace {
   route: string | null;
   principal: Principal | null;
   failure: ImagesFailure | null;
+  /** Dependencies that gave an answer (not an outage) during this request. */
+  answered: Set<Dependency>;
 }
+
+/** What a failure kind says is down, so an answer from it later ends the outage in the log. */
+const DEPENDENCY_OF: Partial<Record<ImagesFailureKind, Dependency>> = {
+  IdentityUnavailable: 'identity',
+  LimiterUnavailable: 'limiter',
+  StorageUnavailable: 'storage',
+  StorageFault: 'storage',
+};
+
+const DEFAULT_CAUSE_LOG_INTERVAL_SECONDS = 60;
 
 export function defaultRateLimitKey(principal: Principal): string {
   return principal.projectId !== null ? `project:${principal.projectId}` : `user:${principal.userId}`;
@@ -80,13 +118,24 @@ function causeOf(failure: ImagesFailure): unknown {
   return 'cause' in failure ? failure.cause : undefined;
 }
 
-export function createImagesHandler(options: ImagesHandlerOptions): ImagesHandler {
+/** The one resolver a handler runs: the host's, or the token shorthand's. */
+function identityResolverOf<Source>(options: IdentityOptions<Source>): IdentityResolver<Source> {
+  const { identify, authenticator } = options as { identify?: unknown; authenticator?: unknown };
+  if (identify !== undefined && authenticator !== undefined) throw new TypeError('createImagesHandler: pass either identify or authenticator, not both');
+  if (typeof identify === 'function') return identify as IdentityResolver<Source>;
+  if (authenticator !== null && typeof authenticator === 'object' && typeof (authenticator as Authenticator).authenticate === 'function') return tokenIdentity(authenticator as Authenticator);
+  throw new TypeError('createImagesHandler: identify (a function of the request) or authenticator (with authenticate()) is required');
+}
+
+export function createImagesHandler<Source = unknown>(options: ImagesHandlerOptions<Source>): ImagesHandler<Source> {
+  const identify = identityResolverOf(options);
   const basePath = normaliseBasePath(options.basePath);
   const route = `${basePath}${IMAGES_ROUTE_TEMPLATE}`;
   const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? systemClock;
   const rateLimitKey = options.rateLimitKey ?? defaultRateLimitKey;
   const drainingRetryAfter = options.drainingRetryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS;
+  const causeLog = new RepeatedCauseLog((options.causeLogIntervalSeconds ?? DEFAULT_CAUSE_LOG_INTERVAL_SECONDS) * 1000);
   const allow = [...new Set([...(options.hostMethods ?? []).map((m) => m.toUpperCase()), ...ALLOWED_METHODS.split(', ')])].join(', ');
   const faultOptions: FaultOptions = {
     allow,
@@ -95,7 +144,7 @@ export function createImagesHandler(options: ImagesHandlerOptions): ImagesHandle
   };
 
   /** Steps 1-6 of DESIGN section 4, in that order, then the use case. */
-  async function decide(request: ImagesRequest, trace: Trace): Promise<Result<Success, ImagesFailure>> {
+  async function decide(request: ImagesRequest, source: Source, trace: Trace): Promise<Result<Success, ImagesFailure>> {
     const segment = matchImagesRoute(request.path, basePath);
     if (segment === null) return err({ kind: 'RouteNotFound' });
     trace.route = `${(request.mountPath ?? '').replace(/\/+$/, '').slice(0, 128)}${route}`;
@@ -103,15 +152,13 @@ export function createImagesHandler(options: ImagesHandlerOptions): ImagesHandle
     if (method === 'OPTIONS') return ok('options');
     if (options.isDraining?.()) return err({ kind: 'Draining', retryAfterSeconds: drainingRetryAfter });
 
-    const credentials = credentialsFrom((name) => request.header(name));
-    if (credentials === null) return err({ kind: 'Unauthorized' });
-    const authenticated = await options.authenticator.authenticate(credentials);
-    if (authenticated.isErr()) {
-      const e = authenticated.error;
-      return err(e.kind === 'StorageUnavailable' ? { kind: 'IdentityUnavailable', retryAfterSeconds: e.retryAfterSeconds, cause: e.cause } : { kind: 'InternalError', cause: e });
+    const identity = checkIdentity(await identify(source, request));
+    if (identity.kind === 'IdentityUnavailable') {
+      return err({ kind: 'IdentityUnavailable', retryAfterSeconds: identity.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS, cause: identity.cause });
     }
-    const principal = authenticated.value;
-    if (principal === null) return err({ kind: 'Unauthorized' });
+    trace.answered.add('identity');
+    if (identity.kind === 'Unauthenticated') return err({ kind: 'Unauthorized' });
+    const principal = identity.principal;
     trace.principal = principal;
 
     if (method !== 'DELETE') return err({ kind: 'MethodNotAllowed' });
@@ -120,8 +167,10 @@ export function createImagesHandler(options: ImagesHandlerOptions): ImagesHandle
       const decision = await options.rateLimiter.consume(rateLimitKey(principal), clock.now());
       if (decision.isErr()) {
         const e = decision.error;
-        return err(e.kind === 'StorageUnavailable' ? { kind: 'LimiterUnavailable', retryAfterSeconds: e.retryAfterSeconds, cause: e.cause } : { kind: 'InternalError', cause: e });
+        // The error's own cause is what the log needs; the data around it would serialise without its stack.
+        return err(e.kind === 'StorageUnavailable' ? { kind: 'LimiterUnavailable', retryAfterSeconds: e.retryAfterSeconds, cause: e.cause } : { kind: 'InternalError', cause: e.cause ?? e });
       }
+      trace.answered.add('limiter');
       const d = decision.value;
       if (!d.allowed) return err({ kind: 'OverLimit', retryAfterSeconds: d.retryAfterSeconds, retryAt: d.retryAt });
     }
@@ -132,6 +181,7 @@ export function createImagesHandler(options: ImagesHandlerOptions): ImagesHandle
     if (imageId === null) return err({ kind: 'MalformedImageId' });
 
     const deleted = await options.deleteImage.execute({ imageId, principal });
+    if (deleted.isOk() || DEPENDENCY_OF[deleted.error.kind] !== 'storage') trace.answered.add('storage');
     return deleted.isErr() ? err(deleted.error) : ok('deleted');
   }
 
@@ -163,26 +213,34 @@ export function createImagesHandler(options: ImagesHandlerOptions): ImagesHandle
       ...(trace.failure ? { failure: trace.failure.kind } : {}),
     };
     try {
-      if (reply.status >= 500 && trace.failure?.kind !== 'Draining') {
-        // The cause stays here, server-side; the client got a fixed message.
-        const cause = trace.failure ? causeOf(trace.failure) : undefined;
-        logger[reply.status === 500 ? 'error' : 'warn']({ ...entry, ...(cause !== undefined ? { err: cause } : {}) }, 'request failed');
+      const nowMs = clock.now().getTime();
+      const cause = trace.failure ? causeOf(trace.failure) : undefined;
+      if (reply.status >= 500 && trace.failure !== null && trace.failure.kind !== 'Draining') {
+        const { logCause, repeated } = causeLog.failed(trace.failure.kind, DEPENDENCY_OF[trace.failure.kind] ?? null, nowMs);
+        if (logCause) {
+          // The cause stays here, server-side, under pino's `err` key; the client got a fixed message.
+          const line = { ...entry, ...(cause !== undefined ? { err: cause } : {}), ...(repeated > 0 ? { repeated } : {}) };
+          logger[reply.status === 500 ? 'error' : 'warn'](line, repeated > 0 ? `request failed; ${repeated} more like it since the last logged cause` : 'request failed');
+        } else {
+          logger.info(entry, 'request failed; cause as logged earlier');
+        }
       } else {
         logger.info(entry, 'request');
       }
+      for (const outage of causeLog.answered(trace.answered, nowMs)) logger.info(outage, `${outage.failure}: recovered after ${outage.failures} failed requests`);
     } catch {
       // A logger that throws must not turn an answered request into a failed one.
     }
   }
 
-  async function handle(request: ImagesRequest): Promise<ImagesReply> {
+  async function handle(request: ImagesRequest, source: Source): Promise<ImagesReply> {
     const started = performance.now();
-    const trace: Trace = { route: null, principal: null, failure: null };
+    const trace: Trace = { route: null, principal: null, failure: null, answered: new Set() };
     let requestId = newRequestId();
     let reply: ImagesReply;
     try {
       requestId = requestIdFor(request.header(REQUEST_ID_HEADER));
-      const outcome = await decide(request, trace);
+      const outcome = await decide(request, source, trace);
       if (outcome.isOk()) {
         reply = success(outcome.value, requestId);
       } else {
@@ -197,7 +255,7 @@ export function createImagesHandler(options: ImagesHandlerOptions): ImagesHandle
     return reply;
   }
 
-  const fetchHandler = async (request: Request): Promise<Response> => toFetchResponse(await handle(fromFetchRequest(request)));
+  const fetchHandler = async (request: Request & Source): Promise<Response> => toFetchResponse(await handle(fromFetchRequest(request), request));
 
   return Object.assign(fetchHandler, {
     basePath,

@@ -10,7 +10,7 @@ import {
 } from '@image-catalog/core';
 import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
 import { describe, expect, it } from 'vitest';
-import { createImagesHandler, type ImagesHandlerOptions } from './images-handler.js';
+import { createImagesHandler, type ImagesPipelineOptions } from './images-handler.js';
 import { InProcessRateLimiter } from './in-process-rate-limiter.js';
 import { openApiDocument } from './openapi-document.js';
 import { StaticTokenAuthenticator } from './static-token-authenticator.js';
@@ -19,7 +19,7 @@ import { documentPaths as doc, expectDocumented, IMAGE_PATH as PATH, validatorAt
 const ID = '6f1d3c1e-0a55-4a0e-9d4b-1c2a3b4c5d6e';
 const TOKEN = 'member-token-1234';
 
-function handlerFor(outcome: ResultAsync<ImageDeleted, DeleteImageFailure> | null, options: Partial<ImagesHandlerOptions> = {}) {
+function handlerFor(outcome: ResultAsync<ImageDeleted, DeleteImageFailure> | null, options: Partial<ImagesPipelineOptions> = {}) {
   return createImagesHandler({
     basePath: '/v2',
     deleteImage: {

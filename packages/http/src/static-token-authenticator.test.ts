@@ -23,6 +23,20 @@ describe('StaticTokenAuthenticator', () => {
     expect((await new StaticTokenAuthenticator({}).authenticate({ token: 'alice-token' }))._unsafeUnwrap()).toBeNull();
   });
 
+  it('tells apart every token of a large map, and tokens one character apart', async () => {
+    const tokens = new Map<string, Principal>();
+    for (let i = 0; i < 20_000; i++) tokens.set(`token-${i}`, { userId: `user-${i}`, projectId: `p-${i % 7}`, roles: ['member'] });
+    tokens.set('tokén', BOB);
+    const auth = new StaticTokenAuthenticator(tokens);
+    for (const i of [0, 1, 9_999, 10_000, 19_999]) {
+      expect((await auth.authenticate({ token: `token-${i}` }))._unsafeUnwrap()?.userId).toBe(`user-${i}`);
+    }
+    expect((await auth.authenticate({ token: 'tokén' }))._unsafeUnwrap()).toEqual(BOB);
+    for (const token of ['token-20000', 'token-', 'token-01', 'token', 'tokén'.normalize('NFD'), 'Token-1']) {
+      expect((await auth.authenticate({ token }))._unsafeUnwrap()).toBeNull();
+    }
+  });
+
   it('does not let callers change the principals it holds', async () => {
     const roles = ['member'];
     const auth = new StaticTokenAuthenticator({ t: { userId: 'u', projectId: 'p', roles } });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { MemoryEventPublisher, MemoryImageStore } from '@image-catalog/memory';
 import { errAsync, okAsync, ResultAsync } from 'neverthrow';
 import { adminPrincipal, TestClock } from '@image-catalog/testkit';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DeleteImage } from '../delete-image/delete-image.use-case.js';
 import type { OutboxEvent } from '../ports/event-outbox.port.js';
@@ -214,5 +215,41 @@ describe('OutboxRelay', () => {
     release();
     expect((await a)._unsafeUnwrap()).toEqual((await b)._unsafeUnwrap());
     expect(calls).toBe(1);
+  });
+});
+
+describe('OutboxRelay: failure causes in a pino log', () => {
+  /** A real pino logger writing JSON lines to memory, so what pino serialises is what is checked. */
+  function pinoLines() {
+    const lines: string[] = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
+    return { logger, parsed: () => lines.map((line) => JSON.parse(line) as { msg: string; err?: { message?: string; stack?: string } }) };
+  }
+
+  it('logs claim, record and publish failures under err, with message and stack', async () => {
+    const h = setup();
+    await h.deleteImages(1);
+    const log = pinoLines();
+    const relay = new OutboxRelay(h.store, h.publisher, h.clock, log.logger, noJitter);
+
+    h.store.faults.inject({ method: 'claimPending', error: storageUnavailable(new Error('connect ECONNREFUSED 127.0.0.1:5432')) });
+    await relay.runOnce();
+    h.publisher.failNext(1, 'broker closed the channel');
+    await relay.runOnce();
+    h.clock.advanceSeconds(1);
+    h.store.faults.inject({ method: 'markDelivered', error: storageUnavailable(new Error('database is locked')) });
+    await relay.runOnce();
+
+    const byMessage = (msg: string) => log.parsed().find((l) => l.msg === msg)?.err;
+    for (const [msg, cause] of [
+      ['outbox relay run stopped: could not claim events', 'connect ECONNREFUSED 127.0.0.1:5432'],
+      ['event delivery failed; will retry', 'broker closed the channel'],
+      ['could not record delivered events; they will be delivered again', 'database is locked'],
+    ] as const) {
+      const err = byMessage(msg);
+      expect(err?.message, msg).toBe(cause);
+      expect(err?.stack, msg).toContain(cause);
+    }
+    expect(log.parsed().some((l) => 'cause' in l)).toBe(false);
   });
 });

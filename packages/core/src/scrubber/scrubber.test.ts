@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { MemoryImageDataStore, MemoryImageStore } from '@image-catalog/memory';
 import { adminPrincipal, TEST_EPOCH, TestClock } from '@image-catalog/testkit';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DataDeletionWorker, type DataDeletionWorkerOptions } from '../data-deletion/data-deletion-worker.js';
 import { DeleteImage } from '../delete-image/delete-image.use-case.js';
 import type { Logger } from '../ports/logger.port.js';
-import { storageUnavailable } from '../ports/storage-error.js';
+import { storageFault, storageUnavailable } from '../ports/storage-error.js';
 import { defaultDeletePolicy } from '../policy/default-delete-policy.js';
 import { Scrubber, type ScrubberOptions } from './scrubber.js';
 
@@ -289,5 +290,29 @@ describe('Scrubber.start/stop', () => {
     const callsAtStop = claims.mock.calls.length;
     await vi.advanceTimersByTimeAsync(10_000);
     expect(claims.mock.calls.length).toBe(callsAtStop);
+  });
+});
+
+describe('Scrubber and DataDeletionWorker: failure causes in a pino log', () => {
+  it('logs a failed claim and an unrecorded result under err, with message and stack', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
+    const h = setup({ inline: false });
+    const worker = new DataDeletionWorker(h.data, h.store, h.clock, logger);
+    const scrubber = new Scrubber(h.store, worker, h.clock, logger);
+    await h.remove((await h.imageWithData()).id);
+    h.clock.advanceSeconds(61);
+
+    h.store.faults.inject({ method: 'claimDue', error: storageUnavailable(new Error('connect ECONNREFUSED 127.0.0.1:5432')) });
+    await scrubber.runOnce();
+    h.store.faults.inject({ method: 'complete', error: storageFault(new Error('SQLITE_IOERR: disk I/O error')) });
+    await scrubber.runOnce();
+
+    const parsed = lines.map((line) => JSON.parse(line) as { msg: string; err?: { message?: string; stack?: string } });
+    const errOf = (msg: string) => parsed.find((l) => l.msg === msg)?.err;
+    expect(errOf('scrubber run stopped: could not claim jobs')?.message).toBe('connect ECONNREFUSED 127.0.0.1:5432');
+    expect(errOf('could not record a data-deletion result; the lease will bring the job back')?.message).toBe('SQLITE_IOERR: disk I/O error');
+    expect(errOf('could not record a data-deletion result; the lease will bring the job back')?.stack).toContain('SQLITE_IOERR');
+    expect(parsed.some((l) => 'cause' in l)).toBe(false);
   });
 });

@@ -16,7 +16,7 @@ import {
   rawHttpRequest,
 } from '@image-catalog/testkit';
 import { describe, expect, it } from 'vitest';
-import { createImagesHandler, type ImagesHandlerOptions } from '../images-handler.js';
+import { createImagesHandler, type ImagesPipelineOptions } from '../images-handler.js';
 import { InProcessRateLimiter } from '../in-process-rate-limiter.js';
 import { StaticTokenAuthenticator } from '../static-token-authenticator.js';
 import { createClientErrorListener } from './client-error-listener.js';
@@ -24,7 +24,7 @@ import { createNodeListener, type NodeListenerOptions } from './node-listener.js
 
 const RATE_LIMIT = 3;
 
-function inMemoryService(overrides: Partial<ImagesHandlerOptions> = {}, listenerOptions: NodeListenerOptions = {}) {
+function inMemoryService(overrides: Partial<ImagesPipelineOptions> = {}, listenerOptions: NodeListenerOptions = {}) {
   const store = new MemoryImageStore();
   const data = new MemoryImageDataStore();
   const worker = new DataDeletionWorker(data, store, systemClock);
@@ -50,7 +50,7 @@ describeHttpConformance('@image-catalog/http on node:http (createNodeListener)',
 describe('createNodeListener', () => {
   const listen = listenOnLoopbackPerTest();
 
-  async function start(overrides: Partial<ImagesHandlerOptions> = {}, listenerOptions: NodeListenerOptions = {}) {
+  async function start(overrides: Partial<ImagesPipelineOptions> = {}, listenerOptions: NodeListenerOptions = {}) {
     const service = inMemoryService(overrides, listenerOptions);
     return { ...service, origin: (await listen(service.server)).origin };
   }

@@ -12,9 +12,10 @@ export interface NodeListenerOptions {
 /**
  * A `request` listener that runs the handler's pipeline on the node request directly, so
  * methods and targets a Fetch `Request` would refuse (TRACE, absolute-form, `*`) still get a
- * documented answer, and a body is never buffered.
+ * documented answer, and a body is never buffered. The handler's `identify`, if any, receives
+ * node's `IncomingMessage` (e.g. for `req.socket.getPeerCertificate()` behind mTLS).
  */
-export function createNodeListener(handler: ImagesHandler, options: NodeListenerOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
+export function createNodeListener(handler: ImagesHandler<IncomingMessage>, options: NodeListenerOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
   const { fallback } = options;
   return (req, res) => {
     if (fallback && !handler.matches(req.url ?? '')) {
@@ -22,7 +23,7 @@ export function createNodeListener(handler: ImagesHandler, options: NodeListener
       return;
     }
     handler
-      .handle(fromNodeRequest(req))
+      .handle(fromNodeRequest(req), req)
       .then((reply) => writeNodeReply(res, reply))
       // `handle` never rejects; if writing itself failed there is nothing left to tell the client.
       .catch(() => res.destroy());

@@ -1,0 +1,113 @@
+// The README recipes as code: each `#region` below is quoted verbatim in a README, and recipes.test.ts serves it for real.
+import { createServer, type Server } from 'node:http';
+import { createImagesRouter } from '@image-catalog/express';
+import type { Principal } from '@image-catalog/core';
+import express, { type RequestHandler } from 'express';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { mount } from 'hono/mount';
+import type { Authenticator } from '../authenticator.port.js';
+import { authenticated, unauthenticated } from '../identity.port.js';
+import { createImagesHandler, fromFetchRequest, toFetchResponse, type DeleteImageExecutor } from '../images-handler.js';
+import { createClientErrorListener } from '../node/client-error-listener.js';
+import { createNodeListener } from '../node/node-listener.js';
+
+/** What every recipe takes from the host. */
+export interface RecipeDeps {
+  readonly deleteImage: DeleteImageExecutor;
+  readonly authenticator: Authenticator;
+}
+
+export function nodeHttpRecipe({ deleteImage, authenticator }: RecipeDeps): Server {
+  // #region node-http
+  const handler = createImagesHandler({ basePath: '/v2', deleteImage, authenticator });
+  const server = createServer(
+    createNodeListener(handler, {
+      // Everything that is not /v2/images/{id} goes to the rest of your service.
+      fallback: (_req, res) => res.writeHead(404).end(),
+    }),
+  );
+  server.on('clientError', createClientErrorListener());
+  // #endregion node-http
+  return server;
+}
+
+export function expressRecipe({ deleteImage, authenticator }: RecipeDeps): Server {
+  // #region express
+  const app = express();
+  // Before any body parser: the router must see the body to refuse one.
+  app.use('/v2', createImagesRouter({ deleteImage, authenticator }));
+  const server = createServer(app);
+  server.on('clientError', createClientErrorListener());
+  // #endregion express
+  return server;
+}
+
+export function honoMountRecipe({ deleteImage, authenticator }: RecipeDeps): Hono {
+  // #region hono-mount
+  // mount() strips the prefix: the handler sees /images/{id}, so its basePath is ''.
+  const handler = createImagesHandler({ basePath: '', deleteImage, authenticator });
+  const app = new Hono();
+  app.all('/v2/*', mount(handler));
+  // #endregion hono-mount
+  return app;
+}
+
+export function honoAppMountRecipe({ deleteImage, authenticator }: RecipeDeps): Hono {
+  // #region hono-app-mount
+  const handler = createImagesHandler({ basePath: '', deleteImage, authenticator });
+  const app = new Hono();
+  app.mount('/v2', handler); // Hono 4's app.mount, deprecated for mount() above; it strips the prefix too
+  // #endregion hono-app-mount
+  return app;
+}
+
+export function honoRouteRecipe({ deleteImage, authenticator }: RecipeDeps): Hono {
+  // #region hono-route
+  // The full path reaches the handler: basePath is the prefix.
+  const handler = createImagesHandler({ basePath: '/v2', deleteImage, authenticator });
+  const app = new Hono();
+  // app.all, not app.delete: the handler answers OPTIONS (204 + Allow) and other methods (405 + Allow).
+  app.all('/v2/images/:id', (c) => handler(c.req.raw));
+  // #endregion hono-route
+  return app;
+}
+
+/** What the Hono host's own middleware stores in the context. */
+export type HonoEnv = { Variables: { user: Principal | undefined } };
+
+export function honoContextRecipe({ deleteImage, hostAuth }: Pick<RecipeDeps, 'deleteImage'> & { readonly hostAuth: MiddlewareHandler<HonoEnv> }): Hono<HonoEnv> {
+  // #region hono-context
+  // identify reads the Hono context, where the host's auth middleware put the user.
+  const handler = createImagesHandler({
+    basePath: '/v2',
+    deleteImage,
+    identify: (c: Context<HonoEnv>) => {
+      const user = c.get('user');
+      return user ? authenticated(user) : unauthenticated();
+    },
+  });
+  const app = new Hono<HonoEnv>();
+  app.use('/v2/*', hostAuth); // sets c.set('user', ...) from the host's session
+  app.all('/v2/images/:id', async (c) => toFetchResponse(await handler.handle(fromFetchRequest(c.req.raw), c)));
+  // #endregion hono-context
+  return app;
+}
+
+export function expressCookieRecipe({ deleteImage, session, sessionUser }: Pick<RecipeDeps, 'deleteImage'> & { readonly session: RequestHandler; readonly sessionUser: (req: express.Request) => Principal | undefined }): Server {
+  // #region express-cookie
+  const app = express();
+  app.use(session); // the host's own cookie session (express-session, passport, ...)
+  app.use(
+    '/v2',
+    createImagesRouter({
+      deleteImage,
+      // Whoever the host's middleware found; with passport that is `req.user`.
+      identify: (req) => {
+        const user = sessionUser(req);
+        return user ? authenticated(user) : unauthenticated();
+      },
+    }),
+  );
+  // #endregion express-cookie
+  return createServer(app);
+}
