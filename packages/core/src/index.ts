@@ -21,5 +21,6 @@ export * from './delete-image/delete-image.failures.js';
 export * from './delete-image/delete-image.use-case.js';
 export * from './restore-image/restore-image.failures.js';
 export * from './restore-image/restore-image.use-case.js';
+export * from './catalog/image-catalog-core.js';
 export * from './tokens.js';
 export * from './module.js';

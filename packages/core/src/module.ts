@@ -1,21 +1,19 @@
-// The inversify module: binds the use case and core services; adapters bind the ports.
+// The inversify module: a thin layer over createImageCatalogCore for hosts that use a container; adapters bind the ports.
 import { ContainerModule, type Container } from 'inversify';
-import { DataDeletionWorker } from './data-deletion/data-deletion-worker.js';
-import { DeleteImage } from './delete-image/delete-image.use-case.js';
+import { createImageCatalogCore } from './catalog/image-catalog-core.js';
 import { OutboxRelay } from './events/outbox-relay.js';
-import { RestoreImage } from './restore-image/restore-image.use-case.js';
-import { Scrubber } from './scrubber/scrubber.js';
 import { defaultDeletePolicy } from './policy/default-delete-policy.js';
 import { systemClock } from './ports/clock.port.js';
 import { silentLogger } from './ports/logger.port.js';
 import { TOKENS, type Token } from './tokens.js';
 
 /**
- * Binds `DeleteImage`, `DataDeletionWorker`, `Scrubber`, `RestoreImage` and (lazily: it needs
- * `EventPublisher`) `OutboxRelay`, plus defaults for the policy (Glance's rule),
- * the clock (system time), the logger (silent) and options (immediate mode, UUID ids) unless
- * already bound. The host binds the storage ports, usually with an adapter package's module:
- * `ImageRepository`, `DataDeletionJobQueue`, `ImageDataStore` (and `EventOutbox`, `ImageCatalog`).
+ * Binds `ImageCatalogCore` (built by `createImageCatalogCore` from the bound ports) and, from it,
+ * `DeleteImage`, `DataDeletionWorker`, `Scrubber`, `RestoreImage` and `OutboxRelay` (which needs
+ * `EventPublisher`), plus defaults for the policy (Glance's rule), the clock (system time), the
+ * logger (silent) and every options token, unless already bound. The host binds the storage
+ * ports, usually with an adapter package's module: `ImageRepository`, `DataDeletionJobQueue`,
+ * `EventOutbox`, `ImageDataStore` (and `ImageCatalog`, `EventPublisher`).
  */
 export const imageCatalogCoreModule = new ContainerModule(({ bind, isBound }) => {
   if (!isBound(TOKENS.DeletePolicy)) bind(TOKENS.DeletePolicy).toConstantValue(defaultDeletePolicy);
@@ -27,63 +25,37 @@ export const imageCatalogCoreModule = new ContainerModule(({ bind, isBound }) =>
   if (!isBound(TOKENS.OutboxRelayOptions)) bind(TOKENS.OutboxRelayOptions).toConstantValue({});
   if (!isBound(TOKENS.RestoreImageOptions)) bind(TOKENS.RestoreImageOptions).toConstantValue({});
 
-  bind(TOKENS.DataDeletionWorker)
-    .toDynamicValue(
-      (ctx) =>
-        new DataDeletionWorker(
-          ctx.get(TOKENS.ImageDataStore),
-          ctx.get(TOKENS.DataDeletionJobQueue),
-          ctx.get(TOKENS.Clock),
-          ctx.get(TOKENS.Logger),
-          ctx.get(TOKENS.DataDeletionWorkerOptions),
-        ),
+  bind(TOKENS.ImageCatalogCore)
+    .toDynamicValue((ctx) =>
+      createImageCatalogCore({
+        storage: { images: ctx.get(TOKENS.ImageRepository), jobs: ctx.get(TOKENS.DataDeletionJobQueue), outbox: ctx.get(TOKENS.EventOutbox) },
+        dataStore: ctx.get(TOKENS.ImageDataStore),
+        publisher: ctx.get(TOKENS.EventPublisher, { optional: true }) ?? null,
+        policy: ctx.get(TOKENS.DeletePolicy),
+        clock: ctx.get(TOKENS.Clock),
+        logger: ctx.get(TOKENS.Logger),
+        deleteImage: ctx.get(TOKENS.DeleteImageOptions),
+        restoreImage: ctx.get(TOKENS.RestoreImageOptions),
+        dataDeletion: ctx.get(TOKENS.DataDeletionWorkerOptions),
+        scrubber: ctx.get(TOKENS.ScrubberOptions),
+        relay: ctx.get(TOKENS.OutboxRelayOptions),
+      }),
     )
     .inSingletonScope();
 
-  bind(TOKENS.DeleteImage)
-    .toDynamicValue(
-      (ctx) =>
-        new DeleteImage(
-          ctx.get(TOKENS.ImageRepository),
-          ctx.get(TOKENS.DeletePolicy),
-          ctx.get(TOKENS.Clock),
-          ctx.get(TOKENS.DataDeletionWorker),
-          ctx.get(TOKENS.Logger),
-          ctx.get(TOKENS.DeleteImageOptions),
-        ),
-    )
-    .inSingletonScope();
-
-  bind(TOKENS.Scrubber)
-    .toDynamicValue(
-      (ctx) =>
-        new Scrubber(
-          ctx.get(TOKENS.DataDeletionJobQueue),
-          ctx.get(TOKENS.DataDeletionWorker),
-          ctx.get(TOKENS.Clock),
-          ctx.get(TOKENS.Logger),
-          ctx.get(TOKENS.ScrubberOptions),
-        ),
-    )
-    .inSingletonScope();
-
-  // Lazy: resolved only when asked for, so a host without an EventPublisher can still load the module.
+  bind(TOKENS.DeleteImage).toDynamicValue((ctx) => ctx.get(TOKENS.ImageCatalogCore).deleteImage);
+  bind(TOKENS.RestoreImage).toDynamicValue((ctx) => ctx.get(TOKENS.ImageCatalogCore).restoreImage);
+  bind(TOKENS.DataDeletionWorker).toDynamicValue((ctx) => ctx.get(TOKENS.ImageCatalogCore).dataDeletion);
+  bind(TOKENS.Scrubber).toDynamicValue((ctx) => ctx.get(TOKENS.ImageCatalogCore).scrubber);
+  // Lazy, so a host may bind its EventPublisher after loading the module: core's own relay when
+  // the publisher was bound before core was first resolved, else one built now.
   bind(TOKENS.OutboxRelay)
     .toDynamicValue((ctx) => {
+      const core = ctx.get(TOKENS.ImageCatalogCore);
+      if (core.relay !== null) return core.relay;
       const publisher = ctx.get(TOKENS.EventPublisher, { optional: true });
-      if (publisher === undefined) {
-        throw new Error('OutboxRelay needs an EventPublisher: bind TOKENS.EventPublisher (e.g. a CallbackEventPublisher) first.');
-      }
+      if (publisher === undefined) throw new Error('OutboxRelay needs an EventPublisher: bind TOKENS.EventPublisher (e.g. a CallbackEventPublisher) first.');
       return new OutboxRelay(ctx.get(TOKENS.EventOutbox), publisher, ctx.get(TOKENS.Clock), ctx.get(TOKENS.Logger), ctx.get(TOKENS.OutboxRelayOptions));
-    })
-    .inSingletonScope();
-
-  // Restores validate ids exactly like deletes unless the host gives RestoreImage its own format.
-  bind(TOKENS.RestoreImage)
-    .toDynamicValue((ctx) => {
-      const restoreOptions = ctx.get(TOKENS.RestoreImageOptions);
-      const idFormat = restoreOptions.idFormat ?? ctx.get(TOKENS.DeleteImageOptions).idFormat;
-      return new RestoreImage(ctx.get(TOKENS.ImageRepository), ctx.get(TOKENS.Clock), ctx.get(TOKENS.Logger), idFormat ? { ...restoreOptions, idFormat } : restoreOptions);
     })
     .inSingletonScope();
 });

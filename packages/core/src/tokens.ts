@@ -2,6 +2,7 @@
 import type { ServiceIdentifier } from 'inversify';
 import type { DataDeletionWorker, DataDeletionWorkerOptions } from './data-deletion/data-deletion-worker.js';
 import type { DeleteImage, DeleteImageOptions } from './delete-image/delete-image.use-case.js';
+import type { ImageCatalogCore } from './catalog/image-catalog-core.js';
 import type { Clock } from './ports/clock.port.js';
 import type { DataDeletionJobQueue } from './ports/data-deletion-job-queue.port.js';
 import type { DeletePolicy } from './ports/delete-policy.port.js';
@@ -42,4 +43,5 @@ export const TOKENS = {
   OutboxRelay: token<OutboxRelay>('OutboxRelay'),
   RestoreImageOptions: token<RestoreImageOptions>('RestoreImageOptions'),
   RestoreImage: token<RestoreImage>('RestoreImage'),
+  ImageCatalogCore: token<ImageCatalogCore>('ImageCatalogCore'),
 } as const;

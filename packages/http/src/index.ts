@@ -1,6 +1,7 @@
 // @image-catalog/http: the framework-agnostic HTTP mapping of DELETE /images/{image_id}.
 export * from './authenticator.port.js';
 export * from './content-negotiation.js';
+export * from './create-image-catalog.js';
 export * from './credentials.js';
 export * from './fault.js';
 export * from './fault-reply.js';

@@ -1,0 +1,105 @@
+// The DI-free wiring of core: the use cases and the background work over a storage adapter's ports, in one call.
+import { DataDeletionWorker, type DataDeletionWorkerOptions } from '../data-deletion/data-deletion-worker.js';
+import { DeleteImage, type DeleteImageOptions } from '../delete-image/delete-image.use-case.js';
+import { OutboxRelay, type OutboxRelayOptions } from '../events/outbox-relay.js';
+import { defaultDeletePolicy } from '../policy/default-delete-policy.js';
+import { systemClock, type Clock } from '../ports/clock.port.js';
+import type { DataDeletionJobQueue } from '../ports/data-deletion-job-queue.port.js';
+import type { DeletePolicy } from '../ports/delete-policy.port.js';
+import type { EventOutbox } from '../ports/event-outbox.port.js';
+import type { EventPublisher } from '../ports/event-publisher.port.js';
+import type { ImageDataStore } from '../ports/image-data-store.port.js';
+import type { ImageRepository } from '../ports/image-repository.port.js';
+import { silentLogger, type Logger } from '../ports/logger.port.js';
+import { RestoreImage, type RestoreImageOptions } from '../restore-image/restore-image.use-case.js';
+import { Scrubber, type ScrubberOptions } from '../scrubber/scrubber.js';
+
+/** The storage ports core needs; every storage adapter's factory returns at least these. */
+export interface ImageCatalogStorage {
+  readonly images: ImageRepository;
+  readonly jobs: DataDeletionJobQueue;
+  readonly outbox: EventOutbox;
+}
+
+/** A background loop's settings: its own options plus how often it runs. */
+export type LoopSettings<O> = O & {
+  /** Pause between runs in milliseconds (scrubber default 30 000, relay default 1 000). */
+  readonly intervalMs?: number;
+};
+
+export interface ImageCatalogCoreOptions {
+  readonly storage: ImageCatalogStorage;
+  /** Where image data lives; data-deletion jobs delete through it. */
+  readonly dataStore: ImageDataStore;
+  /**
+   * Where committed `image.delete` events go (a bus, a webhook, a file). `null` (the default)
+   * runs no relay: events stay in the outbox, and the catalog logs a warning at `start()`.
+   */
+  readonly publisher?: EventPublisher | null;
+  /** The delete policy (default: Glance's, admin or member of the owning project). */
+  readonly policy?: DeletePolicy;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  readonly deleteImage?: DeleteImageOptions;
+  readonly restoreImage?: RestoreImageOptions;
+  readonly dataDeletion?: DataDeletionWorkerOptions;
+  readonly scrubber?: LoopSettings<ScrubberOptions>;
+  readonly relay?: LoopSettings<OutboxRelayOptions>;
+}
+
+/** What `createImageCatalogCore` gives: the use cases, the workers, and one switch for the background work. */
+export interface ImageCatalogCore {
+  readonly deleteImage: DeleteImage;
+  readonly restoreImage: RestoreImage;
+  readonly dataDeletion: DataDeletionWorker;
+  readonly scrubber: Scrubber;
+  /** `null` without a publisher. */
+  readonly relay: OutboxRelay | null;
+  /** Starts the scrubber and the relay loops (each runs at once, then every `intervalMs`). Idempotent. */
+  start(): void;
+  /**
+   * Stops both loops, waiting for the runs in flight, then delivers what is pending one last time
+   * (bounded by the relay's publish timeout), so a clean shutdown leaves no committed event behind.
+   */
+  stop(): Promise<void>;
+}
+
+const DEFAULT_SCRUB_INTERVAL_MS = 30_000;
+const DEFAULT_RELAY_INTERVAL_MS = 1_000;
+
+/** Builds the use cases and workers over `storage`. Nothing runs until `start()`. */
+export function createImageCatalogCore(options: ImageCatalogCoreOptions): ImageCatalogCore {
+  const { storage, dataStore } = options;
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const policy = options.policy ?? defaultDeletePolicy;
+  const { intervalMs: scrubEvery = DEFAULT_SCRUB_INTERVAL_MS, ...scrubberOptions } = options.scrubber ?? {};
+  const { intervalMs: relayEvery = DEFAULT_RELAY_INTERVAL_MS, ...relayOptions } = options.relay ?? {};
+
+  const dataDeletion = new DataDeletionWorker(dataStore, storage.jobs, clock, logger, options.dataDeletion ?? {});
+  const deleteImage = new DeleteImage(storage.images, policy, clock, dataDeletion, logger, options.deleteImage ?? {});
+  const restoreImage = new RestoreImage(storage.images, clock, logger, { idFormat: options.deleteImage?.idFormat, ...options.restoreImage });
+  const scrubber = new Scrubber(storage.jobs, dataDeletion, clock, logger, scrubberOptions);
+  const publisher = options.publisher ?? null;
+  const relay = publisher === null ? null : new OutboxRelay(storage.outbox, publisher, clock, logger, relayOptions);
+
+  return {
+    deleteImage,
+    restoreImage,
+    dataDeletion,
+    scrubber,
+    relay,
+    start() {
+      scrubber.start({ intervalMs: scrubEvery });
+      if (relay !== null) relay.start({ intervalMs: relayEvery });
+      else logger.warn({}, 'image catalog: no event publisher; image.delete events stay in the outbox');
+    },
+    async stop() {
+      await Promise.all([scrubber.stop(), relay?.stop()]);
+      if (relay !== null) {
+        const flushed = await relay.runOnce();
+        if (flushed.isErr()) logger.warn({ err: flushed.error.cause, error: flushed.error.message }, 'image catalog: last event delivery before stop failed; events stay in the outbox');
+      }
+    },
+  };
+}
