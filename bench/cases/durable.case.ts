@@ -14,7 +14,7 @@ function imagesFor(options: BenchOptions): number {
 }
 
 /**
- * Both sides are `DeleteImage.execute` on `SqliteImageStore` over a `synchronous: 'FULL'` file,
+ * Both sides are `DeleteImage.execute` on `createSqliteStorage` over a `synchronous: 'FULL'` file,
  * driven with `options.concurrency` deletes in flight; the "library" side has `groupCommit: true`,
  * the "baseline" side commits each delete on its own. The row's ops ratio is baseline/library, so
  * the speed-up of group commit is its inverse (printed in the note).

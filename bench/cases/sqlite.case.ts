@@ -1,4 +1,4 @@
-// Case 1: DeleteImage.execute on SqliteImageStore against the same transaction written by hand on better-sqlite3.
+// Case 1: DeleteImage.execute on the SQLite storage against the same transaction written by hand on better-sqlite3.
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Workspace } from '../support/database.js';
 import { noopDataStore } from '../support/library.js';

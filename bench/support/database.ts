@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Principal } from '@image-catalog/core';
 import type { NewImage } from '@image-catalog/core/authoring';
-import { openDatabase, SqliteImageStore } from '@image-catalog/sqlite';
+import { createSqliteStorage, openDatabase } from '@image-catalog/sqlite';
 
 /** The project every benchmark image belongs to, and the caller deleting them (role `member` there). */
 export const BENCH_PROJECT = 'bench-project';
@@ -63,11 +63,11 @@ export interface FreshDatabase {
 async function seed(path: string, count: number): Promise<SeededTemplate> {
   const db = openDatabase(path, { synchronous: 'NORMAL' });
   try {
-    const store = new SqliteImageStore(db);
+    const { catalog } = createSqliteStorage(db);
     const now = new Date();
     const imageIds: string[] = [];
     for (let i = 0; i < count; i++) {
-      const created = await store.createImage(benchImage(globalThis.crypto.randomUUID()), now);
+      const created = await catalog.createImage(benchImage(globalThis.crypto.randomUUID()), now);
       if (created.isErr()) throw new Error(`seeding failed: ${JSON.stringify(created.error)}`);
       imageIds.push(created.value.id);
     }

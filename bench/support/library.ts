@@ -1,4 +1,4 @@
-// The library side, wired the way a host wires it: SqliteImageStore behind DeleteImage, default policy and clock.
+// The library side, wired the way a host wires it: SQLite storage behind DeleteImage, default policy and clock.
 import type BetterSqlite3 from 'better-sqlite3';
 import { okAsync } from 'neverthrow';
 import {
@@ -10,7 +10,7 @@ import {
   type ImageDataStore,
 } from '@image-catalog/core';
 import { DataDeletionWorker } from '@image-catalog/core/workers';
-import { SqliteImageStore, type SqliteImageStoreOptions } from '@image-catalog/sqlite';
+import { createSqliteStorage, type SqliteStorageOptions } from '@image-catalog/sqlite';
 
 /** A data store that answers "deleted" at once: the inline run costs only the library's own work. */
 export const noopDataStore: ImageDataStore = { delete: () => okAsync(undefined) };
@@ -22,13 +22,13 @@ export interface LibraryWiring {
    */
   readonly dataStore?: ImageDataStore | null;
   readonly clock?: Clock;
-  readonly store?: SqliteImageStoreOptions;
+  readonly store?: SqliteStorageOptions;
   readonly deleteImage?: DeleteImageOptions;
 }
 
 export function createLibraryDelete(db: BetterSqlite3.Database, wiring: LibraryWiring = {}): DeleteImage {
-  const store = new SqliteImageStore(db, wiring.store);
+  const { images, jobs } = createSqliteStorage(db, wiring.store);
   const clock = wiring.clock ?? systemClock;
-  const worker = wiring.dataStore ? new DataDeletionWorker(wiring.dataStore, store, clock) : null;
-  return new DeleteImage(store, defaultDeletePolicy, clock, worker, undefined, wiring.deleteImage);
+  const worker = wiring.dataStore ? new DataDeletionWorker(wiring.dataStore, jobs, clock) : null;
+  return new DeleteImage(images, defaultDeletePolicy, clock, worker, undefined, wiring.deleteImage);
 }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type BetterSqlite3 from 'better-sqlite3';
 import { expectOneWinnerPerImage, raceFigures } from '@image-catalog/testkit';
 import { openDatabase } from './open-database.js';
-import { SqliteImageStore } from './sqlite-image-store.js';
+import { createSqliteStorage, type SqliteStorage } from './sqlite-storage.js';
 import { sampleImage, tempDir, uuidFor } from './test-support/fixtures.js';
 import { runWorkers } from './test-support/spawn-workers.js';
 
@@ -20,10 +20,10 @@ describe('concurrent deletes across processes', () => {
 
   beforeAll(async () => {
     db = openDatabase(dbPath);
-    const store = new SqliteImageStore(db);
+    const store = createSqliteStorage(db);
     const now = new Date();
     for (const [i, id] of ids.entries()) {
-      const created = await store.createImage(sampleImage(id, { locations: sampleImage(id).locations!.slice(0, locationCount(i)) }), now);
+      const created = await store.catalog.createImage(sampleImage(id, { locations: sampleImage(id).locations!.slice(0, locationCount(i)) }), now);
       expect(created.isOk()).toBe(true);
     }
   });

@@ -2,7 +2,7 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type BetterSqlite3 from 'better-sqlite3';
 import { openDatabase } from './open-database.js';
-import { SqliteImageStore } from './sqlite-image-store.js';
+import { createSqliteStorage, type SqliteStorage } from './sqlite-storage.js';
 import { deleteImageUseCase, dumpTables, fixedClock, ownerMember, sampleImage, tempDir, uuidFor } from './test-support/fixtures.js';
 
 /**
@@ -31,7 +31,7 @@ const FAULTS = [
 describe('delete transaction atomicity', () => {
   const dir = tempDir();
   let db: BetterSqlite3.Database;
-  let store: SqliteImageStore;
+  let store: SqliteStorage;
   const clock = fixedClock();
   const imageId = uuidFor(1, 0xfa);
 
@@ -40,12 +40,12 @@ describe('delete transaction atomicity', () => {
     db.function('injected_busy', () => {
       throw Object.assign(new Error('injected: database is locked'), { code: 'SQLITE_BUSY' });
     });
-    store = new SqliteImageStore(db);
+    store = createSqliteStorage(db);
     // A neighbour image that must not be touched, and an already-deleted one with its own rows.
     for (const id of [imageId, uuidFor(2, 0xfa), uuidFor(3, 0xfa)]) {
-      expect((await store.createImage(sampleImage(id), clock.now())).isOk()).toBe(true);
+      expect((await store.catalog.createImage(sampleImage(id), clock.now())).isOk()).toBe(true);
     }
-    const deleted = await deleteImageUseCase(store, clock).execute({ imageId: uuidFor(3, 0xfa), principal: ownerMember });
+    const deleted = await deleteImageUseCase(store.images, clock).execute({ imageId: uuidFor(3, 0xfa), principal: ownerMember });
     expect(deleted.isOk()).toBe(true);
   });
 
@@ -61,7 +61,7 @@ describe('delete transaction atomicity', () => {
       db.exec(`CREATE TEMP TRIGGER inject_fault ${timing} BEGIN ${raise}; END`);
       const before = dumpTables(db);
 
-      const result = await deleteImageUseCase(store, clock).execute({ imageId, principal: ownerMember });
+      const result = await deleteImageUseCase(store.images, clock).execute({ imageId, principal: ownerMember });
 
       expect(result.isErr() && result.error.kind).toBe(expected);
       expect(db.inTransaction).toBe(false);
@@ -69,7 +69,7 @@ describe('delete transaction atomicity', () => {
 
       // Once the fault is gone the same delete goes through, completely.
       db.exec('DROP TRIGGER inject_fault');
-      const retried = await deleteImageUseCase(store, clock).execute({ imageId, principal: ownerMember });
+      const retried = await deleteImageUseCase(store.images, clock).execute({ imageId, principal: ownerMember });
       expect(retried.isOk() && retried.value.dataDeletionJobs).toBe(2);
       expect(db.prepare('SELECT count(*) FROM outbox_events WHERE image_id = ?').pluck().get(imageId)).toBe(1);
     },
@@ -80,7 +80,7 @@ describe('delete transaction atomicity', () => {
     for (const [step, timing] of STEPS) {
       db.exec(`CREATE TEMP TRIGGER "count ${step}" ${timing} BEGIN INSERT INTO fired VALUES ('${step}'); END`);
     }
-    const result = await deleteImageUseCase(store, clock).execute({ imageId, principal: ownerMember });
+    const result = await deleteImageUseCase(store.images, clock).execute({ imageId, principal: ownerMember });
     expect(result.isOk()).toBe(true);
     const fired = new Set(db.prepare('SELECT step FROM fired').pluck().all());
     expect([...fired].sort()).toEqual(STEPS.map(([step]) => step).sort());

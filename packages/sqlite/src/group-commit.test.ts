@@ -7,7 +7,7 @@ import { deleteImageRequest, expectOneWinnerPerImage } from '@image-catalog/test
 import type { Result } from 'neverthrow';
 import { migrate } from './migrations.js';
 import { openDatabase } from './open-database.js';
-import { SqliteImageStore } from './sqlite-image-store.js';
+import { createSqliteStorage, type SqliteStorage } from './sqlite-storage.js';
 import { deleteImageUseCase, dumpTables, fixedClock, OWNER, ownerMember, sampleImage, tempDir, uuidFor } from './test-support/fixtures.js';
 import { runWorkers } from './test-support/spawn-workers.js';
 
@@ -37,8 +37,8 @@ function request(imageId: string, n: number): DeleteImageRequest {
   return deleteImageRequest({ id: imageId }, clock.now(), { jobsDueAt: clock.now(), eventId: uuidFor(n, 0xe7e7) });
 }
 
-async function seed(store: SqliteImageStore, ids: readonly string[]): Promise<void> {
-  for (const id of ids) expect((await store.createImage(sampleImage(id), clock.now())).isOk()).toBe(true);
+async function seed(store: SqliteStorage, ids: readonly string[]): Promise<void> {
+  for (const id of ids) expect((await store.catalog.createImage(sampleImage(id), clock.now())).isOk()).toBe(true);
 }
 
 /** Every row that belongs to one image, in every table that has one. */
@@ -56,11 +56,11 @@ function kindOf(result: Result<DeleteImageOutcome, StorageError>): string {
 
 describe('group commit (synchronous=FULL)', () => {
   let traced: ReturnType<typeof openTraced>;
-  let store: SqliteImageStore;
+  let store: SqliteStorage;
 
   beforeEach(() => {
     traced = openTraced(freshFile());
-    store = new SqliteImageStore(traced.db, { groupCommit: true });
+    store = createSqliteStorage(traced.db, { groupCommit: true });
   });
 
   afterEach(() => {
@@ -72,7 +72,7 @@ describe('group commit (synchronous=FULL)', () => {
     await seed(store, ids);
     traced.log.length = 0;
 
-    const results = await Promise.all(ids.map((id, i) => store.deleteImage(request(id, i))));
+    const results = await Promise.all(ids.map((id, i) => store.images.deleteImage(request(id, i))));
 
     expect(traced.count('BEGIN IMMEDIATE')).toBe(1);
     expect(traced.count('COMMIT')).toBe(1);
@@ -87,12 +87,12 @@ describe('group commit (synchronous=FULL)', () => {
   });
 
   it('never puts more than maxBatch deletes in one transaction', async () => {
-    const bounded = new SqliteImageStore(traced.db, { groupCommit: { maxBatch: 4 } });
+    const bounded = createSqliteStorage(traced.db, { groupCommit: { maxBatch: 4 } });
     const ids = Array.from({ length: 10 }, (_, i) => uuidFor(i, 0x6c02));
     await seed(bounded, ids);
     traced.log.length = 0;
 
-    const results = await Promise.all(ids.map((id, i) => bounded.deleteImage(request(id, i))));
+    const results = await Promise.all(ids.map((id, i) => bounded.images.deleteImage(request(id, i))));
 
     expect(results.map(kindOf)).toEqual(ids.map(() => 'Deleted'));
     expect(traced.count('BEGIN IMMEDIATE')).toBe(3);
@@ -101,20 +101,20 @@ describe('group commit (synchronous=FULL)', () => {
 
   it('with maxDelayMs, a delete waits past the current turn for others; a full batch flushes at once', async () => {
     // The delay is far longer than the test: only reaching maxBatch can flush the batch.
-    const delayed = new SqliteImageStore(traced.db, { groupCommit: { maxDelayMs: 60_000, maxBatch: 2 } });
+    const delayed = createSqliteStorage(traced.db, { groupCommit: { maxDelayMs: 60_000, maxBatch: 2 } });
     const ids = [uuidFor(1, 0x6c03), uuidFor(2, 0x6c03)];
     await seed(delayed, ids);
     traced.log.length = 0;
 
     let firstSettled = false;
-    const first = delayed.deleteImage(request(ids[0]!, 1)).map((outcome) => {
+    const first = delayed.images.deleteImage(request(ids[0]!, 1)).map((outcome) => {
       firstSettled = true;
       return outcome;
     });
     await new Promise((resolve) => setImmediate(resolve));
     expect(firstSettled).toBe(false);
     expect(traced.count('BEGIN IMMEDIATE')).toBe(0);
-    const second = delayed.deleteImage(request(ids[1]!, 2));
+    const second = delayed.images.deleteImage(request(ids[1]!, 2));
 
     expect([await first, await second].map(kindOf)).toEqual(['Deleted', 'Deleted']);
     expect(traced.count('BEGIN IMMEDIATE')).toBe(1);
@@ -126,7 +126,7 @@ describe('group commit (synchronous=FULL)', () => {
     await seed(store, [id]);
     traced.log.length = 0;
 
-    const results = await Promise.all(Array.from({ length: 5 }, (_, i) => store.deleteImage(request(id, i))));
+    const results = await Promise.all(Array.from({ length: 5 }, (_, i) => store.images.deleteImage(request(id, i))));
 
     expect(results.map(kindOf)).toEqual(['Deleted', 'NotFound', 'NotFound', 'NotFound', 'NotFound']);
     expect(traced.count('COMMIT')).toBe(1);
@@ -136,7 +136,7 @@ describe('group commit (synchronous=FULL)', () => {
   it('concurrent DeleteImage.execute calls on distinct images reach the store in the same turn: one transaction', async () => {
     const ids = Array.from({ length: 8 }, (_, i) => uuidFor(i, 0x6c0c));
     await seed(store, ids);
-    const useCase = deleteImageUseCase(store, clock);
+    const useCase = deleteImageUseCase(store.images, clock);
     traced.log.length = 0;
 
     const results = await Promise.all(ids.map((imageId) => useCase.execute({ imageId, principal: ownerMember })));
@@ -149,7 +149,7 @@ describe('group commit (synchronous=FULL)', () => {
   it('concurrent DeleteImage.execute calls on one image: one success, every other ImageNotFound', async () => {
     const id = uuidFor(1, 0x6c05);
     await seed(store, [id]);
-    const useCase = deleteImageUseCase(store, clock);
+    const useCase = deleteImageUseCase(store.images, clock);
 
     const results = await Promise.all(Array.from({ length: 6 }, () => useCase.execute({ imageId: id, principal: ownerMember })));
 
@@ -176,7 +176,7 @@ describe('group commit (synchronous=FULL)', () => {
     traced.db.exec(`CREATE TEMP TRIGGER inject_fault AFTER INSERT ON outbox_events WHEN NEW.image_id = '${victim}' BEGIN ${raise}; END`);
     traced.log.length = 0;
 
-    const results = await Promise.all(ids.map((id, i) => store.deleteImage(request(id, i))));
+    const results = await Promise.all(ids.map((id, i) => store.images.deleteImage(request(id, i))));
 
     expect(results.map(kindOf)).toEqual(['Deleted', expected, 'Deleted']);
     expect(traced.count('BEGIN IMMEDIATE')).toBe(begins);
@@ -191,15 +191,15 @@ describe('group commit (synchronous=FULL)', () => {
 
     // Once the fault is gone the victim's delete goes through, completely.
     traced.db.exec('DROP TRIGGER inject_fault');
-    expect(kindOf(await store.deleteImage(request(victim, 9)))).toBe('Deleted');
+    expect(kindOf(await store.images.deleteImage(request(victim, 9)))).toBe('Deleted');
   });
 
   it('a call of another method made while deletes are queued runs before the batch, outside any transaction', async () => {
     const ids = [uuidFor(1, 0x6c07), uuidFor(2, 0x6c07)];
     await seed(store, ids);
-    const deletes = ids.map((id, i) => store.deleteImage(request(id, i)));
+    const deletes = ids.map((id, i) => store.images.deleteImage(request(id, i)));
     let inTransaction: boolean | null = null;
-    const read = store.findById(ids[0]!).map((image) => {
+    const read = store.images.findById(ids[0]!).map((image) => {
       inTransaction = traced.db.inTransaction;
       return image;
     });
@@ -212,14 +212,14 @@ describe('group commit (synchronous=FULL)', () => {
   it('a database closed before the flush: every queued delete answers StorageFault, nothing is thrown', async () => {
     const ids = [uuidFor(1, 0x6c08), uuidFor(2, 0x6c08)];
     await seed(store, ids);
-    const deletes = ids.map((id, i) => store.deleteImage(request(id, i)));
+    const deletes = ids.map((id, i) => store.images.deleteImage(request(id, i)));
     traced.db.close();
     expect((await Promise.all(deletes)).map(kindOf)).toEqual(['StorageFault', 'StorageFault']);
   });
 
   it('refuses a nonsensical batch size or delay', () => {
-    expect(() => new SqliteImageStore(traced.db, { groupCommit: { maxBatch: 0 } })).toThrow(RangeError);
-    expect(() => new SqliteImageStore(traced.db, { groupCommit: { maxDelayMs: -1 } })).toThrow(RangeError);
+    expect(() => createSqliteStorage(traced.db, { groupCommit: { maxBatch: 0 } })).toThrow(RangeError);
+    expect(() => createSqliteStorage(traced.db, { groupCommit: { maxDelayMs: -1 } })).toThrow(RangeError);
   });
 });
 
@@ -229,13 +229,13 @@ describe('group commit: a batch whose transaction cannot start or commit', () =>
     const db = openDatabase(path, { synchronous: 'FULL', busyTimeoutMs: 20 });
     const other = openDatabase(path, { busyTimeoutMs: 20 });
     try {
-      const store = new SqliteImageStore(db, { groupCommit: true });
+      const store = createSqliteStorage(db, { groupCommit: true });
       const ids = [uuidFor(1, 0x6c09), uuidFor(2, 0x6c09), uuidFor(3, 0x6c09)];
       await seed(store, ids);
       const before = dumpTables(db);
 
       other.exec('BEGIN IMMEDIATE');
-      const results = await Promise.all(ids.map((id, i) => store.deleteImage(request(id, i))));
+      const results = await Promise.all(ids.map((id, i) => store.images.deleteImage(request(id, i))));
       other.exec('ROLLBACK');
 
       expect(results.map(kindOf)).toEqual(['StorageUnavailable', 'StorageUnavailable', 'StorageUnavailable']);
@@ -256,7 +256,7 @@ describe('group commit: a batch whose transaction cannot start or commit', () =>
     traced.db.pragma('busy_timeout = 20');
     const other = new Database(path, { timeout: 20 });
     try {
-      const store = new SqliteImageStore(traced.db, { groupCommit: true });
+      const store = createSqliteStorage(traced.db, { groupCommit: true });
       const ids = [uuidFor(1, 0x6c0a), uuidFor(2, 0x6c0a), uuidFor(3, 0x6c0a)];
       await seed(store, ids);
       const before = dumpTables(traced.db);
@@ -264,7 +264,7 @@ describe('group commit: a batch whose transaction cannot start or commit', () =>
 
       other.exec('BEGIN');
       other.prepare('SELECT count(*) FROM images').get();
-      const results = await Promise.all(ids.map((id, i) => store.deleteImage(request(id, i))));
+      const results = await Promise.all(ids.map((id, i) => store.images.deleteImage(request(id, i))));
       other.exec('COMMIT');
 
       expect(traced.count('BEGIN IMMEDIATE')).toBe(1);
@@ -275,7 +275,7 @@ describe('group commit: a batch whose transaction cannot start or commit', () =>
       expect(traced.db.inTransaction).toBe(false);
 
       // The lock is gone: the same deletes commit.
-      const retried = await Promise.all(ids.map((id, i) => store.deleteImage(request(id, i))));
+      const retried = await Promise.all(ids.map((id, i) => store.images.deleteImage(request(id, i))));
       expect(retried.map(kindOf)).toEqual(['Deleted', 'Deleted', 'Deleted']);
     } finally {
       other.close();
@@ -293,8 +293,8 @@ describe('group commit across processes', () => {
     const db = openDatabase(dbPath, { synchronous: 'FULL' });
     try {
       const ids = Array.from({ length: IMAGES }, (_, i) => uuidFor(i, 0x6c0b));
-      const seeding = new SqliteImageStore(db);
-      for (const id of ids) expect((await seeding.createImage(sampleImage(id), new Date())).isOk()).toBe(true);
+      const seeding = createSqliteStorage(db);
+      for (const id of ids) expect((await seeding.catalog.createImage(sampleImage(id), new Date())).isOk()).toBe(true);
 
       const results = await runWorkers(
         Array.from({ length: PROCESSES }, (_, p) => ({ mode: 'delete' as const, dbPath, seed: 2000 + p, busyTimeoutMs: 5_000, groupCommit: true })),

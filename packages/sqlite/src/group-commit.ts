@@ -1,4 +1,4 @@
-// Group commit for SqliteImageStore.deleteImage: deletes queued in one event-loop turn commit in one transaction, each in its own savepoint.
+// Group commit for the SQLite deleteImage: deletes queued in one event-loop turn commit in one transaction, each in its own savepoint.
 import { err, ok, ResultAsync, type Result } from 'neverthrow';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { DeleteImageOutcome, DeleteImageRequest, StorageError } from '@image-catalog/core';
@@ -28,8 +28,8 @@ export function resolveGroupCommit(option: boolean | GroupCommitOptions | undefi
   if (option === undefined || option === false) return null;
   const given: GroupCommitOptions = option === true ? {} : option;
   const { maxBatch = DEFAULT_GROUP_COMMIT_MAX_BATCH, maxDelayMs = 0 } = given;
-  if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError('SqliteImageStore: groupCommit.maxBatch must be a positive integer');
-  if (!Number.isFinite(maxDelayMs) || maxDelayMs < 0) throw new RangeError('SqliteImageStore: groupCommit.maxDelayMs must be a non-negative number');
+  if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError('createSqliteStorage: groupCommit.maxBatch must be a positive integer');
+  if (!Number.isFinite(maxDelayMs) || maxDelayMs < 0) throw new RangeError('createSqliteStorage: groupCommit.maxDelayMs must be a non-negative number');
   return { maxBatch, maxDelayMs };
 }
 

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { MIGRATIONS, migrate, pendingMigrations, type Migration } from './migrations.js';
 import { openDatabase } from './open-database.js';
-import { SqliteImageStore } from './sqlite-image-store.js';
+import { createSqliteStorage, type SqliteStorage } from './sqlite-storage.js';
 import { dumpTables, tempDir } from './test-support/fixtures.js';
 import { runWorkers } from './test-support/spawn-workers.js';
 
@@ -77,9 +77,9 @@ describe('migrate', () => {
         { id: 'cancelled', claimed_at: null },
       ]);
       // An image whose job was handed out before the upgrade can no longer be restored.
-      const store = new SqliteImageStore(db);
-      expect((await store.restoreImage('claimed-image', new Date(later + 1)))._unsafeUnwrap()).toEqual({ kind: 'DataAlreadyDeleted' });
-      expect((await store.restoreImage('untouched-image', new Date(later + 1)))._unsafeUnwrap().kind).toBe('Restored');
+      const store = createSqliteStorage(db);
+      expect((await store.images.restoreImage('claimed-image', new Date(later + 1)))._unsafeUnwrap()).toEqual({ kind: 'DataAlreadyDeleted' });
+      expect((await store.images.restoreImage('untouched-image', new Date(later + 1)))._unsafeUnwrap().kind).toBe('Restored');
     } finally {
       db.close();
     }

@@ -5,12 +5,13 @@ import {
   DeleteImage,
   defaultDeletePolicy,
   systemClock,
+  type DeleteImageRequest,
   type DeletePolicy,
   type Image,
 } from '@image-catalog/core';
 import { raceFigures, seededRandom } from '@image-catalog/testkit';
 import { openDatabase } from './open-database.js';
-import { SqliteImageStore } from './sqlite-image-store.js';
+import { createSqliteStorage } from './sqlite-storage.js';
 import { ownerMember, sampleImage, tempDir, uuidFor } from './test-support/fixtures.js';
 import { runWorkers } from './test-support/spawn-workers.js';
 
@@ -38,27 +39,27 @@ describe('protect versus delete', () => {
     const a = openDatabase(path);
     const b = openDatabase(path);
     try {
-      const deleter = new SqliteImageStore(a);
-      const protector = new SqliteImageStore(b);
+      const deleter = createSqliteStorage(a);
+      const protector = createSqliteStorage(b);
       const random = seededRandom(42);
       const seen = { deleted: 0, protectedFirst: 0, protectedAtCommit: 0 };
 
       for (let round = 0; round < ROUNDS; round++) {
         const imageId = uuidFor(round, 0x9a);
-        expect((await protector.createImage(sampleImage(imageId), new Date())).isOk()).toBe(true);
+        expect((await protector.catalog.createImage(sampleImage(imageId), new Date())).isOk()).toBe(true);
         // The delete's pre-check and its transaction are separate steps; the protect lands before, between or after them.
         const deleteDelay = Math.floor(random() * 8);
         const protectDelay = Math.floor(random() * 40);
         let committedDecision: string | null = null;
         const counting = {
-          findById: (id: string) => deleter.findById(id),
-          restoreImage: (id: string, now: Date) => deleter.restoreImage(id, now),
-          deleteImage: (request: Parameters<SqliteImageStore['deleteImage']>[0]) =>
-            deleter.deleteImage(request).map((o) => ((committedDecision = o.kind), o)),
+          findById: (id: string) => deleter.images.findById(id),
+          restoreImage: (id: string, now: Date) => deleter.images.restoreImage(id, now),
+          deleteImage: (request: DeleteImageRequest) =>
+            deleter.images.deleteImage(request).map((o) => ((committedDecision = o.kind), o)),
         };
         const [deleted, protectedImage] = await Promise.all([
           yieldTimes(deleteDelay).then(() => new DeleteImage(counting, policy, systemClock, null).execute({ imageId, principal: ownerMember })),
-          yieldTimes(protectDelay).then(() => protector.updateImage(imageId, { protected: true }, new Date())),
+          yieldTimes(protectDelay).then(() => protector.catalog.updateImage(imageId, { protected: true }, new Date())),
         ]);
         const protectResult: Image | null = protectedImage._unsafeUnwrap();
         const row = rowOf(a, imageId);
@@ -91,9 +92,9 @@ describe('protect versus delete', () => {
     const dbPath = dir.file('processes.db');
     const db = openDatabase(dbPath);
     try {
-      const store = new SqliteImageStore(db);
+      const store = createSqliteStorage(db);
       const ids = Array.from({ length: IMAGES }, (_, i) => uuidFor(i, 0x9b));
-      for (const id of ids) expect((await store.createImage(sampleImage(id), new Date())).isOk()).toBe(true);
+      for (const id of ids) expect((await store.catalog.createImage(sampleImage(id), new Date())).isOk()).toBe(true);
 
       // Three deleters against one protector: a protect is a single statement, a delete a read plus a
       // transaction, so this mix lets both sides win a fair share of the images.

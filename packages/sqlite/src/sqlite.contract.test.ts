@@ -13,7 +13,7 @@ describeEventOutboxContract('sqlite', sqliteHarness);
 describeDeleteImageBehaviour('sqlite', sqliteHarness);
 
 // Durable mode with group commit: the same suites, every delete going through a batch.
-const durableGroupCommit = () => sqliteHarnessWith({ database: { synchronous: 'FULL' }, store: { groupCommit: true } });
+const durableGroupCommit = () => sqliteHarnessWith({ database: { synchronous: 'FULL' }, storage: { groupCommit: true } });
 describeImageRepositoryContract('sqlite (synchronous=FULL, group commit)', durableGroupCommit);
 describeDataDeletionJobQueueContract('sqlite (synchronous=FULL, group commit)', durableGroupCommit);
 describeEventOutboxContract('sqlite (synchronous=FULL, group commit)', durableGroupCommit);

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
 import { openDatabase } from './open-database.js';
-import { SqliteImageStore } from './sqlite-image-store.js';
+import { createSqliteStorage, type SqliteStorage } from './sqlite-storage.js';
 import { toStorageError } from './storage-errors.js';
 import { admin, deleteImageUseCase, dumpTables, fixedClock, sampleImage, tempDir, uuidFor } from './test-support/fixtures.js';
 import { deleteImageRequest } from '@image-catalog/testkit';
@@ -57,7 +57,7 @@ describe('a write lock held past the busy timeout', () => {
     const path = dir.file(`locked-${Math.random().toString(36).slice(2)}.db`);
     holder = openDatabase(path);
     db = openDatabase(path, { busyTimeoutMs: 50 });
-    const created = await new SqliteImageStore(holder).createImage(sampleImage(imageId), clock.now());
+    const created = await createSqliteStorage(holder).catalog.createImage(sampleImage(imageId), clock.now());
     expect(created.isOk()).toBe(true);
   });
 
@@ -70,41 +70,41 @@ describe('a write lock held past the busy timeout', () => {
   afterAll(() => dir.cleanup());
 
   it('makes DeleteImage answer StorageUnavailable (not a throw), and changes nothing', async () => {
-    const store = new SqliteImageStore(db, { retryAfterSeconds: 2 });
+    const store = createSqliteStorage(db, { retryAfterSeconds: 2 });
     const before = dumpTables(db);
     holder.exec('BEGIN IMMEDIATE');
 
-    const result = await deleteImageUseCase(store, clock).execute({ imageId, principal: admin });
+    const result = await deleteImageUseCase(store.images, clock).execute({ imageId, principal: admin });
 
     expect(result.isErr() && result.error).toMatchObject({ kind: 'StorageUnavailable', retryAfterSeconds: 2 });
     expect(db.inTransaction).toBe(false);
     holder.exec('ROLLBACK');
     expect(dumpTables(db)).toBe(before);
     // The lock released, the same request succeeds.
-    expect((await deleteImageUseCase(store, clock).execute({ imageId, principal: admin })).isOk()).toBe(true);
+    expect((await deleteImageUseCase(store.images, clock).execute({ imageId, principal: admin })).isOk()).toBe(true);
   });
 
   it('still lets readers through (WAL), and every write port answers StorageUnavailable', async () => {
-    const store = new SqliteImageStore(db);
+    const store = createSqliteStorage(db);
     holder.exec('BEGIN IMMEDIATE');
     const now = clock.now();
 
-    expect((await store.findById(imageId))._unsafeUnwrap()?.id).toBe(imageId);
-    expect((await store.listJobs({}))._unsafeUnwrap()).toEqual([]);
+    expect((await store.images.findById(imageId))._unsafeUnwrap()?.id).toBe(imageId);
+    expect((await store.jobs.listJobs({}))._unsafeUnwrap()).toEqual([]);
     const writes = [
-      store.deleteImage(deleteImageRequest({ id: imageId }, now, { jobsDueAt: now, eventId: 'e-1' })),
-      store.restoreImage(imageId, now),
-      store.createImage(sampleImage(uuidFor(2, 0xb0)), now),
-      store.updateImage(imageId, { protected: true }, now),
-      store.addMember(imageId, 'project-z', now),
-      store.attachImageData(imageId, { url: 'file:///x', size: 1, checksum: 'c', osHashAlgo: 'sha512', osHashValue: 'v' }, now),
-      store.claimDue({ now, limit: 10, leaseSeconds: 60 }),
-      store.complete('job-1', now),
-      store.fail('job-1', { now, error: 'x', retryAt: null }),
-      store.requeueDead(now),
-      store.claimPending({ now, limit: 10, leaseSeconds: 60 }),
-      store.markDelivered(['e-1'], now),
-      store.markFailed('e-1', { now, error: 'x', retryAt: now }),
+      store.images.deleteImage(deleteImageRequest({ id: imageId }, now, { jobsDueAt: now, eventId: 'e-1' })),
+      store.images.restoreImage(imageId, now),
+      store.catalog.createImage(sampleImage(uuidFor(2, 0xb0)), now),
+      store.catalog.updateImage(imageId, { protected: true }, now),
+      store.catalog.addMember(imageId, 'project-z', now),
+      store.catalog.attachImageData(imageId, { url: 'file:///x', size: 1, checksum: 'c', osHashAlgo: 'sha512', osHashValue: 'v' }, now),
+      store.jobs.claimDue({ now, limit: 10, leaseSeconds: 60 }),
+      store.jobs.complete('job-1', now),
+      store.jobs.fail('job-1', { now, error: 'x', retryAt: null }),
+      store.jobs.requeueDead(now),
+      store.outbox.claimPending({ now, limit: 10, leaseSeconds: 60 }),
+      store.outbox.markDelivered(['e-1'], now),
+      store.outbox.markFailed('e-1', { now, error: 'x', retryAt: now }),
     ];
     for (const write of writes) {
       const result = await write;
@@ -118,12 +118,12 @@ describe('a broken database', () => {
   const clock = fixedClock();
   const imageId = uuidFor(1, 0xbd);
   let db: BetterSqlite3.Database;
-  let store: SqliteImageStore;
+  let store: SqliteStorage;
 
   beforeEach(async () => {
     db = openDatabase(dir.file(`broken-${Math.random().toString(36).slice(2)}.db`));
-    store = new SqliteImageStore(db);
-    expect((await store.createImage(sampleImage(imageId), clock.now())).isOk()).toBe(true);
+    store = createSqliteStorage(db);
+    expect((await store.catalog.createImage(sampleImage(imageId), clock.now())).isOk()).toBe(true);
   });
 
   afterEach(() => {
@@ -136,30 +136,30 @@ describe('a broken database', () => {
     db.close();
     const now = clock.now();
     const calls = [
-      store.findById(imageId),
-      store.deleteImage(deleteImageRequest({ id: imageId }, now, { jobsDueAt: now, eventId: 'e-1' })),
-      store.restoreImage(imageId, now),
-      store.createImage(sampleImage(uuidFor(2, 0xbd)), now),
-      store.listImages({}),
-      store.updateImage(imageId, { name: 'x' }, now),
-      store.addMember(imageId, 'p', now),
-      store.attachImageData(imageId, { url: 'file:///x', size: 1, checksum: 'c', osHashAlgo: 'sha512', osHashValue: 'v' }, now),
-      store.claimDue({ now, limit: 1, leaseSeconds: 1 }),
-      store.complete('j', now),
-      store.fail('j', { now, error: 'x', retryAt: now }),
-      store.listJobs({ imageId }),
-      store.requeueDead(now, ['j']),
-      store.counts(),
-      store.claimPending({ now, limit: 1, leaseSeconds: 1 }),
-      store.markDelivered(['e'], now),
-      store.markFailed('e', { now, error: 'x', retryAt: now }),
-      store.listEvents({ delivered: false }),
+      store.images.findById(imageId),
+      store.images.deleteImage(deleteImageRequest({ id: imageId }, now, { jobsDueAt: now, eventId: 'e-1' })),
+      store.images.restoreImage(imageId, now),
+      store.catalog.createImage(sampleImage(uuidFor(2, 0xbd)), now),
+      store.catalog.listImages({}),
+      store.catalog.updateImage(imageId, { name: 'x' }, now),
+      store.catalog.addMember(imageId, 'p', now),
+      store.catalog.attachImageData(imageId, { url: 'file:///x', size: 1, checksum: 'c', osHashAlgo: 'sha512', osHashValue: 'v' }, now),
+      store.jobs.claimDue({ now, limit: 1, leaseSeconds: 1 }),
+      store.jobs.complete('j', now),
+      store.jobs.fail('j', { now, error: 'x', retryAt: now }),
+      store.jobs.listJobs({ imageId }),
+      store.jobs.requeueDead(now, ['j']),
+      store.jobs.counts(),
+      store.outbox.claimPending({ now, limit: 1, leaseSeconds: 1 }),
+      store.outbox.markDelivered(['e'], now),
+      store.outbox.markFailed('e', { now, error: 'x', retryAt: now }),
+      store.outbox.listEvents({ delivered: false }),
     ];
     for (const call of calls) {
       const result = await call;
       expect(result.isErr() && result.error.kind).toBe('StorageFault');
     }
-    const viaUseCase = await deleteImageUseCase(store, clock).execute({ imageId, principal: admin });
+    const viaUseCase = await deleteImageUseCase(store.images, clock).execute({ imageId, principal: admin });
     expect(viaUseCase.isErr() && viaUseCase.error.kind).toBe('StorageFault');
   });
 
@@ -167,7 +167,7 @@ describe('a broken database', () => {
     db.exec('ALTER TABLE outbox_events RENAME TO outbox_events_moved');
     const before = dumpTables(db);
 
-    const result = await deleteImageUseCase(store, clock).execute({ imageId, principal: admin });
+    const result = await deleteImageUseCase(store.images, clock).execute({ imageId, principal: admin });
 
     expect(result.isErr() && result.error.kind).toBe('StorageFault');
     expect(dumpTables(db)).toBe(before);
@@ -176,7 +176,7 @@ describe('a broken database', () => {
 
   it('a tampered row (location metadata that is not JSON) reads back as a fault, not a crash', async () => {
     db.prepare("UPDATE image_locations SET metadata = 'not json' WHERE image_id = ?").run(imageId);
-    const result = await store.findById(imageId);
+    const result = await store.images.findById(imageId);
     expect(result.isErr() && result.error.kind).toBe('StorageFault');
   });
 });
@@ -189,7 +189,7 @@ describe('opening', () => {
   it('a store over an unmigrated database refuses to start, naming the fix', () => {
     const raw = new Database(':memory:');
     try {
-      expect(() => new SqliteImageStore(raw)).toThrow(/migrate/);
+      expect(() => createSqliteStorage(raw)).toThrow(/migrate/);
     } finally {
       raw.close();
     }

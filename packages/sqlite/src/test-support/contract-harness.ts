@@ -3,7 +3,7 @@ import { errAsync, ResultAsync } from 'neverthrow';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { StorageHarness, StorageFaultInjection } from '@image-catalog/testkit';
 import { openDatabase, type OpenDatabaseOptions } from '../open-database.js';
-import { SqliteImageStore, type SqliteImageStoreOptions } from '../sqlite-image-store.js';
+import { createSqliteStorage, type SqliteStorageOptions } from '../sqlite-storage.js';
 import { tempDir } from './fixtures.js';
 
 const WRITTEN_TABLES = ['images', 'image_properties', 'image_tags', 'image_members', 'image_locations', 'data_deletion_jobs', 'outbox_events'];
@@ -72,9 +72,9 @@ class SqliteFaults {
     this.#armed.set(fault.method, { fault, remaining: fault.times ?? 1 });
   }
 
-  /** Wraps every port method of `store` so armed faults apply to it. */
-  wrap(store: SqliteImageStore, deferredDeletes: boolean): SqliteImageStore {
-    return new Proxy(store, {
+  /** Wraps every method of one port so armed faults apply to it. */
+  wrap<P extends object>(port: P, deferredDeletes: boolean): P {
+    return new Proxy(port, {
       get: (target, property, receiver) => {
         const value: unknown = Reflect.get(target, property, receiver);
         if (typeof value !== 'function' || typeof property !== 'string') return value;
@@ -106,7 +106,7 @@ class SqliteFaults {
 
 export interface SqliteHarnessOptions {
   readonly database?: OpenDatabaseOptions;
-  readonly store?: SqliteImageStoreOptions;
+  readonly storage?: SqliteStorageOptions;
 }
 
 /** A `StorageHarnessFactory` for the testkit suites: default database and store options. */
@@ -119,13 +119,14 @@ export function sqliteHarnessWith(options: SqliteHarnessOptions): StorageHarness
   const dir = tempDir('image-catalog-contract-');
   const db = openDatabase(dir.file('catalog.db'), options.database);
   const faults = new SqliteFaults(db);
-  const groupCommit = options.store?.groupCommit;
-  const store = faults.wrap(new SqliteImageStore(db, options.store), groupCommit !== undefined && groupCommit !== false);
+  const groupCommit = options.storage?.groupCommit;
+  const deferredDeletes = groupCommit !== undefined && groupCommit !== false;
+  const storage = createSqliteStorage(db, options.storage);
   return {
-    images: store,
-    catalog: store,
-    jobs: store,
-    outbox: store,
+    images: faults.wrap(storage.images, deferredDeletes),
+    catalog: faults.wrap(storage.catalog, deferredDeletes),
+    jobs: faults.wrap(storage.jobs, deferredDeletes),
+    outbox: faults.wrap(storage.outbox, deferredDeletes),
     injectFault: (fault) => faults.arm(fault),
     async close() {
       db.close();

@@ -2,7 +2,7 @@
 import { runRaceWorker } from '@image-catalog/testkit/process';
 import { migrate } from '../migrations.js';
 import { openDatabase } from '../open-database.js';
-import { SqliteImageStore } from '../sqlite-image-store.js';
+import { createSqliteStorage } from '../sqlite-storage.js';
 import type { SqliteRaceConfig } from './spawn-workers.js';
 
 runRaceWorker<SqliteRaceConfig>({
@@ -18,8 +18,14 @@ runRaceWorker<SqliteRaceConfig>({
   open(config) {
     const durable = config.groupCommit === true;
     const db = openDatabase(config.dbPath, { busyTimeoutMs: config.busyTimeoutMs, ...(durable ? { synchronous: 'FULL' as const } : {}) });
+    const { images, catalog } = createSqliteStorage(db, { groupCommit: durable });
     return {
-      store: new SqliteImageStore(db, { groupCommit: durable }),
+      store: {
+        findById: (imageId) => images.findById(imageId),
+        deleteImage: (request) => images.deleteImage(request),
+        restoreImage: (imageId, now) => images.restoreImage(imageId, now),
+        updateImage: (imageId, patch, now) => catalog.updateImage(imageId, patch, now),
+      },
       imageIds: db.prepare('SELECT id FROM images ORDER BY seq').pluck().all() as string[],
       close() {
         db.close();

@@ -1,4 +1,4 @@
-// What the SQLite store adds beyond the shared contract: rows as stored, statements per delete, index use, the module.
+// What the SQLite storage adds beyond the shared contract: rows as stored, statements per delete, index use, the module.
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -9,29 +9,29 @@ import { okAsync } from 'neverthrow';
 import { migrate } from './migrations.js';
 import { sqliteImageCatalogModule } from './module.js';
 import { openDatabase } from './open-database.js';
-import { SqliteImageStore } from './sqlite-image-store.js';
+import { createSqliteStorage, type SqliteStorage } from './sqlite-storage.js';
 import { deleteImageUseCase, fixedClock, ownerMember, sampleImage, tempDir, uuidFor } from './test-support/fixtures.js';
 
-describe('SqliteImageStore', () => {
+describe('createSqliteStorage', () => {
   let db: BetterSqlite3.Database;
-  let store: SqliteImageStore;
+  let store: SqliteStorage;
   const clock = fixedClock();
 
   beforeEach(() => {
     db = openDatabase(':memory:');
-    store = new SqliteImageStore(db);
+    store = createSqliteStorage(db);
   });
 
   afterEach(() => db.close());
 
   it('keeps a deleted image readable as it was: children soft-deleted with the image deleted_at', async () => {
     const id = uuidFor(1);
-    const created = (await store.createImage(sampleImage(id), clock.now()))._unsafeUnwrap();
+    const created = (await store.catalog.createImage(sampleImage(id), clock.now()))._unsafeUnwrap();
     clock.advance(1_000);
-    const result = await deleteImageUseCase(store, clock).execute({ imageId: id, principal: ownerMember });
+    const result = await deleteImageUseCase(store.images, clock).execute({ imageId: id, principal: ownerMember });
     expect(result.isOk()).toBe(true);
 
-    const found = (await store.findById(id))._unsafeUnwrap()!;
+    const found = (await store.images.findById(id))._unsafeUnwrap()!;
     expect(found).toEqual({
       ...created,
       status: 'deleted',
@@ -49,8 +49,8 @@ describe('SqliteImageStore', () => {
 
   it('stores the event payload as Glance notification JSON, ISO times, never a location', async () => {
     const id = uuidFor(2);
-    await store.createImage(sampleImage(id), clock.now());
-    await deleteImageUseCase(store, clock).execute({ imageId: id, principal: ownerMember });
+    await store.catalog.createImage(sampleImage(id), clock.now());
+    await deleteImageUseCase(store.images, clock).execute({ imageId: id, principal: ownerMember });
     const row = db.prepare('SELECT type, payload, occurred_at, delivered_at, attempts FROM outbox_events WHERE image_id = ?').get(id) as Record<string, unknown>;
     expect(row).toMatchObject({ type: 'image.delete', occurred_at: clock.now().getTime(), delivered_at: null, attempts: 0 });
     const payload = JSON.parse(row['payload'] as string) as Record<string, unknown>;
@@ -60,10 +60,10 @@ describe('SqliteImageStore', () => {
 
   it('keeps the order of tags, members and locations as created and appended', async () => {
     const id = uuidFor(3);
-    await store.createImage(sampleImage(id, { tags: ['zeta', 'alpha', 'mid'], members: [{ memberId: 'z' }, { memberId: 'a' }] }), clock.now());
-    await store.addMember(id, 'm', clock.now());
-    await store.attachImageData(id, { url: 'file:///late', size: 1, checksum: 'c', osHashAlgo: 'sha512', osHashValue: 'v' }, clock.now());
-    const image = (await store.findById(id))._unsafeUnwrap()!;
+    await store.catalog.createImage(sampleImage(id, { tags: ['zeta', 'alpha', 'mid'], members: [{ memberId: 'z' }, { memberId: 'a' }] }), clock.now());
+    await store.catalog.addMember(id, 'm', clock.now());
+    await store.catalog.attachImageData(id, { url: 'file:///late', size: 1, checksum: 'c', osHashAlgo: 'sha512', osHashValue: 'v' }, clock.now());
+    const image = (await store.images.findById(id))._unsafeUnwrap()!;
     expect(image.tags).toEqual(['zeta', 'alpha', 'mid']);
     expect(image.members.map((m) => m.memberId)).toEqual(['z', 'a', 'm']);
     expect(image.locations.map((l) => l.url)).toEqual([`file:///var/lib/images/${id}`, `file:///var/lib/images-mirror/${id}`, 'file:///late']);
@@ -71,18 +71,18 @@ describe('SqliteImageStore', () => {
 
   it('restores exactly what the delete cascaded and cancels its jobs, dead ones included', async () => {
     const id = uuidFor(4);
-    const created = (await store.createImage(sampleImage(id), clock.now()))._unsafeUnwrap();
-    const deleted = await deleteImageUseCase(store, clock, { delayedDelete: { delaySeconds: 3600 } }).execute({ imageId: id, principal: ownerMember });
+    const created = (await store.catalog.createImage(sampleImage(id), clock.now()))._unsafeUnwrap();
+    const deleted = await deleteImageUseCase(store.images, clock, { delayedDelete: { delaySeconds: 3600 } }).execute({ imageId: id, principal: ownerMember });
     expect(deleted._unsafeUnwrap().status).toBe('pending_delete');
-    const [first] = (await store.listJobs({ imageId: id }))._unsafeUnwrap();
-    await store.fail(first!.id, { now: clock.now(), error: 'refused', retryAt: null });
+    const [first] = (await store.jobs.listJobs({ imageId: id }))._unsafeUnwrap();
+    await store.jobs.fail(first!.id, { now: clock.now(), error: 'refused', retryAt: null });
 
     clock.advance(5_000);
-    const restored = (await store.restoreImage(id, clock.now()))._unsafeUnwrap();
+    const restored = (await store.images.restoreImage(id, clock.now()))._unsafeUnwrap();
     expect(restored).toEqual({ kind: 'Restored', image: { ...created, updatedAt: clock.now() } });
-    expect((await store.listJobs({ imageId: id }))._unsafeUnwrap().map((j) => j.state)).toEqual(['cancelled', 'cancelled']);
+    expect((await store.jobs.listJobs({ imageId: id }))._unsafeUnwrap().map((j) => j.state)).toEqual(['cancelled', 'cancelled']);
     // A dead job must never be requeued for a restored (live) image's data.
-    expect((await store.requeueDead(clock.now()))._unsafeUnwrap()).toBe(0);
+    expect((await store.jobs.requeueDead(clock.now()))._unsafeUnwrap()).toBe(0);
   });
 
   it('deletes with the minimum of statements: BEGIN, one read, one write per non-empty table, COMMIT', async () => {
@@ -90,25 +90,25 @@ describe('SqliteImageStore', () => {
     const traced = new Database(':memory:', { verbose: (sql) => log.push(String(sql)) });
     try {
       migrate(traced);
-      const tracedStore = new SqliteImageStore(traced);
+      const tracedStore = createSqliteStorage(traced);
       const full = uuidFor(5);
       const bare = uuidFor(6);
-      await tracedStore.createImage(sampleImage(full), clock.now());
-      await tracedStore.createImage({ id: bare, owner: 'project-a' }, clock.now());
+      await tracedStore.catalog.createImage(sampleImage(full), clock.now());
+      await tracedStore.catalog.createImage({ id: bare, owner: 'project-a' }, clock.now());
 
       log.length = 0;
-      await tracedStore.deleteImage(deleteImageRequest({ id: full }, clock.now(), { jobsDueAt: clock.now(), eventId: 'e-full' }));
+      await tracedStore.images.deleteImage(deleteImageRequest({ id: full }, clock.now(), { jobsDueAt: clock.now(), eventId: 'e-full' }));
       // image + properties + tags + members + locations + 2 jobs + outbox, between BEGIN IMMEDIATE/read and COMMIT.
       expect(log).toHaveLength(11);
       expect(log[0]).toBe('BEGIN IMMEDIATE');
       expect(log.at(-1)).toBe('COMMIT');
 
       log.length = 0;
-      await tracedStore.deleteImage(deleteImageRequest({ id: bare }, clock.now(), { jobsDueAt: clock.now(), eventId: 'e-bare' }));
+      await tracedStore.images.deleteImage(deleteImageRequest({ id: bare }, clock.now(), { jobsDueAt: clock.now(), eventId: 'e-bare' }));
       expect(log).toHaveLength(5); // BEGIN, read, image, outbox, COMMIT
 
       log.length = 0;
-      await tracedStore.deleteImage(deleteImageRequest({ id: bare }, clock.now(), { jobsDueAt: clock.now(), eventId: 'e-again' }));
+      await tracedStore.images.deleteImage(deleteImageRequest({ id: bare }, clock.now(), { jobsDueAt: clock.now(), eventId: 'e-again' }));
       expect(log).toHaveLength(3); // BEGIN, read, COMMIT: a lost race writes nothing
     } finally {
       traced.close();
@@ -140,7 +140,7 @@ describe('sqliteImageCatalogModule', () => {
   const dir = tempDir();
   afterAll(() => dir.cleanup());
 
-  it('binds the four storage ports to one store, and DeleteImage resolves and deletes through it', async () => {
+  it('binds the four storage ports over one connection, and DeleteImage resolves and deletes through them', async () => {
     const db = openDatabase(dir.file('module.db'));
     try {
       const container = new Container();
@@ -148,11 +148,10 @@ describe('sqliteImageCatalogModule', () => {
       container.bind(TOKENS.ImageDataStore).toConstantValue(dataStore);
       await container.load(sqliteImageCatalogModule(db), imageCatalogCoreModule);
 
-      const repository = resolve(container, TOKENS.ImageRepository);
-      expect(repository).toBeInstanceOf(SqliteImageStore);
-      expect(resolve(container, TOKENS.ImageCatalog)).toBe(repository);
-      expect(resolve(container, TOKENS.DataDeletionJobQueue)).toBe(repository);
-      expect(resolve(container, TOKENS.EventOutbox)).toBe(repository);
+      // Constants: every resolve answers the same port object.
+      for (const token of [TOKENS.ImageRepository, TOKENS.ImageCatalog, TOKENS.DataDeletionJobQueue, TOKENS.EventOutbox]) {
+        expect(container.get(token)).toBe(container.get(token));
+      }
 
       const id = uuidFor(7);
       await resolve(container, TOKENS.ImageCatalog).createImage(sampleImage(id), new Date());
@@ -161,6 +160,9 @@ describe('sqliteImageCatalogModule', () => {
       expect(deleted._unsafeUnwrap()).toMatchObject({ status: 'deleted', dataDeletionJobs: 2, inlineDataDeletion: { done: 2 } });
       expect(db.prepare('SELECT state, count(*) AS n FROM data_deletion_jobs GROUP BY state').all()).toEqual([{ state: 'done', n: 2 }]);
       expect(db.prepare("SELECT DISTINCT status FROM image_locations WHERE image_id = ?").pluck().all(id)).toEqual(['deleted']);
+      // The queue and the outbox bound by the module read what the delete committed: one database.
+      expect((await resolve(container, TOKENS.DataDeletionJobQueue).listJobs({ imageId: id }))._unsafeUnwrap().map((j) => j.state)).toEqual(['done', 'done']);
+      expect((await resolve(container, TOKENS.EventOutbox).listEvents({ imageId: id }))._unsafeUnwrap()).toHaveLength(1);
     } finally {
       db.close();
     }

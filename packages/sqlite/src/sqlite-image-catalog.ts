@@ -1,0 +1,128 @@
+// The SQLite ImageCatalog (authoring): create, list and change live images, add members, record uploaded data.
+import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
+import { storageFault, type Image, type ImageMember, type MemberStatus, type StorageError } from '@image-catalog/core';
+import { newImageRecord, type ImageCatalog, type ImageDataRecord, type ImageListQuery, type ImagePatch, type NewImage } from '@image-catalog/core/authoring';
+import { asDate, toImage, type ImageRow } from '@image-catalog/sql-kit';
+import { liveWhere, SELECT_IMAGE } from './rows.js';
+import { sqlLimit, StoreInvariantError, type SqliteConnection, type Statement } from './sqlite-connection.js';
+
+/** Every write is conditional on the image being live, so none can resurrect a deleted image. */
+export class SqliteImageCatalog implements ImageCatalog {
+  readonly #c: SqliteConnection;
+  readonly #s: Record<keyof typeof STATEMENTS, Statement>;
+  readonly #createTx: (image: Image) => Image | null;
+  readonly #updateTx: (imageId: string, patch: ImagePatch, now: Date) => Image | null;
+  readonly #addMemberTx: (imageId: string, memberId: string, now: Date) => ImageMember | null;
+  readonly #attachTx: (imageId: string, data: ImageDataRecord, now: Date) => Image | null;
+
+  constructor(connection: SqliteConnection) {
+    this.#c = connection;
+    this.#s = connection.prepareAll(STATEMENTS);
+    this.#createTx = connection.immediate((image: Image) => this.#createInTx(image));
+    this.#updateTx = connection.immediate((imageId: string, patch: ImagePatch, now: Date) => this.#updateInTx(imageId, patch, now));
+    this.#addMemberTx = connection.immediate((imageId: string, memberId: string, now: Date) => this.#addMemberInTx(imageId, memberId, now));
+    this.#attachTx = connection.immediate((imageId: string, data: ImageDataRecord, now: Date) => this.#attachInTx(imageId, data, now));
+  }
+
+  createImage(input: NewImage, now: Date): ResultAsync<Image, StorageError | { readonly kind: 'Conflict' }> {
+    return this.#c.run(() => this.#createTx(newImageRecord(input, now))).andThen((created) => (created === null ? errAsync({ kind: 'Conflict' } as const) : okAsync(created)));
+  }
+
+  /** The image as stored (read back, so nothing returned aliases the input), or `null` when the id is taken. */
+  #createInTx(image: Image): Image | null {
+    const s = this.#s;
+    const inserted = s.insertImage.run(
+      image.id, image.name, image.owner, image.status, image.visibility, image.protected ? 1 : 0,
+      image.size, image.virtualSize, image.checksum, image.osHashAlgo, image.osHashValue,
+      image.diskFormat, image.containerFormat, image.minDisk, image.minRam,
+      image.createdAt.getTime(), image.updatedAt.getTime(), image.deleted ? 1 : 0, image.deletedAt?.getTime() ?? null,
+    );
+    if (inserted.changes === 0) return null;
+    Object.entries(image.properties).forEach(([name, value], i) => s.insertProperty.run(image.id, name, value, i));
+    image.tags.forEach((tag, i) => s.insertTag.run(image.id, tag, i));
+    image.members.forEach((m, i) => s.insertMember.run(image.id, m.memberId, m.status, i, m.createdAt.getTime(), m.updatedAt.getTime()));
+    image.locations.forEach((l, i) => s.insertLocation.run(image.id, l.id, l.url, JSON.stringify(l.metadata), l.status, i));
+    return this.#c.readImage(image.id);
+  }
+
+  listImages(query: ImageListQuery): ResultAsync<readonly Image[], StorageError> {
+    return this.#c.run(() => {
+      const limit = sqlLimit(query.limit);
+      const rows = (query.name === undefined ? this.#s.listLive.all(limit) : this.#s.listLiveByName.all(query.name, limit)) as ImageRow[];
+      return rows.map(toImage);
+    });
+  }
+
+  /**
+   * A patch moving the status to `deleted` or `pending_delete` is refused with `StorageFault`:
+   * only `deleteImage` may do that, because only it writes the cascade, the jobs and the event.
+   */
+  updateImage(imageId: string, patch: ImagePatch, now: Date): ResultAsync<Image | null, StorageError> {
+    if (patch.status === 'deleted' || patch.status === 'pending_delete') {
+      return errAsync(storageFault(new Error(`updateImage cannot set status ${patch.status}; use deleteImage`)));
+    }
+    return this.#c.run(() => this.#updateTx(imageId, patch, now));
+  }
+
+  #updateInTx(imageId: string, patch: ImagePatch, now: Date): Image | null {
+    const changed = this.#s.updateImage.run({
+      id: imageId,
+      setName: patch.name !== undefined ? 1 : 0,
+      name: patch.name ?? null,
+      visibility: patch.visibility ?? null,
+      protected: patch.protected === undefined ? null : patch.protected ? 1 : 0,
+      status: patch.status ?? null,
+      now: now.getTime(),
+    });
+    return changed.changes === 0 ? null : this.#c.readImage(imageId);
+  }
+
+  addMember(imageId: string, memberId: string, now: Date): ResultAsync<ImageMember | null, StorageError> {
+    return this.#c.run(() => this.#addMemberTx(imageId, memberId, now));
+  }
+
+  #addMemberInTx(imageId: string, memberId: string, now: Date): ImageMember | null {
+    const s = this.#s;
+    if (s.isLive.get(imageId) === undefined) return null;
+    s.addMember.run({ imageId, memberId, now: now.getTime() });
+    const row = s.selectMember.get(imageId, memberId) as { member_id: string; status: MemberStatus; created_at: number; updated_at: number } | undefined;
+    if (row === undefined) throw new StoreInvariantError(`member ${memberId} of ${imageId} vanished`);
+    return { memberId: row.member_id, status: row.status, createdAt: asDate(row.created_at), updatedAt: asDate(row.updated_at) };
+  }
+
+  attachImageData(imageId: string, data: ImageDataRecord, now: Date): ResultAsync<Image | null, StorageError> {
+    return this.#c.run(() => this.#attachTx(imageId, data, now));
+  }
+
+  #attachInTx(imageId: string, data: ImageDataRecord, now: Date): Image | null {
+    const s = this.#s;
+    const changed = s.attachData.run({ id: imageId, size: data.size, checksum: data.checksum, algo: data.osHashAlgo, value: data.osHashValue, now: now.getTime() });
+    if (changed.changes === 0) return null;
+    s.addLocation.run({ imageId, id: this.#c.newId(), url: data.url, metadata: JSON.stringify(data.metadata ?? {}) });
+    return this.#c.readImage(imageId);
+  }
+}
+
+const STATEMENTS = {
+  isLive: `SELECT 1 FROM images i WHERE i.id = ? AND ${liveWhere('i')}`,
+  listLive: `${SELECT_IMAGE} WHERE ${liveWhere('i')} ORDER BY i.created_at, i.seq LIMIT ?`,
+  listLiveByName: `${SELECT_IMAGE} WHERE ${liveWhere('i')} AND i.name = ? ORDER BY i.created_at, i.seq LIMIT ?`,
+  insertImage: `INSERT INTO images (id, name, owner, status, visibility, protected, size, virtual_size, checksum, os_hash_algo, os_hash_value,
+       disk_format, container_format, min_disk, min_ram, created_at, updated_at, deleted, deleted_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+  insertProperty: 'INSERT INTO image_properties (image_id, name, value, position) VALUES (?, ?, ?, ?)',
+  insertTag: 'INSERT INTO image_tags (image_id, value, position) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+  insertMember: 'INSERT INTO image_members (image_id, member_id, status, position, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+  insertLocation: 'INSERT INTO image_locations (image_id, id, url, metadata, status, position) VALUES (?, ?, ?, ?, ?, ?)',
+  updateImage: `UPDATE images SET name = CASE WHEN @setName THEN @name ELSE name END, visibility = coalesce(@visibility, visibility),
+       protected = coalesce(@protected, protected), status = coalesce(@status, status), updated_at = @now
+     WHERE id = @id AND ${liveWhere('images')}`,
+  addMember: `INSERT INTO image_members (image_id, member_id, status, position, created_at, updated_at)
+     VALUES (@imageId, @memberId, 'pending', (SELECT coalesce(max(position) + 1, 0) FROM image_members WHERE image_id = @imageId), @now, @now)
+     ON CONFLICT DO NOTHING`,
+  selectMember: 'SELECT member_id, status, created_at, updated_at FROM image_members WHERE image_id = ? AND member_id = ?',
+  attachData: `UPDATE images SET size = @size, checksum = @checksum, os_hash_algo = @algo, os_hash_value = @value, status = 'active', updated_at = @now
+     WHERE id = @id AND ${liveWhere('images')}`,
+  addLocation: `INSERT INTO image_locations (image_id, id, url, metadata, status, position)
+     VALUES (@imageId, @id, @url, @metadata, 'active', (SELECT coalesce(max(position) + 1, 0) FROM image_locations WHERE image_id = @imageId))`,
+} as const;

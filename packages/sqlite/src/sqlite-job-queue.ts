@@ -1,0 +1,100 @@
+// The SQLite DataDeletionJobQueue: leases, completion (finishing a pending delete), failures, dead letters.
+import type { ResultAsync } from 'neverthrow';
+import type { ClaimDueJobs, DataDeletionJob, DataDeletionJobQueue, DataDeletionJobState, JobCounts, JobFailure, StorageError } from '@image-catalog/core';
+import { JOB_COLUMNS, oldestFirst, toJob, type JobRow } from '@image-catalog/sql-kit';
+import { sqlLimit, type SqliteConnection, type Statement } from './sqlite-connection.js';
+
+export class SqliteJobQueue implements DataDeletionJobQueue {
+  readonly #c: SqliteConnection;
+  readonly #s: Record<keyof typeof STATEMENTS, Statement>;
+  readonly #completeTx: (jobId: string, now: Date) => void;
+
+  constructor(connection: SqliteConnection) {
+    this.#c = connection;
+    this.#s = connection.prepareAll(STATEMENTS);
+    this.#completeTx = connection.immediate((jobId: string, now: Date) => this.#completeInTx(jobId, now));
+  }
+
+  /**
+   * One UPDATE … RETURNING: leases due queued jobs and stamps `claimed_at` (the first claim's time
+   * is kept), which from then on stops `restoreImage` for their images.
+   */
+  claimDue(request: ClaimDueJobs): ResultAsync<readonly DataDeletionJob[], StorageError> {
+    return this.#c.run(() => {
+      const limit = sqlLimit(request.limit);
+      if (limit === 0) return [];
+      const now = request.now.getTime();
+      const rows = this.#s.claimJobs.all({ leasedUntil: now + request.leaseSeconds * 1000, now, limit }) as JobRow[];
+      return oldestFirst(rows).map(toJob);
+    });
+  }
+
+  complete(jobId: string, now: Date): ResultAsync<void, StorageError> {
+    return this.#c.run(() => this.#completeTx(jobId, now));
+  }
+
+  #completeInTx(jobId: string, now: Date): void {
+    const s = this.#s;
+    const at = now.getTime();
+    const job = s.completeJob.get(at, jobId) as { image_id: string; location_id: string } | undefined;
+    if (job === undefined) return;
+    s.markLocationDeleted.run(job.image_id, job.location_id);
+    s.finishPendingDelete.run({ now: at, imageId: job.image_id });
+  }
+
+  fail(jobId: string, failure: JobFailure): ResultAsync<void, StorageError> {
+    return this.#c.run(() => {
+      this.#s.failJob.run({
+        id: jobId,
+        error: failure.error,
+        now: failure.now.getTime(),
+        retryAt: failure.retryAt === null ? null : failure.retryAt.getTime(),
+      });
+    });
+  }
+
+  listJobs(filter: { readonly imageId?: string; readonly state?: DataDeletionJobState; readonly limit?: number }): ResultAsync<readonly DataDeletionJob[], StorageError> {
+    return this.#c.run(() => {
+      const filters = [
+        filter.imageId === undefined ? null : { sql: 'image_id = @imageId', params: { imageId: filter.imageId } },
+        filter.state === undefined ? null : { sql: 'state = @state', params: { state: filter.state } },
+      ];
+      const rows = this.#c.list<JobRow>({ columns: JOB_COLUMNS, from: 'data_deletion_jobs', orderBy: 'created_at, seq' }, filters, filter.limit);
+      return rows.map(toJob);
+    });
+  }
+
+  /** Only `dead` jobs come back (a job a restore `cancelled` never does, whatever ids are given); `claimed_at` is kept. */
+  requeueDead(now: Date, jobIds?: readonly string[]): ResultAsync<number, StorageError> {
+    return this.#c.run(() => {
+      const at = now.getTime();
+      const changed = jobIds === undefined ? this.#s.requeueAllDead.run(at, at) : this.#s.requeueDeadIds.run(at, at, JSON.stringify(jobIds));
+      return changed.changes;
+    });
+  }
+
+  counts(): ResultAsync<JobCounts, StorageError> {
+    return this.#c.run(() => {
+      const counts = { queued: 0, done: 0, dead: 0, cancelled: 0 };
+      for (const row of this.#s.countJobs.all() as { state: DataDeletionJobState; n: number }[]) counts[row.state] = row.n;
+      return counts;
+    });
+  }
+}
+
+const STATEMENTS = {
+  claimJobs: `UPDATE data_deletion_jobs SET available_at = @leasedUntil, updated_at = @now, claimed_at = coalesce(claimed_at, @now)
+     WHERE seq IN (SELECT seq FROM data_deletion_jobs WHERE state = 'queued' AND available_at <= @now ORDER BY created_at, seq LIMIT @limit)
+     RETURNING ${JOB_COLUMNS}`,
+  completeJob: "UPDATE data_deletion_jobs SET state = 'done', updated_at = ? WHERE id = ? AND state = 'queued' RETURNING image_id, location_id",
+  markLocationDeleted: "UPDATE image_locations SET status = 'deleted' WHERE image_id = ? AND id = ?",
+  finishPendingDelete: `UPDATE images SET status = 'deleted', updated_at = @now WHERE id = @imageId AND status = 'pending_delete'
+       AND NOT EXISTS (SELECT 1 FROM data_deletion_jobs j WHERE j.image_id = @imageId AND j.state IN ('queued', 'dead'))`,
+  failJob: `UPDATE data_deletion_jobs SET attempts = attempts + 1, last_error = @error, updated_at = @now,
+       state = CASE WHEN @retryAt IS NULL THEN 'dead' ELSE 'queued' END, available_at = coalesce(@retryAt, available_at)
+     WHERE id = @id AND state = 'queued'`,
+  requeueAllDead: "UPDATE data_deletion_jobs SET state = 'queued', attempts = 0, available_at = ?, updated_at = ? WHERE state = 'dead'",
+  requeueDeadIds:
+    "UPDATE data_deletion_jobs SET state = 'queued', attempts = 0, available_at = ?, updated_at = ? WHERE state = 'dead' AND id IN (SELECT value FROM json_each(?))",
+  countJobs: 'SELECT state, count(*) AS n FROM data_deletion_jobs GROUP BY state',
+} as const;
