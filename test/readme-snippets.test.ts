@@ -1,5 +1,6 @@
 // Every ```ts block of every README and of docs/*.md type-checks as its own module, as a reader would paste it.
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -15,7 +16,7 @@ import {
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 const files = findMarkdownFiles(ROOT);
-const snippets = files.flatMap((file) => extractSnippets(file, readFileSync(new URL(file, `file://${ROOT}`), 'utf8')));
+const snippets = files.flatMap((file) => extractSnippets(file, readFileSync(path.join(ROOT, file), 'utf8')));
 const checked = snippets.filter((s) => !s.skip);
 const skipped = snippets.filter((s) => s.skip);
 
