@@ -1,4 +1,4 @@
-// The example service's settings (DESIGN section 7): every variable parsed, every bad value refused with a message naming it.
+// The example service's settings (behaviour.md §11): every variable parsed, every bad value refused with a message naming it.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

@@ -1,4 +1,4 @@
-// Reads the example service's settings from the environment (DESIGN section 7), refusing bad values clearly.
+// Reads the example service's settings from the environment (behaviour.md §11), refusing bad values clearly.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Principal } from '@image-catalog/core';

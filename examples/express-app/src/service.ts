@@ -41,7 +41,7 @@ export async function buildContainer(
 ): Promise<{ container: Container; storage: OpenedStorage; dataStore: WritableImageDataStore }> {
   const storage = await openStorage(config, logger);
   const container = new Container();
-  // Everything the service needs exists after the first start (DESIGN section 7).
+  // Everything the service needs exists after the first start (behaviour.md §11).
   mkdirSync(config.imagesDir, { recursive: true });
   const dataStore = overrides.dataStore ?? new FileImageDataStore({ root: config.imagesDir });
   container.bind(TOKENS.Logger).toConstantValue(logger);

@@ -1,4 +1,4 @@
-// The pipeline with a fake use case: DESIGN section 4's order, every failure kind, request ids, logs.
+// The pipeline with a fake use case: behaviour.md §9's order, every failure kind, request ids, logs.
 import {
   deleteForbidden,
   imageNotFound,
@@ -153,7 +153,7 @@ describe('createImagesHandler: success', () => {
   });
 });
 
-describe('createImagesHandler: the order of DESIGN section 4', () => {
+describe('createImagesHandler: the order of behaviour.md §9', () => {
   it('1. OPTIONS: 204 + Allow, no authentication, no use case', async () => {
     const { handler, commands } = setup({ isDraining: () => true });
     const res = await call(handler, { method: 'OPTIONS', token: null, path: '/v2/images/not-an-id' });

@@ -1,4 +1,4 @@
-// The request pipeline for `/images/{image_id}` (DESIGN section 4), behind a Fetch-standard handler.
+// The request pipeline for `/images/{image_id}` (behaviour.md §9), behind a Fetch-standard handler.
 import {
   DEFAULT_RETRY_AFTER_SECONDS,
   silentLogger,
@@ -143,7 +143,7 @@ export function createImagesHandler<Source = unknown>(options: ImagesHandlerOpti
     ...(options.wwwAuthenticate !== undefined ? { wwwAuthenticate: options.wwwAuthenticate } : {}),
   };
 
-  /** Steps 1-6 of DESIGN section 4, in that order, then the use case. */
+  /** Steps 1-6 of behaviour.md §9, in that order, then the use case. */
   async function decide(request: ImagesRequest, source: Source, trace: Trace): Promise<Result<Success, ImagesFailure>> {
     const segment = matchImagesRoute(request.path, basePath);
     if (segment === null) return err({ kind: 'RouteNotFound' });

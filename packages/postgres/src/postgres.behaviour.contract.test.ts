@@ -1,4 +1,4 @@
-// The testkit's DeleteImage behaviour suite (DESIGN §3), run with the PostgreSQL adapter underneath.
+// The testkit's DeleteImage behaviour suite (behaviour.md §2–§5), run with the PostgreSQL adapter underneath.
 import { describe } from 'vitest';
 import { describeDeleteImageBehaviour } from '@image-catalog/testkit';
 import { usePostgresHarness } from './test-support/contract-harness.js';

@@ -1,4 +1,4 @@
-// The DeleteImage use case run over an adapter: DESIGN §3's checks, messages, matrix, faults, races and data deletion.
+// The DeleteImage use case run over an adapter: behaviour.md §2–§5 and §8: checks, messages, matrix, faults, races and data deletion.
 import {
   DELETABLE_STATUSES,
   DeleteImage,
@@ -168,7 +168,7 @@ export const DELETE_POLICY_MODES: readonly DeletePolicyMode[] = [
 
 /**
  * Registers the DeleteImage behaviour suite: the use case with a fixed clock and the adapter's
- * repository must answer exactly as DESIGN §3 says, once per policy mode (both of its paths).
+ * repository must answer exactly as behaviour.md §2–§4 says, once per policy mode (both of its paths).
  */
 export function describeDeleteImageBehaviour(name: string, factory: StorageHarnessFactory, modes: readonly DeletePolicyMode[] = DELETE_POLICY_MODES): void {
   for (const mode of modes) describeBehaviourWith(name, factory, mode);

@@ -33,7 +33,7 @@ export interface InProcessService {
 }
 
 export interface InProcessServiceOptions {
-  /** Extra settings, as environment variables (DESIGN section 7). */
+  /** Extra settings, as environment variables (behaviour.md §11). */
   readonly env?: Readonly<Record<string, string>>;
   /** Tokens instead of the demo tokens. */
   readonly tokens?: Readonly<Record<string, Principal>>;

@@ -1,4 +1,4 @@
-// The decision a store applies inside its delete transaction, in DESIGN §3 order, and how it is built.
+// The decision a store applies inside its delete transaction, in the order of behaviour.md §2, and how it is built.
 import { isLive, type Image } from '../image/image.js';
 import type { Principal } from '../image/principal.js';
 import { isImageVisibleTo } from '../image/visibility.js';

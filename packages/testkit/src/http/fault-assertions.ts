@@ -1,7 +1,7 @@
 // Assertions on faults and on what a response must never reveal, shared by the conformance tests.
 import { expect } from 'vitest';
 
-/** Every status DESIGN section 1 documents, plus 429 (a configured alternative to 413). */
+/** Every status behaviour.md §1 documents, plus 429 (a configured alternative to 413). */
 export const DOCUMENTED_STATUSES: readonly number[] = [204, 400, 401, 403, 404, 405, 413, 429, 500, 503];
 
 export const REQUEST_ID_PATTERN = /^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

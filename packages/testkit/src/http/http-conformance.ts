@@ -1,4 +1,4 @@
-// The HTTP conformance suite: every row of DESIGN section 4 and 5, over real HTTP, against a base URL.
+// The HTTP conformance suite: every row of behaviour.md §9 and §10, over real HTTP, against a base URL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpConformanceImageSpec } from './conformance-principals.js';
 import { allowedMethods, DOCUMENTED_STATUSES, expectJsonFault, expectNothingLeaked, REQUEST_ID_PATTERN } from './fault-assertions.js';
@@ -440,7 +440,7 @@ export function describeHttpConformance(name: string, factory: HttpConformanceFa
       });
     });
 
-    describe('hostile input (DESIGN section 5): documented 4xx, nothing leaked', () => {
+    describe('hostile input (behaviour.md §10): documented 4xx, nothing leaked', () => {
       it.each(HOSTILE_ID_SEGMENTS.map((s) => [s.length > 60 ? `${s.slice(0, 40)}… (${s.length} chars)` : s, s]))(
         'DELETE /images/%s',
         async (_label, segment) => {

@@ -1,0 +1,124 @@
+// Every ```ts block of every README and of docs/*.md type-checks as its own module, as a reader would paste it.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  checkSnippets,
+  extractSnippets,
+  findMarkdownFiles,
+  formatProblem,
+  NOCHECK,
+  type Snippet,
+  type SnippetCheck,
+} from './support/readme-snippets.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+const files = findMarkdownFiles(ROOT);
+const snippets = files.flatMap((file) => extractSnippets(file, readFileSync(path.join(ROOT, file), 'utf8')));
+const checked = snippets.filter((s) => !s.skip);
+const skipped = snippets.filter((s) => s.skip);
+
+// A Markdown text with known mistakes, checked in the same program: proves the check can fail and points at the right line.
+const SELF_CHECK_MARKDOWN = [
+  '# self-check', //                                       line 1
+  '',
+  '```ts', //                                              line 3
+  "import { DELETE_IMAGE_FAILURE_KINDS } from '@image-catalog/core';",
+  'const kinds: number = DELETE_IMAGE_FAILURE_KINDS;', //  line 5: not a number
+  '```',
+  '',
+  '- in a list:',
+  '  ```typescript', //                                    line 9
+  '  const value = 1;',
+  '  await value;', //                                     line 11: await on a number
+  '  ```',
+  '',
+  '```ts nocheck',
+  'this is not code',
+  '```',
+  '',
+  '```ts',
+  "declare const failure: { kind: 'A' } | { kind: 'B' };",
+  'switch (failure.kind) {', //                           line 20: no exhaustive default
+  "  case 'A': break;",
+  '}',
+  'switch (failure.kind) {',
+  "  case 'A': break;",
+  "  case 'B': break;",
+  '  default: { const unreachable: never = failure; throw unreachable; }',
+  '}',
+  '```',
+  '',
+  '```js',
+  'not TypeScript, not extracted',
+  '```',
+].join('\n');
+const selfCheck = extractSnippets('(self-check).md', SELF_CHECK_MARKDOWN);
+
+let result: SnippetCheck;
+
+beforeAll(() => {
+  result = checkSnippets(ROOT, [...checked, ...selfCheck.filter((s) => !s.skip)]);
+}, 120_000);
+
+afterAll(() => {
+  const list = skipped.map((s) => `${s.markdownPath} block ${s.block} (line ${s.startLine})`).join(', ');
+  console.info(
+    `[readme snippets] ${checked.length} TypeScript blocks type-checked from ${new Set(snippets.map((s) => s.markdownPath)).size} Markdown files; ` +
+      `${skipped.length} skipped as \`${NOCHECK}\`${skipped.length > 0 ? `: ${list}` : ''}`,
+  );
+});
+
+function problemsOf(snippet: Snippet): string[] {
+  return (result.problems.get(snippet) ?? []).map(formatProblem);
+}
+
+describe('README snippets', () => {
+  it('finds the READMEs and their TypeScript blocks', () => {
+    expect(files).toContain('README.md');
+    expect(files.some((f) => f.startsWith('packages/'))).toBe(true);
+    expect(files.every((f) => !f.includes('node_modules/'))).toBe(true);
+    expect(checked.length).toBeGreaterThan(10);
+    // Exceptions stay rare: a skipped block must be a fragment that cannot be made standalone.
+    expect(skipped.length).toBeLessThanOrEqual(3);
+  });
+
+  it('compiles with the workspace settings, and nothing outside the snippets fails', () => {
+    expect(result.general, result.general.join('\n')).toEqual([]);
+  });
+
+  it('reports a failure with the Markdown path, the block and the line (self-check)', () => {
+    expect(selfCheck.map((s) => [s.block, s.startLine, s.skip])).toEqual([
+      [1, 4, false],
+      [2, 10, false],
+      [3, 15, true],
+      [4, 19, false],
+    ]);
+    expect(selfCheck[1]!.code).toBe('const value = 1;\nawait value;');
+    const [typeError, awaited, , switches] = selfCheck.map(problemsOf);
+    expect(typeError).toHaveLength(1);
+    expect(typeError![0]).toMatch(/^\(self-check\)\.md:5:7 \(block 1\) TS2322: .*not assignable to type 'number'/);
+    expect(awaited).toEqual([expect.stringMatching(/^\(self-check\)\.md:11:1 \(block 2\) await: 'await' on a value of type '1'/)]);
+    expect(switches).toEqual([expect.stringMatching(/^\(self-check\)\.md:20:1 \(block 4\) exhaustive: switch over 'failure\.kind'/)]);
+  });
+
+  for (const file of files) {
+    const blocks = snippets.filter((s) => s.markdownPath === file);
+    if (blocks.length === 0) continue;
+    describe(file, () => {
+      for (const snippet of blocks) {
+        const title = `block ${snippet.block} (line ${snippet.startLine})`;
+        if (snippet.skip) {
+          it.skip(`${title}: marked ${NOCHECK}`, () => {});
+          continue;
+        }
+        it(`${title} type-checks`, () => {
+          const problems = problemsOf(snippet);
+          if (problems.length > 0) throw new Error(`${problems.length} problem(s):\n${problems.join('\n')}`);
+        });
+      }
+    });
+  }
+});
