@@ -40,6 +40,7 @@ describe('loadConfig: defaults', () => {
       delayedDelete: null,
       eventsFile: null,
       databaseUrl: null,
+      migrate: true,
       durable: false,
       logLevel: 'info',
       scrubIntervalSeconds: 30,
@@ -112,6 +113,12 @@ describe('loadConfig: every setting', () => {
   it('DATABASE_URL: a postgres:// or postgresql:// URL selects PostgreSQL', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/images' }, CWD).databaseUrl).toBe('postgres://u:p@db:5432/images');
     expect(loadConfig({ DATABASE_URL: 'postgresql://db/images' }, CWD).databaseUrl).toBe('postgresql://db/images');
+  });
+
+  it('IMAGE_CATALOG_MIGRATE: on unless 0 (then the PostgreSQL schema is only checked); anything but 0/1 is refused', () => {
+    expect(loadConfig({ IMAGE_CATALOG_MIGRATE: '0' }, CWD).migrate).toBe(false);
+    expect(loadConfig({ IMAGE_CATALOG_MIGRATE: '1' }, CWD).migrate).toBe(true);
+    expect(() => loadConfig({ IMAGE_CATALOG_MIGRATE: 'no' }, CWD)).toThrow(/IMAGE_CATALOG_MIGRATE must be 1 or 0/);
   });
 
   it('LOG_LEVEL, IMAGE_CATALOG_SCRUB_INTERVAL, IMAGE_CATALOG_INLINE_LEASE, IMAGE_CATALOG_SHUTDOWN_GRACE', () => {

@@ -16,8 +16,8 @@ export interface OpenedStorage {
 
 export async function openStorage(config: ServiceConfig, logger: Logger): Promise<OpenedStorage> {
   if (config.databaseUrl !== null) {
-    const { openPostgresStorage } = await import('./postgres-storage.js');
-    return openPostgresStorage(config, logger);
+    const { openServicePostgresStorage } = await import('./postgres-storage.js');
+    return openServicePostgresStorage(config, logger);
   }
   mkdirSync(config.dataDir, { recursive: true });
   const db = openDatabase(config.databasePath, { synchronous: config.durable ? 'FULL' : 'NORMAL' });

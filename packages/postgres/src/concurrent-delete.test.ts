@@ -1,7 +1,7 @@
 // Several OS processes, each with its own pool, delete the same images through DeleteImage: exactly one wins each.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectOneWinnerPerImage, fixtureLocations, imageFixture, raceFigures } from '@image-catalog/testkit';
-import { PostgresImageStore } from './postgres-image-store.js';
+import { openPostgresStorage } from './postgres-storage.js';
 import { runWorkers } from './test-support/spawn-workers.js';
 import { createTestSchema, postgresUnreachable, skipNote, TEST_PG_URL, type TestSchema } from './test-support/test-database.js';
 
@@ -16,10 +16,10 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: concurrent deletes acro
 
   beforeAll(async () => {
     db = await createTestSchema();
-    const store = new PostgresImageStore(db.pool, { schema: db.schema });
+    const { catalog } = await openPostgresStorage(db.pool, { schema: db.schema });
     const now = new Date();
     for (const [i, id] of ids.entries()) {
-      const created = await store.createImage(imageFixture({ id, members: [{ memberId: 'project-b' }], locations: fixtureLocations(id, locationCount(i)) }), now);
+      const created = await catalog.createImage(imageFixture({ id, members: [{ memberId: 'project-b' }], locations: fixtureLocations(id, locationCount(i)) }), now);
       expect(created.isOk()).toBe(true);
     }
   });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storageFault, type StorageError } from '@image-catalog/core';
 import { type NewImage } from '@image-catalog/core/authoring';
 import { imageFixture } from '@image-catalog/testkit';
-import { PostgresImageStore } from './postgres-image-store.js';
+import { openPostgresStorage, type PostgresStorage } from './postgres-storage.js';
 import { admin, deleteImageUseCase, imageRow } from './test-support/fixtures.js';
 import { InstrumentedPool, named } from './test-support/instrumented-pool.js';
 import { createTestSchema, dumpSchema, postgresUnreachable, skipNote, type TestSchema } from './test-support/test-database.js';
@@ -50,11 +50,11 @@ const ERRORS: readonly (readonly [label: string, sqlstate: string, kind: Storage
 
 describe.skipIf(postgresUnreachable !== null)(`postgres: delete atomicity${skipNote}`, () => {
   let db: TestSchema;
-  let store: PostgresImageStore;
+  let store: PostgresStorage;
 
   beforeAll(async () => {
     db = await createTestSchema();
-    store = new PostgresImageStore(db.pool, { schema: db.schema });
+    store = await openPostgresStorage(db.pool, { schema: db.schema });
     await db.pool.query(`CREATE FUNCTION "${db.schema}".fail_here() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN RAISE EXCEPTION 'injected failure at %', TG_ARGV[1] USING ERRCODE = TG_ARGV[0]; END $$`);
   });
@@ -77,22 +77,22 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: delete atomicity${skipN
 
   for (const [step, spec] of STEPS) {
     it.each(ERRORS)(`a failure right after the ${step} write (%s) changes nothing, and the delete succeeds afterwards`, async (label, sqlstate, kind) => {
-      const image = (await store.createImage(fullImage(), new Date()))._unsafeUnwrap();
+      const image = (await store.catalog.createImage(fullImage(), new Date()))._unsafeUnwrap();
       const before = await dumpSchema(db.pool, db.schema);
-      const result = await withTrigger(spec, sqlstate, `${step} (${label})`, () => deleteImageUseCase(store).execute({ imageId: image.id, principal: admin }));
+      const result = await withTrigger(spec, sqlstate, `${step} (${label})`, () => deleteImageUseCase(store.images).execute({ imageId: image.id, principal: admin }));
       expect(result._unsafeUnwrapErr().kind).toBe(kind);
       expect(await dumpSchema(db.pool, db.schema)).toBe(before);
 
-      const again = await deleteImageUseCase(store).execute({ imageId: image.id, principal: admin });
+      const again = await deleteImageUseCase(store.images).execute({ imageId: image.id, principal: admin });
       expect(again._unsafeUnwrap()).toMatchObject({ status: 'deleted', dataDeletionJobs: 2 });
     });
   }
 
   it('a connection killed in the middle of a restore transaction answers StorageUnavailable and changes nothing', async () => {
     const instrumented = new InstrumentedPool(db.pool);
-    const killable = new PostgresImageStore(instrumented, { schema: db.schema });
-    const image = (await store.createImage(fullImage(), new Date()))._unsafeUnwrap();
-    await deleteImageUseCase(store, undefined, { delayedDelete: { delaySeconds: 3600 } }).execute({ imageId: image.id, principal: admin });
+    const killable = (await openPostgresStorage(instrumented, { schema: db.schema })).images;
+    const image = (await store.catalog.createImage(fullImage(), new Date()))._unsafeUnwrap();
+    await deleteImageUseCase(store.images, undefined, { delayedDelete: { delaySeconds: 3600 } }).execute({ imageId: image.id, principal: admin });
     const before = await dumpSchema(db.pool, db.schema);
 
     // After the restore has locked the image and its jobs, its backend is terminated from outside.
@@ -114,8 +114,8 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: delete atomicity${skipN
 
   it('a statement failing with a plain exception inside the adapter is a StorageFault value, never a rejection', async () => {
     const instrumented = new InstrumentedPool(db.pool);
-    const broken = new PostgresImageStore(instrumented, { schema: db.schema });
-    const image = (await store.createImage(fullImage(), new Date()))._unsafeUnwrap();
+    const broken = (await openPostgresStorage(instrumented, { schema: db.schema })).images;
+    const image = (await store.catalog.createImage(fullImage(), new Date()))._unsafeUnwrap();
     instrumented.failWhen(named('deleteImage'), new TypeError('boom'));
     const result = await deleteImageUseCase(broken).execute({ imageId: image.id, principal: admin });
     expect(result._unsafeUnwrapErr()).toMatchObject({ kind: 'StorageFault', message: storageFault().message });

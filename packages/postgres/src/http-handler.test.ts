@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createImagesHandler, StaticTokenAuthenticator, type ImagesHandler } from '@image-catalog/http';
 import { imageFixture } from '@image-catalog/testkit';
-import { PostgresImageStore } from './postgres-image-store.js';
+import { openPostgresStorage } from './postgres-storage.js';
 import { PostgresRateLimiter } from './postgres-rate-limiter.js';
 import { deleteImageUseCase, ownerMember } from './test-support/fixtures.js';
 import { postgresUnreachable, skipNote } from './test-support/test-database.js';
@@ -16,11 +16,11 @@ const LIMIT = 4;
 describe.skipIf(postgresUnreachable !== null)(`postgres: behind the HTTP handler${skipNote}`, () => {
   const db = useSchemaWithSecondPool({ secondPoolSize: 4 });
 
-  function server(pool: pg.Pool, limiterPool: pg.Pool = pool): ImagesHandler {
-    const store = new PostgresImageStore(pool, { schema: db.schema });
+  async function server(pool: pg.Pool, limiterPool: pg.Pool = pool): Promise<ImagesHandler> {
+    const { images } = await openPostgresStorage(pool, { schema: db.schema });
     return createImagesHandler({
       basePath: '/v2',
-      deleteImage: deleteImageUseCase(store),
+      deleteImage: deleteImageUseCase(images),
       authenticator: new StaticTokenAuthenticator({ [TOKEN]: ownerMember }),
       rateLimiter: new PostgresRateLimiter({ pool: limiterPool, limit: LIMIT, windowSeconds: 3600, schema: db.schema }),
     });
@@ -30,10 +30,10 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: behind the HTTP handler
     handler(new Request(`http://catalog.test/v2/images/${id}`, { method: 'DELETE', headers: { 'x-auth-token': TOKEN } }));
 
   it('the limit is shared between the two servers; each image is deleted once (204 then 404); over the limit is 413 with Retry-After', async () => {
-    const [a, b] = [server(db.pool), server(db.secondPool)];
-    const store = new PostgresImageStore(db.pool, { schema: db.schema });
+    const [a, b] = [await server(db.pool), await server(db.secondPool)];
+    const { catalog } = await openPostgresStorage(db.pool, { schema: db.schema });
     const images = [];
-    for (let i = 0; i < 2; i++) images.push((await store.createImage(imageFixture(), new Date()))._unsafeUnwrap());
+    for (let i = 0; i < 2; i++) images.push((await catalog.createImage(imageFixture(), new Date()))._unsafeUnwrap());
 
     // Both servers race to delete each image: one 204 and one 404 per image, four requests in all.
     const statuses: number[] = [];
@@ -58,7 +58,7 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: behind the HTTP handler
     const deadPool = new pg.Pool({ connectionString: `postgres://postgres@127.0.0.1:${port}/test`, max: 1, connectionTimeoutMillis: 2_000 });
     deadPool.on('error', () => {});
     try {
-      const reply = await del(server(db.pool, deadPool), globalThis.crypto.randomUUID());
+      const reply = await del(await server(db.pool, deadPool), globalThis.crypto.randomUUID());
       expect(reply.status).toBe(503);
       expect(Number(reply.headers.get('retry-after'))).toBeGreaterThan(0);
       const body = await reply.text();

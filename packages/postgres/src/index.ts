@@ -10,7 +10,7 @@ export {
   type MigrateOptions,
   type MigrationReport,
 } from './migrations.js';
-export { PostgresImageStore, type PostgresImageStoreOptions } from './postgres-image-store.js';
+export { openPostgresStorage, type PostgresStorage, type PostgresStorageOptions } from './postgres-storage.js';
 export { PostgresRateLimiter, type PostgresRateLimiterOptions } from './postgres-rate-limiter.js';
 export { postgresImageCatalogModule } from './module.js';
 export { toStorageError } from './storage-errors.js';

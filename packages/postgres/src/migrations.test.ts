@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { appliedVersions, migrate, MIGRATIONS, pendingMigrations, type PostgresMigration } from './migrations.js';
-import { PostgresImageStore } from './postgres-image-store.js';
+import { openPostgresStorage } from './postgres-storage.js';
 import { runWorkers } from './test-support/spawn-workers.js';
 import { dropSchema, postgresUnreachable, randomSchemaName, skipNote, TEST_PG_URL, testPool } from './test-support/test-database.js';
 
@@ -10,7 +10,7 @@ describe('migrate options', () => {
   it.each(['Image_Catalog', 'a-b', '1abc', '', 'x'.repeat(64), 'public; DROP TABLE x'])('refuses schema %j before touching the database', async (schema) => {
     const untouchable = { query: () => Promise.reject(new Error('touched')), connect: () => Promise.reject(new Error('touched')) };
     await expect(migrate(untouchable, { schema })).rejects.toBeInstanceOf(RangeError);
-    expect(() => new PostgresImageStore(untouchable, { schema })).toThrow(RangeError);
+    await expect(openPostgresStorage(untouchable, { schema })).rejects.toBeInstanceOf(RangeError);
   });
 
   it('refuses migrations out of order', async () => {
@@ -110,11 +110,11 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: migrations${skipNote}`,
     const [a, b] = [fresh(), fresh()];
     await migrate(pool, { schema: a });
     await migrate(pool, { schema: b });
-    const storeA = new PostgresImageStore(pool, { schema: a });
-    const storeB = new PostgresImageStore(pool, { schema: b });
+    const storeA = await openPostgresStorage(pool, { schema: a });
+    const storeB = await openPostgresStorage(pool, { schema: b });
     const id = globalThis.crypto.randomUUID();
-    expect((await storeA.createImage({ id, owner: 'p' }, new Date())).isOk()).toBe(true);
-    expect((await storeB.findById(id))._unsafeUnwrap()).toBeNull();
-    expect((await storeA.findById(id))._unsafeUnwrap()?.id).toBe(id);
+    expect((await storeA.catalog.createImage({ id, owner: 'p' }, new Date())).isOk()).toBe(true);
+    expect((await storeB.images.findById(id))._unsafeUnwrap()).toBeNull();
+    expect((await storeA.images.findById(id))._unsafeUnwrap()?.id).toBe(id);
   });
 });

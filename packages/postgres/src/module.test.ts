@@ -1,10 +1,10 @@
-// The inversify module wires the PostgreSQL store under every storage token; the use cases run end to end through it.
+// The inversify module wires the PostgreSQL ports under every storage token; the use cases run end to end through it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Container } from 'inversify';
 import { imageCatalogCoreModule, resolve, TOKENS } from '@image-catalog/core';
 import { fixedClock, fixtureLocations, imageFixture, RecordingImageDataStore } from '@image-catalog/testkit';
 import { postgresImageCatalogModule } from './module.js';
-import { PostgresImageStore } from './postgres-image-store.js';
+import { openPostgresStorage } from './postgres-storage.js';
 import { admin } from './test-support/fixtures.js';
 import { createTestSchema, postgresUnreachable, skipNote, type TestSchema } from './test-support/test-database.js';
 
@@ -27,17 +27,17 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: inversify module${skipN
     c.bind(TOKENS.ImageDataStore).toConstantValue(dataStore);
     c.bind(TOKENS.Clock).toConstantValue(fixedClock(NOW));
     if (options.delaySeconds !== undefined) c.bind(TOKENS.DeleteImageOptions).toConstantValue({ delayedDelete: { delaySeconds: options.delaySeconds } });
-    await c.load(postgresImageCatalogModule(db.pool, { schema: db.schema }), imageCatalogCoreModule);
-    return { c, dataStore };
+    const storage = await openPostgresStorage(db.pool, { schema: db.schema });
+    await c.load(postgresImageCatalogModule(storage), imageCatalogCoreModule);
+    return { c, dataStore, storage };
   }
 
-  it('binds one store to the four storage tokens', async () => {
-    const { c } = await container();
-    const store = resolve(c, TOKENS.ImageRepository);
-    expect(store).toBeInstanceOf(PostgresImageStore);
-    expect(resolve(c, TOKENS.ImageCatalog)).toBe(store);
-    expect(resolve(c, TOKENS.DataDeletionJobQueue)).toBe(store);
-    expect(resolve(c, TOKENS.EventOutbox)).toBe(store);
+  it('binds the four ports of one opened storage to the four storage tokens', async () => {
+    const { c, storage } = await container();
+    expect(resolve(c, TOKENS.ImageRepository)).toBe(storage.images);
+    expect(resolve(c, TOKENS.ImageCatalog)).toBe(storage.catalog);
+    expect(resolve(c, TOKENS.DataDeletionJobQueue)).toBe(storage.jobs);
+    expect(resolve(c, TOKENS.EventOutbox)).toBe(storage.outbox);
   });
 
   it('DeleteImage deletes, runs the data deletion inline and leaves one event for the relay', async () => {

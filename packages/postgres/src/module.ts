@@ -1,21 +1,19 @@
-// The inversify module: binds the four storage ports to one PostgresImageStore over the host's pool.
+// The inversify module: binds the four storage ports of an opened PostgresStorage.
 import { ContainerModule } from 'inversify';
 import { TOKENS } from '@image-catalog/core';
-import type { PgPool } from './pg-pool.js';
-import { PostgresImageStore, type PostgresImageStoreOptions } from './postgres-image-store.js';
+import type { PostgresStorage } from './postgres-storage.js';
 
 /**
- * Binds `ImageRepository`, `ImageCatalog`, `DataDeletionJobQueue` and `EventOutbox` to a single
- * store, so a delete, its jobs and its event commit in one statement. Load it with core's
- * `imageCatalogCoreModule`; the host still binds `ImageDataStore`, and runs `migrate(pool)`
- * once before serving (it is asynchronous, a module load is not the place for it).
+ * Binds `ImageRepository`, `ImageCatalog`, `DataDeletionJobQueue` and `EventOutbox` to the ports
+ * of `storage` (from `await openPostgresStorage(pool)`, which refuses a schema that is not
+ * current), so a delete, its jobs and its event commit in one statement. Load it with core's
+ * `imageCatalogCoreModule`; the host still binds `ImageDataStore`.
  */
-export function postgresImageCatalogModule(pool: PgPool, options: PostgresImageStoreOptions = {}): ContainerModule {
+export function postgresImageCatalogModule(storage: PostgresStorage): ContainerModule {
   return new ContainerModule(({ bind }) => {
-    const store = new PostgresImageStore(pool, options);
-    bind(TOKENS.ImageRepository).toConstantValue(store);
-    bind(TOKENS.ImageCatalog).toConstantValue(store);
-    bind(TOKENS.DataDeletionJobQueue).toConstantValue(store);
-    bind(TOKENS.EventOutbox).toConstantValue(store);
+    bind(TOKENS.ImageRepository).toConstantValue(storage.images);
+    bind(TOKENS.ImageCatalog).toConstantValue(storage.catalog);
+    bind(TOKENS.DataDeletionJobQueue).toConstantValue(storage.jobs);
+    bind(TOKENS.EventOutbox).toConstantValue(storage.outbox);
   });
 }

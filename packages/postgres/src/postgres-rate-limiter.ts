@@ -1,11 +1,11 @@
 // A RateLimiter whose windows live in PostgreSQL, so every server process counts against one shared limit.
-import { DEFAULT_RETRY_AFTER_SECONDS, type StorageError } from '@image-catalog/core';
+import type { StorageError } from '@image-catalog/core';
 import type { RateLimitDecision, RateLimiter } from '@image-catalog/http';
+import { asDate } from '@image-catalog/sql-kit';
 import type { ResultAsync } from 'neverthrow';
 import type { PgPool } from './pg-pool.js';
-import { PgRunner, statementFactory, type Statement } from './pg-runner.js';
-import { asDate } from './rows.js';
-import { DEFAULT_SCHEMA, schemaName } from './schema-name.js';
+import type { PgRunner, Statement } from './pg-runner.js';
+import { postgresConnection } from './postgres-connection.js';
 
 export interface PostgresRateLimiterOptions {
   /** The host's pool; the limiter never ends it. */
@@ -64,11 +64,10 @@ export class PostgresRateLimiter implements RateLimiter {
     this.#windowMs = windowSeconds * 1000;
     this.#cleanupIntervalMs = cleanupIntervalSeconds * 1000;
     this.#cleanupBatch = cleanupBatch;
-    this.#db = new PgRunner(options.pool, { retryAfterSeconds: options.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS, maxAttempts: 3 });
-
-    const schema = schemaName(options.schema ?? DEFAULT_SCHEMA);
-    const s = schema.sql;
-    const named = statementFactory(schema.statementPrefix);
+    const connection = postgresConnection(options.pool, { schema: options.schema, retryAfterSeconds: options.retryAfterSeconds });
+    this.#db = connection.db;
+    const s = connection.schema.sql;
+    const named = connection.statement;
     // $1 key, $2 now, $3 window (ms), $4 limit. A clock behind the window's start still counts in
     // that window (as in-process), so skew between servers cannot open extra windows.
     const upsert = `INSERT INTO ${s}.rate_limit_windows AS w (key, window_start, hits) VALUES ($1, $2::timestamptz, 1)

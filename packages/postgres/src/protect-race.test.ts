@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultDeletePolicy, type DeletePolicy, type Image } from '@image-catalog/core';
 import { imageFixture, raceFigures } from '@image-catalog/testkit';
-import { PostgresImageStore } from './postgres-image-store.js';
+import { openPostgresStorage } from './postgres-storage.js';
 import { asyncOnlyDeletePolicy, deleteImageUseCase, imageRow, ownerMember, sideEffects, waitUntilBlocked } from './test-support/fixtures.js';
 import { InstrumentedPool, named } from './test-support/instrumented-pool.js';
 import { runWorkers } from './test-support/spawn-workers.js';
@@ -16,19 +16,19 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: protect versus delete${
   const db = useSchemaWithSecondPool({ secondPoolSize: 4 });
 
   /** A deleter on `db.pool` and a protector on `db.secondPool`, each behind an instrumented wrapper. */
-  function actors(policy: DeletePolicy = defaultDeletePolicy) {
+  async function actors(policy: DeletePolicy = defaultDeletePolicy) {
     const deleterPool = new InstrumentedPool(db.pool);
     const protectorPool = new InstrumentedPool(db.secondPool);
-    const deleter = new PostgresImageStore(deleterPool, { schema: db.schema });
-    const protector = new PostgresImageStore(protectorPool, { schema: db.schema });
+    const deleter = (await openPostgresStorage(deleterPool, { schema: db.schema })).images;
+    const protector = (await openPostgresStorage(protectorPool, { schema: db.schema })).catalog;
     const protect = async (id: string) => (await protector.updateImage(id, { protected: true }, new Date()))._unsafeUnwrap();
     const remove = (id: string) => deleteImageUseCase(deleter, undefined, undefined, policy).execute({ imageId: id, principal: ownerMember });
-    return { deleterPool, protectorPool, deleter, protector, protect, remove };
+    return { deleterPool, protectorPool, protect, remove };
   }
 
   async function newImage(): Promise<Image> {
-    const store = new PostgresImageStore(db.pool, { schema: db.schema });
-    return (await store.createImage(imageFixture(), new Date()))._unsafeUnwrap();
+    const { catalog } = await openPostgresStorage(db.pool, { schema: db.schema });
+    return (await catalog.createImage(imageFixture(), new Date()))._unsafeUnwrap();
   }
 
   async function expectProtectedAndUntouched(id: string) {
@@ -38,7 +38,7 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: protect versus delete${
 
   describe('every interleaving, forced step by step across two pools', () => {
     it('protect commits before the delete starts: ImageProtected from the use case check', async () => {
-      const { protect, remove } = actors();
+      const { protect, remove } = await actors();
       const image = await newImage();
       expect(await protect(image.id)).not.toBeNull();
       const result = await remove(image.id);
@@ -47,7 +47,7 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: protect versus delete${
     });
 
     it('protect commits between the use case check and the repository (async-only policy: findById first): the repository answers Protected', async () => {
-      const { deleterPool, protect, remove } = actors(asyncOnlyDeletePolicy);
+      const { deleterPool, protect, remove } = await actors(asyncOnlyDeletePolicy);
       const image = await newImage();
       let reads = 0;
       // The use case reads once, then the repository reads again: protect right before that second read.
@@ -58,7 +58,7 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: protect versus delete${
     });
 
     it('protect commits between the repository read and its guarded write: the write applies nothing, the retry answers Protected', async () => {
-      const { deleterPool, protect, remove } = actors();
+      const { deleterPool, protect, remove } = await actors();
       const image = await newImage();
       deleterPool.before(named('deleteImage'), async () => void (await protect(image.id)));
       expect((await remove(image.id))._unsafeUnwrapErr().kind).toBe('ImageProtected');
@@ -68,7 +68,7 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: protect versus delete${
     });
 
     it('the guarded write waits on the row lock of an uncommitted protect, then re-checks the new row: Protected', async () => {
-      const { protectorPool, protect, remove } = actors();
+      const { protectorPool, protect, remove } = await actors();
       const image = await newImage();
       let deleting: ReturnType<typeof remove> | undefined;
       // Inside the protect's transaction, after its UPDATE and before its COMMIT: the row is locked.
@@ -86,7 +86,7 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: protect versus delete${
     });
 
     it('the delete commits first: the protect finds no live image (null) and the image is deleted unprotected', async () => {
-      const { protect, remove } = actors();
+      const { protect, remove } = await actors();
       const image = await newImage();
       expect((await remove(image.id)).isOk()).toBe(true);
       expect(await protect(image.id)).toBeNull();
@@ -96,7 +96,7 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: protect versus delete${
   });
 
   it(`free race on two pools, ${ROUNDS} rounds: each ends deleted-unprotected or protected-live-refused`, async () => {
-    const { protect, remove } = actors();
+    const { protect, remove } = await actors();
     const seen = { deleted: 0, refused: 0 };
     for (let round = 0; round < ROUNDS; round++) {
       const image = await newImage();
@@ -123,10 +123,10 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: protect versus delete${
   }, 60_000);
 
   it(`across processes (3 deleting, 1 protecting, ${PROCESS_IMAGES} images): never deleted while protected`, async () => {
-    const store = new PostgresImageStore(db.pool, { schema: db.schema });
+    const { catalog } = await openPostgresStorage(db.pool, { schema: db.schema });
     await clearTables(db.pool, db.schema);
     const ids: string[] = [];
-    for (let i = 0; i < PROCESS_IMAGES; i++) ids.push((await store.createImage(imageFixture(), new Date()))._unsafeUnwrap().id);
+    for (let i = 0; i < PROCESS_IMAGES; i++) ids.push((await catalog.createImage(imageFixture(), new Date()))._unsafeUnwrap().id);
 
     // Deleters start at different places; the protector walks the list from the start.
     const results = await runWorkers([

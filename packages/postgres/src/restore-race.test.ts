@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DataDeletionJob, Image } from '@image-catalog/core';
 import { deleteImageRequest, fixtureLocations, imageFixture } from '@image-catalog/testkit';
-import { PostgresImageStore } from './postgres-image-store.js';
+import { openPostgresStorage } from './postgres-storage.js';
 import { waitUntilBlocked } from './test-support/fixtures.js';
 import { InstrumentedPool, named } from './test-support/instrumented-pool.js';
 import { postgresUnreachable, skipNote } from './test-support/test-database.js';
@@ -17,21 +17,21 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: restore versus claim${s
   const db = useSchemaWithSecondPool({ secondPoolSize: 4 });
 
   /** The admin's side (restores) and a scrubber's side (claims) on separate pools. */
-  function actors() {
+  async function actors() {
     const adminPool = new InstrumentedPool(db.pool);
-    const admin = new PostgresImageStore(adminPool, { schema: db.schema });
-    const scrubber = new PostgresImageStore(db.secondPool, { schema: db.schema });
+    const admin = (await openPostgresStorage(adminPool, { schema: db.schema })).images;
+    const scrubber = (await openPostgresStorage(db.secondPool, { schema: db.schema })).jobs;
     const claim = async () => (await scrubber.claimDue({ now: SCRUB_AT, limit: 100, leaseSeconds: 600 }))._unsafeUnwrap();
     const restore = async (id: string) => (await admin.restoreImage(id, SCRUB_AT))._unsafeUnwrap();
-    return { adminPool, admin, scrubber, claim, restore };
+    return { adminPool, claim, restore };
   }
 
   /** An image with two locations, deleted in delayed mode with its jobs already due. */
   async function pendingDelete(): Promise<{ image: Image; jobs: readonly DataDeletionJob[] }> {
-    const store = new PostgresImageStore(db.pool, { schema: db.schema });
+    const { images, catalog } = await openPostgresStorage(db.pool, { schema: db.schema });
     const id = globalThis.crypto.randomUUID();
-    const image = (await store.createImage(imageFixture({ id, locations: fixtureLocations(id, 2) }), DELETED_AT))._unsafeUnwrap();
-    const outcome = (await store.deleteImage(deleteImageRequest(image, DELETED_AT, { delayed: true, jobsDueAt: DELETED_AT })))._unsafeUnwrap();
+    const image = (await catalog.createImage(imageFixture({ id, locations: fixtureLocations(id, 2) }), DELETED_AT))._unsafeUnwrap();
+    const outcome = (await images.deleteImage(deleteImageRequest(image, DELETED_AT, { delayed: true, jobsDueAt: DELETED_AT })))._unsafeUnwrap();
     if (outcome.kind !== 'Deleted') throw new Error(outcome.kind);
     return { image, jobs: outcome.jobs };
   }
@@ -40,7 +40,7 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: restore versus claim${s
     (await db.pool.query<{ state: string }>(`SELECT state FROM "${db.schema}".data_deletion_jobs WHERE image_id = $1 ORDER BY seq`, [imageId])).rows.map((r) => r.state);
 
   it('a job claimed by a scrubber blocks the restore, even after its lease ran out and while it is still queued', async () => {
-    const { claim, restore } = actors();
+    const { claim, restore } = await actors();
     const { image, jobs } = await pendingDelete();
     expect((await claim()).map((j) => j.id).sort()).toEqual(jobs.map((j) => j.id).sort());
     expect(await restore(image.id)).toEqual({ kind: 'DataAlreadyDeleted' });
@@ -48,7 +48,7 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: restore versus claim${s
   });
 
   it('the claim commits just before the restore checks: the restore is refused', async () => {
-    const { adminPool, claim, restore } = actors();
+    const { adminPool, claim, restore } = await actors();
     const { image } = await pendingDelete();
     let claimed: DataDeletionJob[] = [];
     adminPool.before(named('restoreBlocked'), async () => void (claimed = [...(await claim())]));
@@ -57,7 +57,7 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: restore versus claim${s
   });
 
   it('a claim arriving while the restore holds the jobs skips them; after the restore they are cancelled, never handed out', async () => {
-    const { adminPool, claim, restore } = actors();
+    const { adminPool, claim, restore } = await actors();
     const { image } = await pendingDelete();
     let claimedMeanwhile: DataDeletionJob[] | undefined;
     // The restore has locked the image and its jobs and decided to go ahead; a scrubber claims now.
@@ -69,7 +69,7 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: restore versus claim${s
   });
 
   it('a restore that finds a job locked by a claim in flight waits for it, then sees the claim and is refused', async () => {
-    const { restore } = actors();
+    const { restore } = await actors();
     const { image } = await pendingDelete();
     // A scrubber's claim statement in the middle of its work: rows locked, claim counted, not yet committed.
     const scrubber = await db.secondPool.connect();
@@ -87,7 +87,7 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: restore versus claim${s
   });
 
   it(`free race, ${ROUNDS} rounds on two pools: restored with no job handed out, or refused with its jobs claimed, never both`, async () => {
-    const { claim, restore } = actors();
+    const { claim, restore } = await actors();
     const seen = { restored: 0, refused: 0 };
     for (let round = 0; round < ROUNDS; round++) {
       const { image } = await pendingDelete();

@@ -6,7 +6,7 @@ import type { ResultAsync } from 'neverthrow';
 import type { StorageError } from '@image-catalog/core';
 import { deleteImageRequest, imageFixture, type StoragePortMethod } from '@image-catalog/testkit';
 import { migrate } from './migrations.js';
-import { PostgresImageStore } from './postgres-image-store.js';
+import { openPostgresStorage, uncheckedPostgresStorage, type PostgresStorage } from './postgres-storage.js';
 import { PostgresRateLimiter } from './postgres-rate-limiter.js';
 import { admin, deleteImageUseCase } from './test-support/fixtures.js';
 
@@ -47,28 +47,28 @@ type PortCall = () => ResultAsync<unknown, StorageError | { kind: 'Conflict' }>;
 
 /** Every port method once; each must resolve (not reject) to a StorageUnavailable error. */
 /** Typed by testkit's `StoragePortMethod`, so a port method added later fails compilation here until it is covered. */
-function portCalls(store: PostgresImageStore): Record<StoragePortMethod, PortCall> {
+function portCalls({ images, catalog, jobs, outbox }: PostgresStorage): Record<StoragePortMethod, PortCall> {
   const id = globalThis.crypto.randomUUID();
   const now = new Date();
   return {
-    findById: () => store.findById(id),
-    deleteImage: () => store.deleteImage(deleteImageRequest({ id }, now)),
-    restoreImage: () => store.restoreImage(id, now),
-    createImage: () => store.createImage(imageFixture({ id }), now),
-    listImages: () => store.listImages({}),
-    updateImage: () => store.updateImage(id, { protected: true }, now),
-    addMember: () => store.addMember(id, 'p2', now),
-    attachImageData: () => store.attachImageData(id, { url: 'x', size: 1, checksum: 'c', osHashAlgo: 'sha512', osHashValue: 'h' }, now),
-    claimDue: () => store.claimDue({ now, limit: 5, leaseSeconds: 30 }),
-    complete: () => store.complete(id, now),
-    fail: () => store.fail(id, { now, error: 'e', retryAt: null }),
-    listJobs: () => store.listJobs({}),
-    requeueDead: () => store.requeueDead(now),
-    counts: () => store.counts(),
-    claimPending: () => store.claimPending({ now, limit: 5, leaseSeconds: 30 }),
-    markDelivered: () => store.markDelivered([id], now),
-    markFailed: () => store.markFailed(id, { now, error: 'e', retryAt: now }),
-    listEvents: () => store.listEvents({}),
+    findById: () => images.findById(id),
+    deleteImage: () => images.deleteImage(deleteImageRequest({ id }, now)),
+    restoreImage: () => images.restoreImage(id, now),
+    createImage: () => catalog.createImage(imageFixture({ id }), now),
+    listImages: () => catalog.listImages({}),
+    updateImage: () => catalog.updateImage(id, { protected: true }, now),
+    addMember: () => catalog.addMember(id, 'p2', now),
+    attachImageData: () => catalog.attachImageData(id, { url: 'x', size: 1, checksum: 'c', osHashAlgo: 'sha512', osHashValue: 'h' }, now),
+    claimDue: () => jobs.claimDue({ now, limit: 5, leaseSeconds: 30 }),
+    complete: () => jobs.complete(id, now),
+    fail: () => jobs.fail(id, { now, error: 'e', retryAt: null }),
+    listJobs: () => jobs.listJobs({}),
+    requeueDead: () => jobs.requeueDead(now),
+    counts: () => jobs.counts(),
+    claimPending: () => outbox.claimPending({ now, limit: 5, leaseSeconds: 30 }),
+    markDelivered: () => outbox.markDelivered([id], now),
+    markFailed: () => outbox.markFailed(id, { now, error: 'e', retryAt: now }),
+    listEvents: () => outbox.listEvents({}),
   };
 }
 
@@ -85,11 +85,12 @@ async function expectUnavailable(call: PortCall): Promise<void> {
 describe('postgres unreachable (no server needed)', () => {
   describe('nothing listens on the port', () => {
     let pool: pg.Pool;
-    let store: PostgresImageStore;
+    let store: PostgresStorage;
 
     beforeAll(async () => {
       pool = poolAt(await closedPort());
-      store = new PostgresImageStore(pool, { retryAfterSeconds: 3 });
+      // Built without the start-up schema check, which needs the server: the server went away after start.
+      store = uncheckedPostgresStorage(pool, { retryAfterSeconds: 3 });
     });
     afterAll(async () => {
       await pool.end();
@@ -104,7 +105,7 @@ describe('postgres unreachable (no server needed)', () => {
     });
 
     it('DeleteImage answers StorageUnavailable (the 503) with Retry-After', async () => {
-      const result = await deleteImageUseCase(store).execute({ imageId: globalThis.crypto.randomUUID(), principal: admin });
+      const result = await deleteImageUseCase(store.images).execute({ imageId: globalThis.crypto.randomUUID(), principal: admin });
       expect(result._unsafeUnwrapErr()).toMatchObject({ kind: 'StorageUnavailable', retryAfterSeconds: 3 });
     });
 
@@ -116,15 +117,19 @@ describe('postgres unreachable (no server needed)', () => {
     it('migrate rejects (a start-up step, not a port)', async () => {
       await expect(migrate(pool)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     });
+
+    it('openPostgresStorage rejects (its schema check is a start-up step too)', async () => {
+      await expect(openPostgresStorage(pool)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    });
   });
 
   it('a server that accepts but never answers: the pool checkout times out → StorageUnavailable', async () => {
     const silent = await listen(() => {});
     const pool = poolAt(silent.port, 300);
     try {
-      const store = new PostgresImageStore(pool, { retryAfterSeconds: 3 });
-      await expectUnavailable(() => store.findById(globalThis.crypto.randomUUID()));
-      await expectUnavailable(() => store.restoreImage(globalThis.crypto.randomUUID(), new Date()));
+      const { images } = uncheckedPostgresStorage(pool, { retryAfterSeconds: 3 });
+      await expectUnavailable(() => images.findById(globalThis.crypto.randomUUID()));
+      await expectUnavailable(() => images.restoreImage(globalThis.crypto.randomUUID(), new Date()));
     } finally {
       await pool.end();
       await close(silent);
@@ -135,8 +140,8 @@ describe('postgres unreachable (no server needed)', () => {
     const rude = await listen((socket) => socket.destroy());
     const pool = poolAt(rude.port);
     try {
-      const store = new PostgresImageStore(pool, { retryAfterSeconds: 3 });
-      await expectUnavailable(() => store.deleteImage(deleteImageRequest({ id: globalThis.crypto.randomUUID() }, new Date())));
+      const { images } = uncheckedPostgresStorage(pool, { retryAfterSeconds: 3 });
+      await expectUnavailable(() => images.deleteImage(deleteImageRequest({ id: globalThis.crypto.randomUUID() }, new Date())));
       const limiter = new PostgresRateLimiter({ pool, limit: 1, windowSeconds: 1, retryAfterSeconds: 3 });
       expect((await limiter.consume('k', new Date()))._unsafeUnwrapErr().kind).toBe('StorageUnavailable');
     } finally {
@@ -148,8 +153,8 @@ describe('postgres unreachable (no server needed)', () => {
   it('a pool the host has already ended (shutting down) → StorageUnavailable', async () => {
     const pool = poolAt(await closedPort());
     await pool.end();
-    const store = new PostgresImageStore(pool, { retryAfterSeconds: 3 });
-    await expectUnavailable(() => store.findById(globalThis.crypto.randomUUID()));
-    await expectUnavailable(() => store.complete(globalThis.crypto.randomUUID(), new Date()));
+    const { images, jobs } = uncheckedPostgresStorage(pool, { retryAfterSeconds: 3 });
+    await expectUnavailable(() => images.findById(globalThis.crypto.randomUUID()));
+    await expectUnavailable(() => jobs.complete(globalThis.crypto.randomUUID(), new Date()));
   });
 });

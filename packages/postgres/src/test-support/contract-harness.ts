@@ -4,7 +4,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import type { StorageError } from '@image-catalog/core';
 import type { StorageFaultInjection, StorageHarness, StorageHarnessFactory } from '@image-catalog/testkit';
-import { PostgresImageStore } from '../postgres-image-store.js';
+import { openPostgresStorage } from '../postgres-storage.js';
 import { InstrumentedPool, pgError } from './instrumented-pool.js';
 import { clearTables, createTestSchema, STORE_TABLES, type TestSchema } from './test-database.js';
 
@@ -54,7 +54,7 @@ interface Armed {
 
 /**
  * Registers beforeAll/afterAll in the calling `describe` (a fresh schema with the fault switch)
- * and returns the factory the suites call before every test (tables emptied, a new store).
+ * and returns the factory the suites call before every test (tables emptied, new storage).
  */
 export function usePostgresHarness(): StorageHarnessFactory {
   let db: TestSchema | undefined;
@@ -72,7 +72,7 @@ export function usePostgresHarness(): StorageHarnessFactory {
     await clearTables(pool, schema);
     await setFaultSwitch(pool, schema, null);
     const instrumented = new InstrumentedPool(pool);
-    const store = new PostgresImageStore(instrumented, { schema });
+    const storage = await openPostgresStorage(instrumented, { schema });
     const armed = new Map<string, Armed>();
 
     const faulted = async (armedFault: Armed, call: () => ResultAsync<unknown, unknown>) => {
@@ -94,24 +94,26 @@ export function usePostgresHarness(): StorageHarnessFactory {
       }
     };
 
-    const wrapped = new Proxy(store, {
-      get(target, property, receiver) {
-        const value: unknown = Reflect.get(target, property, receiver);
-        if (typeof value !== 'function') return value;
-        return (...args: unknown[]) => {
-          const call = () => value.apply(target, args) as ResultAsync<unknown, unknown>;
-          const armedFault = typeof property === 'string' ? armed.get(property) : undefined;
-          if (armedFault === undefined || armedFault.remaining <= 0) return call();
-          return new ResultAsync(faulted(armedFault, call));
-        };
-      },
-    });
+    /** The port as it is, except that a method armed by `injectFault` fails as asked. */
+    const withFaults = <Port extends object>(port: Port): Port =>
+      new Proxy(port, {
+        get(target, property, receiver) {
+          const value: unknown = Reflect.get(target, property, receiver);
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => {
+            const call = () => value.apply(target, args) as ResultAsync<unknown, unknown>;
+            const armedFault = typeof property === 'string' ? armed.get(property) : undefined;
+            if (armedFault === undefined || armedFault.remaining <= 0) return call();
+            return new ResultAsync(faulted(armedFault, call));
+          };
+        },
+      });
 
     return {
-      images: wrapped,
-      catalog: wrapped,
-      jobs: wrapped,
-      outbox: wrapped,
+      images: withFaults(storage.images),
+      catalog: withFaults(storage.catalog),
+      jobs: withFaults(storage.jobs),
+      outbox: withFaults(storage.outbox),
       injectFault: (fault) => {
         armed.set(fault.method, { fault, remaining: fault.times ?? 1 });
       },

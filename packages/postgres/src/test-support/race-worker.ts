@@ -3,7 +3,7 @@ import pg from 'pg';
 import { runRaceWorker } from '@image-catalog/testkit/process';
 import { migrate } from '../migrations.js';
 import type { PgPool } from '../pg-pool.js';
-import { PostgresImageStore } from '../postgres-image-store.js';
+import { openPostgresStorage } from '../postgres-storage.js';
 import type { PostgresRaceConfig } from './spawn-workers.js';
 
 function poolFor(config: PostgresRaceConfig): pg.Pool {
@@ -33,16 +33,24 @@ runRaceWorker<PostgresRaceConfig>({
       },
       connect: () => pool.connect(),
     };
-    // A worker that cannot read the ids must still end its pool, or its open connection keeps it alive.
-    const ids = await pool.query<{ id: string }>(`SELECT id FROM "${config.schema}".images ORDER BY seq`).catch(async (cause: unknown) => {
+    // A worker that cannot open the storage or read the ids must still end its pool, or its open connection keeps it alive.
+    try {
+      const { images, catalog } = await openPostgresStorage(counting, { schema: config.schema });
+      const ids = await pool.query<{ id: string }>(`SELECT id FROM "${config.schema}".images ORDER BY seq`);
+      return {
+        store: {
+          findById: (imageId) => images.findById(imageId),
+          deleteImage: (request) => images.deleteImage(request),
+          restoreImage: (imageId, now) => images.restoreImage(imageId, now),
+          updateImage: (imageId, patch, now) => catalog.updateImage(imageId, patch, now),
+        },
+        imageIds: ids.rows.map((r) => r.id),
+        counters: () => ({ guardedWritesLost }),
+        close: () => pool.end(),
+      };
+    } catch (cause) {
       await pool.end();
       throw cause;
-    });
-    return {
-      store: new PostgresImageStore(counting, { schema: config.schema }),
-      imageIds: ids.rows.map((r) => r.id),
-      counters: () => ({ guardedWritesLost }),
-      close: () => pool.end(),
-    };
+    }
   },
 });

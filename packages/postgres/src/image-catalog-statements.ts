@@ -1,0 +1,74 @@
+// The authoring side's SQL: create an image with its children in one statement, list, update, add members and data.
+import type { PostgresConnection } from './postgres-connection.js';
+import { liveWhere, selectImageSql } from './rows.js';
+
+export function imageCatalogStatements({ schema, statement }: PostgresConnection) {
+  const s = schema.sql;
+  const selectImage = selectImageSql(s);
+
+  return {
+    listLive: statement('listLive', `${selectImage} WHERE ${liveWhere('i')} ORDER BY i.created_at, i.seq LIMIT $1`),
+    listLiveByName: statement('listLiveByName', `${selectImage} WHERE ${liveWhere('i')} AND i.name = $1 ORDER BY i.created_at, i.seq LIMIT $2`),
+    /**
+     * One statement: the image, then its children only if the image row was inserted (an id
+     * taken by any image, deleted or not, inserts nothing). Children arrive as parallel arrays.
+     */
+    createImage: statement(
+      'createImage',
+      `WITH img AS (
+         INSERT INTO ${s}.images (id, name, owner, status, visibility, protected, size, virtual_size, checksum, os_hash_algo, os_hash_value,
+           disk_format, container_format, min_disk, min_ram, created_at, updated_at, deleted, deleted_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::timestamptz, $17::timestamptz, $18, $19::timestamptz)
+         ON CONFLICT (id) DO NOTHING
+         RETURNING id
+       ), properties AS (
+         INSERT INTO ${s}.image_properties (image_id, name, value, position)
+         SELECT img.id, p.name, p.value, p.ord - 1 FROM img CROSS JOIN unnest($20::text[], $21::text[]) WITH ORDINALITY AS p (name, value, ord)
+       ), tags AS (
+         INSERT INTO ${s}.image_tags (image_id, value, position)
+         SELECT img.id, t.value, t.ord - 1 FROM img CROSS JOIN unnest($22::text[]) WITH ORDINALITY AS t (value, ord)
+         ON CONFLICT DO NOTHING
+       ), members AS (
+         INSERT INTO ${s}.image_members (image_id, member_id, status, position, created_at, updated_at)
+         SELECT img.id, m.member_id, m.status, m.ord - 1, $16::timestamptz, $16::timestamptz
+         FROM img CROSS JOIN unnest($23::text[], $24::text[]) WITH ORDINALITY AS m (member_id, status, ord)
+         ON CONFLICT DO NOTHING
+       ), locations AS (
+         INSERT INTO ${s}.image_locations (image_id, id, url, metadata, status, position)
+         SELECT img.id, l.id, l.url, l.metadata::jsonb, l.status, l.ord - 1
+         FROM img CROSS JOIN unnest($25::text[], $26::text[], $27::text[], $28::text[]) WITH ORDINALITY AS l (id, url, metadata, status, ord)
+       )
+       SELECT count(*)::int AS created FROM img`,
+    ),
+    updateImage: statement(
+      'updateImage',
+      `UPDATE ${s}.images i SET name = CASE WHEN $2::boolean THEN $3::text ELSE i.name END, visibility = coalesce($4::text, i.visibility),
+         protected = coalesce($5::boolean, i.protected), status = coalesce($6::text, i.status), updated_at = $7::timestamptz,
+         row_version = i.row_version + 1
+       WHERE i.id = $1 AND ${liveWhere('i')}
+       RETURNING i.id`,
+    ),
+    /** Locks a live image for a change to its children (bumping `row_version`), without touching `updated_at`. */
+    touchLiveImage: statement('touchLiveImage', `UPDATE ${s}.images i SET row_version = i.row_version + 1 WHERE i.id = $1 AND ${liveWhere('i')} RETURNING i.id`),
+    addMember: statement(
+      'addMember',
+      `INSERT INTO ${s}.image_members (image_id, member_id, status, position, created_at, updated_at)
+       VALUES ($1, $2, 'pending', (SELECT coalesce(max(position) + 1, 0) FROM ${s}.image_members WHERE image_id = $1), $3::timestamptz, $3::timestamptz)
+       ON CONFLICT DO NOTHING
+       RETURNING member_id, status, created_at, updated_at`,
+    ),
+    selectMember: statement('selectMember', `SELECT member_id, status, created_at, updated_at FROM ${s}.image_members WHERE image_id = $1 AND member_id = $2`),
+    attachData: statement(
+      'attachData',
+      `UPDATE ${s}.images i SET size = $2, checksum = $3, os_hash_algo = $4, os_hash_value = $5, status = 'active', updated_at = $6::timestamptz,
+         row_version = i.row_version + 1
+       WHERE i.id = $1 AND ${liveWhere('i')}
+       RETURNING i.id`,
+    ),
+    addLocation: statement(
+      'addLocation',
+      `INSERT INTO ${s}.image_locations (image_id, id, url, metadata, status, position)
+       VALUES ($1, $2, $3, $4::jsonb, 'active', (SELECT coalesce(max(position) + 1, 0) FROM ${s}.image_locations WHERE image_id = $1))`,
+    ),
+  };
+}

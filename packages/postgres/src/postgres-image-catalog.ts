@@ -1,0 +1,120 @@
+// ImageCatalog (authoring) on PostgreSQL: create, list, update, add members and data; every write only to a live image.
+import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
+import { storageFault, type Image, type ImageMember, type MemberStatus, type StorageError } from '@image-catalog/core';
+import { newImageRecord, type ImageCatalog, type ImageDataRecord, type ImageListQuery, type ImagePatch, type NewImage } from '@image-catalog/core/authoring';
+import { asDate, toImage, type TimeColumn } from '@image-catalog/sql-kit';
+import { imageCatalogStatements } from './image-catalog-statements.js';
+import type { PostgresConnection } from './postgres-connection.js';
+import type { PgImageRow } from './rows.js';
+import { sqlLimit } from './sql-limit.js';
+import { isUniqueViolation } from './storage-errors.js';
+import { StoreInvariantError } from './store-invariant-error.js';
+
+export interface PostgresImageCatalogOptions {
+  /** Ids of locations added by `attachImageData` (default: random UUIDs). */
+  readonly newId?: () => string;
+}
+
+type Conflict = { readonly kind: 'Conflict' };
+type MemberRow = { member_id: string; status: MemberStatus; created_at: TimeColumn; updated_at: TimeColumn };
+
+/** The images primary key: the only unique violation that means "this id is taken". */
+const IMAGES_PKEY = 'images_pkey';
+
+/**
+ * Writers that touch an image's children lock (and bump) the image row first, so the image row
+ * is always locked before child rows, and a delete deciding on the row sees every change.
+ */
+export class PostgresImageCatalog implements ImageCatalog {
+  readonly #c: PostgresConnection;
+  readonly #q: ReturnType<typeof imageCatalogStatements>;
+  readonly #newId: () => string;
+
+  constructor(connection: PostgresConnection, options: PostgresImageCatalogOptions = {}) {
+    this.#c = connection;
+    this.#q = imageCatalogStatements(connection);
+    this.#newId = options.newId ?? (() => globalThis.crypto.randomUUID());
+  }
+
+  /** One statement; an id taken by any image, deleted or not, is a `Conflict` and writes nothing. */
+  createImage(input: NewImage, now: Date): ResultAsync<Image, StorageError | Conflict> {
+    let record: Image;
+    try {
+      // A copy: what is returned must alias neither the input nor `now`.
+      record = structuredClone(newImageRecord(input, new Date(now.getTime())));
+    } catch (cause) {
+      return errAsync(storageFault(cause));
+    }
+    const properties = Object.entries(record.properties);
+    const created = this.#c.db.run(async (db) => {
+      try {
+        const result = await db.query<{ created: number }>(
+          this.#q.createImage([
+            record.id, record.name, record.owner, record.status, record.visibility, record.protected,
+            record.size, record.virtualSize, record.checksum, record.osHashAlgo, record.osHashValue,
+            record.diskFormat, record.containerFormat, record.minDisk, record.minRam,
+            record.createdAt, record.updatedAt, record.deleted, record.deletedAt,
+            properties.map(([name]) => name), properties.map(([, value]) => value),
+            [...record.tags],
+            record.members.map((m) => m.memberId), record.members.map((m) => m.status),
+            record.locations.map((l) => l.id), record.locations.map((l) => l.url),
+            record.locations.map((l) => JSON.stringify(l.metadata)), record.locations.map((l) => l.status),
+          ]),
+        );
+        return result.rows[0]?.created === 1;
+      } catch (cause) {
+        // ON CONFLICT covers the id; this is the same answer for a race it cannot see (e.g. a deferred check).
+        if (isUniqueViolation(cause, IMAGES_PKEY)) return false;
+        throw cause;
+      }
+    });
+    return created.andThen((inserted): ResultAsync<Image, StorageError | Conflict> => (inserted ? okAsync(record) : errAsync({ kind: 'Conflict' } as const)));
+  }
+
+  /** Live images, oldest first (`created_at`, then creation order), optionally with exactly `name`. */
+  listImages(query: ImageListQuery): ResultAsync<readonly Image[], StorageError> {
+    return this.#c.db.run(async (db) => {
+      const limit = sqlLimit(query.limit);
+      const statement = query.name === undefined ? this.#q.listLive([limit]) : this.#q.listLiveByName([query.name, limit]);
+      return (await db.query<PgImageRow>(statement)).rows.map(toImage);
+    });
+  }
+
+  /**
+   * Applies the fields `patch` defines and sets `updatedAt`, only on a live image. A patch moving
+   * the status to `deleted` or `pending_delete` is refused with `StorageFault`: only `deleteImage`
+   * writes the cascade, the jobs and the event.
+   */
+  updateImage(imageId: string, patch: ImagePatch, now: Date): ResultAsync<Image | null, StorageError> {
+    if (patch.status === 'deleted' || patch.status === 'pending_delete') {
+      return errAsync(storageFault(new Error(`updateImage cannot set status ${patch.status}; use deleteImage`)));
+    }
+    return this.#c.db.transaction(async (tx) => {
+      const updated = await tx.query(
+        this.#q.updateImage([imageId, patch.name !== undefined, patch.name ?? null, patch.visibility ?? null, patch.protected ?? null, patch.status ?? null, now]),
+      );
+      return updated.rowCount === 0 ? null : this.#c.readImage(tx, imageId);
+    });
+  }
+
+  /** A new member starts `pending`; an existing one is returned unchanged; the image's `updatedAt` is not touched. */
+  addMember(imageId: string, memberId: string, now: Date): ResultAsync<ImageMember | null, StorageError> {
+    return this.#c.db.transaction(async (tx) => {
+      if ((await tx.query(this.#q.touchLiveImage([imageId]))).rowCount === 0) return null;
+      const inserted = await tx.query<MemberRow>(this.#q.addMember([imageId, memberId, now]));
+      const row = inserted.rows[0] ?? (await tx.query<MemberRow>(this.#q.selectMember([imageId, memberId]))).rows[0];
+      if (row === undefined) throw new StoreInvariantError(`member ${memberId} of ${imageId} vanished`);
+      return { memberId: row.member_id, status: row.status, createdAt: asDate(row.created_at), updatedAt: asDate(row.updated_at) };
+    });
+  }
+
+  /** Appends an active location and makes the image `active` with the data's size and digests. */
+  attachImageData(imageId: string, data: ImageDataRecord, now: Date): ResultAsync<Image | null, StorageError> {
+    return this.#c.db.transaction(async (tx) => {
+      const updated = await tx.query(this.#q.attachData([imageId, data.size, data.checksum, data.osHashAlgo, data.osHashValue, now]));
+      if (updated.rowCount === 0) return null;
+      await tx.query(this.#q.addLocation([imageId, this.#newId(), data.url, JSON.stringify(data.metadata ?? {})]));
+      return this.#c.readImage(tx, imageId);
+    });
+  }
+}

@@ -1,0 +1,52 @@
+// The public factory: checks the schema is current, then builds the four PostgreSQL port modules over one connection.
+import type { DataDeletionJobQueue, EventOutbox, ImageRepository } from '@image-catalog/core';
+import type { ImageCatalog } from '@image-catalog/core/authoring';
+import { pendingMigrations } from './migrations.js';
+import type { PgPool } from './pg-pool.js';
+import { postgresConnection, type PostgresConnection, type PostgresConnectionOptions } from './postgres-connection.js';
+import { PostgresImageCatalog, type PostgresImageCatalogOptions } from './postgres-image-catalog.js';
+import { PostgresImageRepository, type PostgresImageRepositoryOptions } from './postgres-image-repository.js';
+import { PostgresJobQueue } from './postgres-job-queue.js';
+import { PostgresOutbox } from './postgres-outbox.js';
+
+export interface PostgresStorageOptions extends PostgresConnectionOptions, PostgresImageRepositoryOptions, PostgresImageCatalogOptions {}
+
+/** The four storage ports over one pool and schema: a delete, its jobs and its event commit in one statement. */
+export interface PostgresStorage {
+  readonly images: ImageRepository;
+  readonly jobs: DataDeletionJobQueue;
+  readonly outbox: EventOutbox;
+  readonly catalog: ImageCatalog;
+}
+
+/**
+ * Checks that every migration of `MIGRATIONS` is recorded in the schema, then builds the ports.
+ * Rejects with an `Error` naming the pending versions when the schema is not current (run
+ * `migrate(pool, { schema })` first), with a `RangeError` for a bad schema name, and with the
+ * driver's error when the database cannot be reached: a start-up step, not a port call.
+ */
+export async function openPostgresStorage(pool: PgPool, options: PostgresStorageOptions = {}): Promise<PostgresStorage> {
+  const connection = postgresConnection(pool, options);
+  const pending = await pendingMigrations(pool, { schema: connection.schema.name });
+  if (pending.length > 0) {
+    throw new Error(
+      `PostgreSQL schema ${connection.schema.sql} is not current (pending migrations: ${pending.map((m) => m.version).join(', ')}); ` +
+        `run migrate(pool, { schema: '${connection.schema.name}' }) first`,
+    );
+  }
+  return storageOver(connection, options);
+}
+
+/** The ports without the schema check, for tests whose server is unreachable from the start. Not exported by the package. */
+export function uncheckedPostgresStorage(pool: PgPool, options: PostgresStorageOptions = {}): PostgresStorage {
+  return storageOver(postgresConnection(pool, options), options);
+}
+
+function storageOver(connection: PostgresConnection, options: PostgresStorageOptions): PostgresStorage {
+  return {
+    images: new PostgresImageRepository(connection, options),
+    jobs: new PostgresJobQueue(connection),
+    outbox: new PostgresOutbox(connection),
+    catalog: new PostgresImageCatalog(connection, options),
+  };
+}
