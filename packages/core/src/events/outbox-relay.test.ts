@@ -1,13 +1,16 @@
+// The outbox relay over core's in-test storage: order, stable ids, retries, leases, partial failures, batches.
 import { randomUUID } from 'node:crypto';
-import { MemoryEventPublisher, MemoryImageStore } from '@image-catalog/memory';
 import { errAsync, okAsync, ResultAsync } from 'neverthrow';
-import { adminPrincipal, TestClock } from '@image-catalog/testkit';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DeleteImage } from '../delete-image/delete-image.use-case.js';
 import type { OutboxEvent } from '../ports/event-outbox.port.js';
 import { publishFailed, type EventPublisher, type PublishError } from '../ports/event-publisher.port.js';
 import { storageUnavailable } from '../ports/storage-error.js';
 import { defaultDeletePolicy } from '../policy/default-delete-policy.js';
+import { adminPrincipal } from '../test-support/principals.js';
+import { RecordingPublisher } from '../test-support/recording-publisher.js';
+import { TestClock } from '../test-support/test-clock.js';
+import { createTestStorage } from '../test-support/test-storage.js';
 import { CallbackEventPublisher } from './callback-event-publisher.js';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.js';
 
@@ -17,25 +20,25 @@ const noJitter: OutboxRelayOptions = { backoff: { random: () => 0 } };
 
 function setup() {
   const clock = new TestClock();
-  const store = new MemoryImageStore();
-  const deleteImage = new DeleteImage(store, defaultDeletePolicy, clock, null);
-  const publisher = new MemoryEventPublisher();
-  const relay = (options: OutboxRelayOptions = {}, to: EventPublisher = publisher) => new OutboxRelay(store, to, clock, undefined, { ...noJitter, ...options });
+  const storage = createTestStorage();
+  const deleteImage = new DeleteImage(storage.images, defaultDeletePolicy, clock, null);
+  const publisher = new RecordingPublisher();
+  const relay = (options: OutboxRelayOptions = {}, to: EventPublisher = publisher) => new OutboxRelay(storage.outbox, to, clock, undefined, { ...noJitter, ...options });
 
   /** Deletes `count` new images; answers their event ids in commit order. */
   async function deleteImages(count: number): Promise<string[]> {
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {
       const id = randomUUID();
-      (await store.createImage({ id, owner: 'p1', status: 'active' }, clock.now()))._unsafeUnwrap();
+      storage.seed({ id, owner: 'p1', status: 'active' }, clock.now());
       ids.push((await deleteImage.execute({ imageId: id, principal: admin }))._unsafeUnwrap().eventId);
     }
     return ids;
   }
   async function undelivered() {
-    return (await store.listEvents({ delivered: false }))._unsafeUnwrap();
+    return (await storage.outbox.listEvents({ delivered: false }))._unsafeUnwrap();
   }
-  return { clock, store, publisher, relay, deleteImages, undelivered };
+  return { clock, storage, publisher, relay, deleteImages, undelivered };
 }
 
 afterEach(() => {
@@ -79,7 +82,7 @@ describe('OutboxRelay', () => {
     const h = setup();
     const ids = await h.deleteImages(2);
     // The process "dies" after publishing: the acknowledgement never reaches the outbox.
-    h.store.faults.inject({ method: 'markDelivered', error: storageUnavailable() });
+    h.storage.failNext('markDelivered', storageUnavailable());
     const before = h.relay({ leaseSeconds: 60 });
     expect((await before.runOnce())._unsafeUnwrap()).toMatchObject({ delivered: 0, abandoned: 2, stoppedBecause: 'not-recorded' });
     expect(h.publisher.publishedIds()).toEqual(ids);
@@ -190,7 +193,7 @@ describe('OutboxRelay', () => {
 
   it('answers the storage error when it cannot claim, and never throws', async () => {
     const h = setup();
-    h.store.faults.inject({ method: 'claimPending', error: storageUnavailable() });
+    h.storage.failNext('claimPending', storageUnavailable());
     expect((await h.relay().runOnce())._unsafeUnwrapErr().kind).toBe('StorageUnavailable');
   });
 
