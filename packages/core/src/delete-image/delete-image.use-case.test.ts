@@ -4,6 +4,7 @@ import { errAsync, okAsync, ResultAsync } from 'neverthrow';
 import { describe, expect, it, vi } from 'vitest';
 import { DataDeletionWorker } from '../data-deletion/data-deletion-worker.js';
 import { opaqueImageIdFormat, uuidImageIdFormat } from '../image/image-id.js';
+import type { Image } from '../image/image.js';
 import type { NewImage } from '../image/new-image.js';
 import type { Principal } from '../image/principal.js';
 import type { DeletePolicy } from '../ports/delete-policy.port.js';
@@ -15,25 +16,26 @@ import { adminPrincipal, projectMember, projectReader } from '../test-support/pr
 import { recordingLogger } from '../test-support/recording-logger.js';
 import { TestClock } from '../test-support/test-clock.js';
 import { TestDataStore } from '../test-support/test-data-store.js';
-import { createTestStorage } from '../test-support/test-storage.js';
+import { createTestStorage, type TestStorage } from '../test-support/test-storage.js';
 import { DeleteImage, type DeleteImageOptions } from './delete-image.use-case.js';
 
 interface SetupOptions extends DeleteImageOptions {
-  readonly policy?: DeletePolicy;
+  /** The policy, or a function building it over the storage (to change the image while the policy is asked). */
+  readonly policy?: DeletePolicy | ((storage: TestStorage) => DeletePolicy);
   /** `false`: no inline data deletion (no worker). */
   readonly inline?: boolean;
   readonly logger?: Logger;
   /** Replaces the storage's repository, e.g. with one that misbehaves. */
-  readonly repository?: (images: ImageRepository) => ImageRepository;
+  readonly repository?: (storage: TestStorage) => ImageRepository;
 }
 
 function setup(options: SetupOptions = {}) {
-  const { policy = defaultDeletePolicy, inline = true, logger = silentLogger, repository = (images) => images, ...useCase } = options;
+  const { policy = defaultDeletePolicy, inline = true, logger = silentLogger, repository = (storage) => storage.images, ...useCase } = options;
   const clock = new TestClock();
   const storage = createTestStorage();
   const data = new TestDataStore();
   const worker = new DataDeletionWorker(data, storage.jobs, clock, silentLogger, { backoff: { random: () => 0 } });
-  const deleteImage = new DeleteImage(repository(storage.images), policy, clock, inline ? worker : null, logger, useCase);
+  const deleteImage = new DeleteImage(repository(storage), typeof policy === 'function' ? policy(storage) : policy, clock, inline ? worker : null, logger, useCase);
 
   /** A live, private image of project p1 with `locations` data locations the data store holds. */
   function seed(overrides: Partial<NewImage> = {}, locations = 1) {
@@ -170,8 +172,7 @@ describe('DeleteImage: synchronous and asynchronous policies', () => {
   });
 
   it("pins an asynchronous verdict to the owner it saw: an owner changed before the commit is DeleteForbidden, nothing written", async () => {
-    let h!: ReturnType<typeof setup>;
-    h = setup({ policy: asyncPolicy((_principal, imageId) => h.storage.change(imageId, { owner: 'p2' })) });
+    const h = setup({ policy: (storage) => asyncPolicy((_principal, imageId) => storage.change(imageId, { owner: 'p2' })) });
     const { id } = h.seed();
     expect((await h.execute(id, adminPrincipal()))._unsafeUnwrapErr()).toMatchObject({ kind: 'DeleteForbidden', imageId: id });
     expect((await h.storage.images.findById(id))._unsafeUnwrap()).toMatchObject({ status: 'active', owner: 'p2' });
@@ -179,9 +180,8 @@ describe('DeleteImage: synchronous and asynchronous policies', () => {
   });
 
   it('keeps an asynchronous verdict when only other fields changed, and still checks protected and liveness at commit', async () => {
-    let change: Parameters<ReturnType<typeof setup>['storage']['change']>[1] = {};
-    let h!: ReturnType<typeof setup>;
-    h = setup({ policy: asyncPolicy((_principal, imageId) => h.storage.change(imageId, change)) });
+    let change: Partial<Image> = {};
+    const h = setup({ policy: (storage) => asyncPolicy((_principal, imageId) => storage.change(imageId, change)) });
 
     change = { name: 'renamed' };
     expect((await h.execute(h.seed().id, projectMember('p1')))._unsafeUnwrap().status).toBe('deleted');
@@ -195,12 +195,16 @@ describe('DeleteImage: synchronous and asynchronous policies', () => {
 
   it('answers DeleteForbidden for an image that appeared after the read: the policy never saw it', async () => {
     const policy = asyncPolicy();
-    let h!: ReturnType<typeof setup>;
     const id = randomUUID();
-    h = setup({
-      policy,
-      repository: (images) => ({ ...images, findById: (imageId) => images.findById(imageId).map((found) => (h.seed({ id }), found)) }),
+    const appearing = (storage: TestStorage): ImageRepository => ({
+      ...storage.images,
+      findById: (imageId) =>
+        storage.images.findById(imageId).map((found) => {
+          storage.seed({ id, owner: 'p1', status: 'active', visibility: 'private' });
+          return found;
+        }),
     });
+    const h = setup({ policy, repository: appearing });
     expect((await h.execute(id, projectMember('p1')))._unsafeUnwrapErr()).toMatchObject({ kind: 'DeleteForbidden', imageId: id });
     expect(policy.asked).toEqual([]);
     expect((await h.storage.images.findById(id))._unsafeUnwrap()?.status).toBe('active');
@@ -248,7 +252,7 @@ describe('DeleteImage: defects are StorageFault, never a throw', () => {
 
   it.each(defects)('a repository that %s is StorageFault, logged as an error', async (_how, deleteImage) => {
     const { logger, entries } = recordingLogger();
-    const h = setup({ logger, repository: (images) => ({ ...images, deleteImage }) });
+    const h = setup({ logger, repository: (storage) => ({ ...storage.images, deleteImage }) });
     const { id } = h.seed();
     expect((await h.execute(id, projectMember('p1')))._unsafeUnwrapErr().kind).toBe('StorageFault');
     expect(entries).toMatchObject([{ level: 'error', msg: 'DeleteImage: unexpected exception' }]);
@@ -295,7 +299,7 @@ describe('DeleteImage: what a delete does', () => {
       const h = setup({ inline: false, ...options });
       const { id, urls } = h.seed();
       expect((await h.execute(id, projectMember('p1')))._unsafeUnwrap()).toMatchObject({ status: 'deleted', dataDeletionJobs: 1, inlineDataDeletion: null });
-      expect(h.data.has(urls[0]!)).toBe(true);
+      expect(h.data.urls()).toEqual(urls);
       const [job] = (await h.storage.jobs.listJobs({ imageId: id }))._unsafeUnwrap();
       expect(job).toMatchObject({ state: 'queued', attempts: 0, availableAt: new Date(h.clock.now().getTime() + leaseSeconds * 1000) });
     }
@@ -307,10 +311,10 @@ describe('DeleteImage: what a delete does', () => {
     const hang = h.data.hang();
     expect((await h.execute(id, projectMember('p1')))._unsafeUnwrap()).toMatchObject({ status: 'deleted', inlineDataDeletion: null });
     await hang.reached();
-    expect(h.data.has(urls[0]!)).toBe(true);
+    expect(h.data.urls()).toEqual(urls);
     hang.release();
     await vi.waitFor(async () => expect((await h.storage.jobs.listJobs({ imageId: id }))._unsafeUnwrap()[0]?.state).toBe('done'));
-    expect(h.data.has(urls[0]!)).toBe(false);
+    expect(h.data.urls()).toEqual([]);
   });
 
   it('deletes an image without data: no jobs, nothing inline, still one event', async () => {
