@@ -18,11 +18,11 @@ describe.skipIf(brokerUnreachable !== null)(`AmqpEventPublisher behind the Outbo
 
     // Deletes that do not commit write no event: protected, not found, not allowed, already deleted.
     const protectedId = randomUUID();
-    (await h.store.createImage({ id: protectedId, owner: 'p1', status: 'active', protected: true }, h.clock.now()))._unsafeUnwrap();
+    (await h.store.catalog.createImage({ id: protectedId, owner: 'p1', status: 'active', protected: true }, h.clock.now()))._unsafeUnwrap();
     expect((await h.deleteImage.execute({ imageId: protectedId, principal: adminPrincipal() }))._unsafeUnwrapErr().kind).toBe('ImageProtected');
     expect((await h.deleteImage.execute({ imageId: randomUUID(), principal: adminPrincipal() }))._unsafeUnwrapErr().kind).toBe('ImageNotFound');
     const othersId = randomUUID();
-    (await h.store.createImage({ id: othersId, owner: 'p2', status: 'active', visibility: 'public' }, h.clock.now()))._unsafeUnwrap();
+    (await h.store.catalog.createImage({ id: othersId, owner: 'p2', status: 'active', visibility: 'public' }, h.clock.now()))._unsafeUnwrap();
     expect((await h.deleteImage.execute({ imageId: othersId, principal: projectMember('p1') })).isErr()).toBe(true);
     const deletedImage = (await h.outbox())[0]!.imageId;
     expect((await h.deleteImage.execute({ imageId: deletedImage, principal: adminPrincipal() })).isErr()).toBe(true);

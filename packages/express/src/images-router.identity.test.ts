@@ -2,7 +2,7 @@
 import { createServer } from 'node:http';
 import { DeleteImage, defaultDeletePolicy, systemClock, type Principal } from '@image-catalog/core';
 import { authenticated, identityUnavailable, InProcessRateLimiter, StaticTokenAuthenticator, unauthenticated, type ImagesPipelineOptions } from '@image-catalog/http';
-import { MemoryImageStore } from '@image-catalog/memory';
+import { createMemoryStorage, type MemoryStorage } from '@image-catalog/memory';
 import { CONFORMANCE_PRINCIPALS, CONFORMANCE_PROJECTS, CONFORMANCE_TOKENS, conformanceNewImage, limitOnlyKey, listenOnLoopbackPerTest } from '@image-catalog/testkit';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { describe, expect, it } from 'vitest';
@@ -36,15 +36,15 @@ describe('createImagesRouter with host identity (cookie session on Express)', ()
 
   /** One catalog, served at /v2 by session cookie and at /token/v2 by token, both rate-limited for the limited project. */
   async function host(options: Partial<Omit<ImagesPipelineOptions, 'basePath'>> = {}, identify: ExpressIdentityResolver = sessionUser) {
-    const store = new MemoryImageStore();
-    const deleteImage = new DeleteImage(store, defaultDeletePolicy, systemClock, null);
+    const store = createMemoryStorage();
+    const deleteImage = new DeleteImage(store.images, defaultDeletePolicy, systemClock, null);
     const rateLimiter = limitOnlyKey(`project:${CONFORMANCE_PROJECTS.limited}`, new InProcessRateLimiter({ limit: RATE_LIMIT, windowSeconds: 3600 }));
     const app = express();
     app.use(cookieSession);
     app.use('/v2', createImagesRouter({ deleteImage, identify, rateLimiter, ...options }));
     app.use('/token/v2', createImagesRouter({ deleteImage, authenticator: new StaticTokenAuthenticator(CONFORMANCE_PRINCIPALS), rateLimiter, ...options }));
     const { origin } = await listen(createServer(app));
-    const create = async () => (await store.createImage(conformanceNewImage({}), new Date()))._unsafeUnwrap().id;
+    const create = async () => (await store.catalog.createImage(conformanceNewImage({}), new Date()))._unsafeUnwrap().id;
     const byCookie = (id: string, session: keyof typeof CONFORMANCE_TOKENS | null, init: RequestInit = {}) =>
       fetch(`${origin}/v2/images/${id}`, { method: 'DELETE', ...init, headers: { ...(session ? { cookie: `lang=en; sid=session-${session}` } : {}), ...(init.headers as Record<string, string>) } });
     const byToken = (id: string, session: keyof typeof CONFORMANCE_TOKENS) =>
@@ -69,7 +69,7 @@ describe('createImagesRouter with host identity (cookie session on Express)', ()
     const res = await byCookie(id, 'ownerMember');
     expect(res.status).toBe(204);
     expect(res.headers.get('x-openstack-request-id')).toMatch(REQUEST_ID);
-    expect((await store.findById(id))._unsafeUnwrap()?.status).toBe('deleted');
+    expect((await store.images.findById(id))._unsafeUnwrap()?.status).toBe('deleted');
     expect((await byCookie(id, 'ownerMember')).status).toBe(404);
   });
 

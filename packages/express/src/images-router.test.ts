@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { DeleteImage, defaultDeletePolicy, systemClock } from '@image-catalog/core';
 import { DataDeletionWorker } from '@image-catalog/core/workers';
 import { createClientErrorListener, InProcessRateLimiter, StaticTokenAuthenticator, type ImagesPipelineOptions } from '@image-catalog/http';
-import { MemoryImageDataStore, MemoryImageStore } from '@image-catalog/memory';
+import { createMemoryStorage, MemoryImageDataStore } from '@image-catalog/memory';
 import {
   CONFORMANCE_PRINCIPALS,
   CONFORMANCE_PROJECTS,
@@ -20,17 +20,18 @@ import { createImagesRouter, type ImagesRouterOptions } from './images-router.js
 
 const RATE_LIMIT = 3;
 
+
 function service(overrides: Partial<Omit<ImagesPipelineOptions, 'basePath'>> = {}) {
-  const store = new MemoryImageStore();
-  const worker = new DataDeletionWorker(new MemoryImageDataStore(), store, systemClock);
+  const storage = createMemoryStorage();
+  const worker = new DataDeletionWorker(new MemoryImageDataStore(), storage.jobs, systemClock);
   const options: ImagesRouterOptions = {
-    deleteImage: new DeleteImage(store, defaultDeletePolicy, systemClock, worker),
+    deleteImage: new DeleteImage(storage.images, defaultDeletePolicy, systemClock, worker),
     authenticator: new StaticTokenAuthenticator(CONFORMANCE_PRINCIPALS),
     // Only the suite's rate-limited project is limited, so its other callers never hit the limit.
     rateLimiter: limitOnlyKey(`project:${CONFORMANCE_PROJECTS.limited}`, new InProcessRateLimiter({ limit: RATE_LIMIT, windowSeconds: 3600 })),
     ...overrides,
   };
-  return { store, options };
+  return { storage, options };
 }
 
 /** A node:http server for the app, with unparseable requests answered by a 400 fault. */
@@ -41,11 +42,11 @@ function serverFor(app: Express): Server {
 }
 
 describeHttpConformance('@image-catalog/express (createImagesRouter on Express 5)', async () => {
-  const { store, options } = service({ overLimitStatus: 429 });
+  const { storage, options } = service({ overLimitStatus: 429 });
   const app = express();
   app.use('/v2', createImagesRouter(options));
   const server = await listenOnLoopback(serverFor(app));
-  return inProcessConformanceTarget({ server, basePath: '/v2', catalog: store, rateLimit: RATE_LIMIT, overLimitStatus: 429 });
+  return inProcessConformanceTarget({ server, basePath: '/v2', catalog: storage.catalog, rateLimit: RATE_LIMIT, overLimitStatus: 429 });
 });
 
 describe('createImagesRouter inside a host app', () => {

@@ -1,7 +1,7 @@
 // Host identity through the Fetch handler: a resolver over the Request replaces tokens, and the rest of the pipeline stays as it was.
 import { createServer, type IncomingMessage } from 'node:http';
 import { DeleteImage, defaultDeletePolicy, systemClock, type Principal } from '@image-catalog/core';
-import { MemoryImageStore } from '@image-catalog/memory';
+import { createMemoryStorage, type MemoryStorage } from '@image-catalog/memory';
 import { CONFORMANCE_PRINCIPALS, CONFORMANCE_TOKENS, conformanceNewImage, type HttpConformanceImageSpec } from '@image-catalog/testkit';
 import { describe, expect, it } from 'vitest';
 import { INTERNAL_ERROR_MESSAGE } from './fault.js';
@@ -31,10 +31,10 @@ const cookieIdentity: IdentityResolver<Request> = (request) => {
 };
 
 function service(identify: IdentityResolver<Request>, options: Partial<ImagesPipelineOptions> = {}) {
-  const store = new MemoryImageStore();
+  const store = createMemoryStorage();
   const log = pinoLines();
-  const handler = createImagesHandler({ basePath: '/v2', deleteImage: new DeleteImage(store, defaultDeletePolicy, systemClock, null), identify, logger: log.logger, ...options });
-  const create = async (spec: HttpConformanceImageSpec = {}) => (await store.createImage(conformanceNewImage(spec), new Date()))._unsafeUnwrap().id;
+  const handler = createImagesHandler({ basePath: '/v2', deleteImage: new DeleteImage(store.images, defaultDeletePolicy, systemClock, null), identify, logger: log.logger, ...options });
+  const create = async (spec: HttpConformanceImageSpec = {}) => (await store.catalog.createImage(conformanceNewImage(spec), new Date()))._unsafeUnwrap().id;
   const call = (id: string, init: RequestInit = {}) => handler(new Request(`http://images.test/v2/images/${id}`, { method: 'DELETE', ...init }));
   return { handler, store, log, create, call };
 }
@@ -42,9 +42,9 @@ function service(identify: IdentityResolver<Request>, options: Partial<ImagesPip
 describe('createImagesHandler with host identity (Fetch Request)', () => {
   it('answers a cookie request exactly as a token request: 204, 403 for a reader, 404 for an unknown image', async () => {
     const cookie = service(cookieIdentity);
-    const tokenStore = new MemoryImageStore();
-    const tokenHandler = createImagesHandler({ basePath: '/v2', deleteImage: new DeleteImage(tokenStore, defaultDeletePolicy, systemClock, null), authenticator: new StaticTokenAuthenticator(CONFORMANCE_PRINCIPALS) });
-    const tokenImage = async () => (await tokenStore.createImage(conformanceNewImage({}), new Date()))._unsafeUnwrap().id;
+    const tokenStore = createMemoryStorage();
+    const tokenHandler = createImagesHandler({ basePath: '/v2', deleteImage: new DeleteImage(tokenStore.images, defaultDeletePolicy, systemClock, null), authenticator: new StaticTokenAuthenticator(CONFORMANCE_PRINCIPALS) });
+    const tokenImage = async () => (await tokenStore.catalog.createImage(conformanceNewImage({}), new Date()))._unsafeUnwrap().id;
     const cases = [
       ['sid-member', CONFORMANCE_TOKENS.ownerMember, 204],
       ['sid-reader', CONFORMANCE_TOKENS.ownerReader, 403],
@@ -66,7 +66,7 @@ describe('createImagesHandler with host identity (Fetch Request)', () => {
     const { create, call, store } = service(cookieIdentity);
     const id = await create();
     expect((await call(id, { headers: { cookie: 'sid=sid-member' } })).status).toBe(204);
-    expect((await store.findById(id))._unsafeUnwrap()?.status).toBe('deleted');
+    expect((await store.images.findById(id))._unsafeUnwrap()?.status).toBe('deleted');
   });
 
   it('answers Unauthenticated with our 401, WWW-Authenticate, a fault body and a request id; tokens mean nothing to it', async () => {
@@ -168,7 +168,7 @@ describe('createImagesHandler with host identity (Fetch Request)', () => {
   });
 
   it('refuses options with neither or both of identify and authenticator', () => {
-    const base = { deleteImage: new DeleteImage(new MemoryImageStore(), defaultDeletePolicy, systemClock, null) };
+    const base = { deleteImage: new DeleteImage(createMemoryStorage().images, defaultDeletePolicy, systemClock, null) };
     const authenticator = new StaticTokenAuthenticator({});
     expect(() => createImagesHandler(base as never)).toThrow(/identify .* or authenticator .* is required/);
     expect(() => createImagesHandler({ ...base, identify: cookieIdentity, authenticator } as never)).toThrow(/either identify or authenticator, not both/);
@@ -179,11 +179,11 @@ describe('createImagesHandler with host identity (Fetch Request)', () => {
 
 describe('host identity under createNodeListener (IncomingMessage)', () => {
   it('hands the resolver node\'s request, e.g. to trust a peer address', async () => {
-    const store = new MemoryImageStore();
+    const store = createMemoryStorage();
     const peers: (string | undefined)[] = [];
     const handler = createImagesHandler({
       basePath: '/v2',
-      deleteImage: new DeleteImage(store, defaultDeletePolicy, systemClock, null),
+      deleteImage: new DeleteImage(store.images, defaultDeletePolicy, systemClock, null),
       identify: (req: IncomingMessage) => {
         peers.push(req.socket.remoteAddress);
         return req.headers['x-gateway-user'] === 'alice' ? authenticated(OWNER_MEMBER) : unauthenticated();
@@ -193,7 +193,7 @@ describe('host identity under createNodeListener (IncomingMessage)', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = server.address() as { port: number };
-      const id = (await store.createImage(conformanceNewImage({}), new Date()))._unsafeUnwrap().id;
+      const id = (await store.catalog.createImage(conformanceNewImage({}), new Date()))._unsafeUnwrap().id;
       expect((await fetch(`http://127.0.0.1:${port}/v2/images/${id}`, { method: 'DELETE' })).status).toBe(401);
       expect((await fetch(`http://127.0.0.1:${port}/v2/images/${id}`, { method: 'DELETE', headers: { 'x-gateway-user': 'alice' } })).status).toBe(204);
       expect(peers).toEqual(['127.0.0.1', '127.0.0.1']);
@@ -204,7 +204,7 @@ describe('host identity under createNodeListener (IncomingMessage)', () => {
   });
 
   it('keeps resolvers and entry points apart at compile time', () => {
-    const deleteImage = new DeleteImage(new MemoryImageStore(), defaultDeletePolicy, systemClock, null);
+    const deleteImage = new DeleteImage(createMemoryStorage().images, defaultDeletePolicy, systemClock, null);
     const overFetch = createImagesHandler({ deleteImage, identify: cookieIdentity });
     const overNode = createImagesHandler({ deleteImage, identify: (req: IncomingMessage) => (req.headers.cookie ? unauthenticated() : unauthenticated()) });
     const byToken = createImagesHandler({ deleteImage, authenticator: new StaticTokenAuthenticator({}) });

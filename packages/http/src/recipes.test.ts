@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { DeleteImage, defaultDeletePolicy, systemClock, type Principal } from '@image-catalog/core';
-import { MemoryImageStore } from '@image-catalog/memory';
+import { createMemoryStorage, type MemoryStorage } from '@image-catalog/memory';
 import { CONFORMANCE_PRINCIPALS, CONFORMANCE_TOKENS, conformanceNewImage, listenOnLoopbackPerTest } from '@image-catalog/testkit';
 import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
@@ -40,9 +40,9 @@ function region(name: string): string {
 
 const OWNER_MEMBER = CONFORMANCE_PRINCIPALS[CONFORMANCE_TOKENS.ownerMember]!;
 
-function deps(): RecipeDeps & { store: MemoryImageStore } {
-  const store = new MemoryImageStore();
-  return { store, deleteImage: new DeleteImage(store, defaultDeletePolicy, systemClock, null), authenticator: new StaticTokenAuthenticator(CONFORMANCE_PRINCIPALS) };
+function deps(): RecipeDeps & { store: MemoryStorage } {
+  const store = createMemoryStorage();
+  return { store, deleteImage: new DeleteImage(store.images, defaultDeletePolicy, systemClock, null), authenticator: new StaticTokenAuthenticator(CONFORMANCE_PRINCIPALS) };
 }
 
 const honoServer = (app: Hono<HonoEnv> | Hono): Server => createAdaptorServer({ fetch: app.fetch }) as Server;
@@ -97,7 +97,7 @@ describe('README recipes', () => {
   it.each(RECIPES)('$name: 204, then 404; 405 and OPTIONS with Allow; 401 without credentials; 400 for a malformed id', async ({ start, credentials }) => {
     const d = deps();
     const { origin } = await listen(start(d));
-    const id = (await d.store.createImage(conformanceNewImage({}), new Date()))._unsafeUnwrap().id;
+    const id = (await d.store.catalog.createImage(conformanceNewImage({}), new Date()))._unsafeUnwrap().id;
     const url = `${origin}/v2/images/${id}`;
 
     const options = await fetch(url, { method: 'OPTIONS' });
@@ -115,7 +115,7 @@ describe('README recipes', () => {
     const deleted = await fetch(url, { method: 'DELETE', headers: credentials });
     expect(deleted.status).toBe(204);
     expect(deleted.headers.get('x-openstack-request-id')).toMatch(/^req-/);
-    expect((await d.store.findById(id))._unsafeUnwrap()?.status).toBe('deleted');
+    expect((await d.store.images.findById(id))._unsafeUnwrap()?.status).toBe('deleted');
     expect((await fetch(url, { method: 'DELETE', headers: credentials })).status).toBe(404);
   });
 });

@@ -4,7 +4,7 @@ import { DataDeletionWorker } from '@image-catalog/core/workers';
 import { deleteImageRequest, expectErr, expectOk, fixedClock, imageFixture, secondsAfter, TEST_EPOCH } from '@image-catalog/testkit';
 import { describe, expect, it } from 'vitest';
 import { MemoryImageDataStore } from './memory-image-data-store.js';
-import { MemoryImageStore } from './memory-image-store.js';
+import { createMemoryStorage } from './memory-storage.js';
 
 async function* bytes(text: string): AsyncIterable<Uint8Array> {
   yield new TextEncoder().encode(text);
@@ -89,18 +89,18 @@ describe('MemoryImageDataStore', () => {
   });
 
   it('a hung store makes the worker abandon the job to its lease, leaving it queued', async () => {
-    const images = new MemoryImageStore();
+    const storage = createMemoryStorage();
     const data = new MemoryImageDataStore();
     const url = data.newUrl('x');
     data.put(url);
-    const image = await expectOk(images.createImage(imageFixture({ locations: [{ url }] }), TEST_EPOCH));
-    const outcome = await expectOk(images.deleteImage(deleteImageRequest(image, secondsAfter(TEST_EPOCH, 1))));
+    const image = await expectOk(storage.catalog.createImage(imageFixture({ locations: [{ url }] }), TEST_EPOCH));
+    const outcome = await expectOk(storage.images.deleteImage(deleteImageRequest(image, secondsAfter(TEST_EPOCH, 1))));
     if (outcome.kind !== 'Deleted') expect.fail(outcome.kind);
     const hang = data.faults.hang();
-    const worker = new DataDeletionWorker(data, images, fixedClock(), silentLogger, { perJobTimeoutMs: 1 });
+    const worker = new DataDeletionWorker(data, storage.jobs, fixedClock(), silentLogger, { perJobTimeoutMs: 1 });
     const summary = await expectOk(worker.run(outcome.jobs));
     expect(summary).toMatchObject({ abandoned: 1, done: 0 });
-    expect((await expectOk(images.listJobs({ imageId: image.id })))[0]).toMatchObject({ state: 'queued', attempts: 0 });
+    expect((await expectOk(storage.jobs.listJobs({ imageId: image.id })))[0]).toMatchObject({ state: 'queued', attempts: 0 });
     hang.release();
   });
 

@@ -1,4 +1,4 @@
-// Fault injection for MemoryImageStore: make a port method fail before, during or at the end of its transaction.
+// Fault injection for the memory storage: make a port method fail before, during or at the end of its transaction.
 import type { StorageError } from '@image-catalog/core';
 import { FaultRegistry, type InjectedFault } from './fault-registry.js';
 
@@ -32,7 +32,7 @@ export const MEMORY_STORE_STEPS = {
   listEvents: ['begin', 'commit'],
 } as const satisfies Record<string, readonly ['begin', ...string[]]>;
 
-/** A port method of MemoryImageStore, or `'*'` for every one of them. */
+/** A method of the memory storage's ports, or `'*'` for every one of them. */
 export type MemoryStoreFaultTarget = keyof typeof MEMORY_STORE_STEPS;
 export type MemoryStoreMethod = Exclude<MemoryStoreFaultTarget, '*'>;
 export type MemoryStoreStep<M extends MemoryStoreFaultTarget = MemoryStoreFaultTarget> = (typeof MEMORY_STORE_STEPS)[M][number];
@@ -50,7 +50,7 @@ export interface MemoryStoreFault<M extends MemoryStoreFaultTarget = MemoryStore
 /** One armed fault of any method, with its step checked against that method. */
 export type AnyMemoryStoreFault = { [M in MemoryStoreFaultTarget]: MemoryStoreFault<M> }[MemoryStoreFaultTarget];
 
-/** The faults armed on one store. */
+/** The faults armed on one memory storage (`createMemoryStorage().faults`). */
 export class MemoryStoreFaults {
   readonly #registry = new FaultRegistry<AnyMemoryStoreFault>();
 

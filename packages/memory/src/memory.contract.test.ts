@@ -9,7 +9,7 @@ import {
   type StorageHarness,
 } from '@image-catalog/testkit';
 import { MemoryImageDataStore } from './memory-image-data-store.js';
-import { MemoryImageStore } from './memory-image-store.js';
+import { createMemoryStorage } from './memory-storage.js';
 import type { MemoryStoreStep } from './memory-store-faults.js';
 
 /** Where "mid-transaction" is for each method: after part of its writes, before the rest. */
@@ -20,14 +20,11 @@ const MID_TRANSACTION: Partial<Record<StorageFaultInjection['method'], MemorySto
 };
 
 function memoryHarness(): StorageHarness {
-  const store = new MemoryImageStore();
+  const { faults, ...ports } = createMemoryStorage();
   return {
-    images: store,
-    catalog: store,
-    jobs: store,
-    outbox: store,
+    ...ports,
     injectFault: ({ method, error, midTransaction, times }) => {
-      store.faults.inject({ method, error, times, step: midTransaction ? (MID_TRANSACTION[method] ?? 'commit') : 'begin' });
+      faults.inject({ method, error, times, step: midTransaction ? (MID_TRANSACTION[method] ?? 'commit') : 'begin' });
     },
     close: async () => {},
   };

@@ -8,7 +8,7 @@ import {
   type PublishError,
 } from '@image-catalog/core';
 import { OutboxRelay, type OutboxRelayOptions } from '@image-catalog/core/workers';
-import { MemoryImageStore } from '@image-catalog/memory';
+import { createMemoryStorage, type MemoryStorage } from '@image-catalog/memory';
 import { adminPrincipal, TestClock } from '@image-catalog/testkit';
 import { ResultAsync, type Result } from 'neverthrow';
 import { AmqpEventPublisher, type AmqpEventPublisherOptions } from '../amqp-event-publisher.js';
@@ -25,8 +25,8 @@ export interface RelayHarnessOptions {
 
 export async function openRelayHarness(options: RelayHarnessOptions = {}) {
   const clock = new TestClock();
-  const store = new MemoryImageStore();
-  const deleteImage = new DeleteImage(store, defaultDeletePolicy, clock, null);
+  const store = createMemoryStorage();
+  const deleteImage = new DeleteImage(store.images, defaultDeletePolicy, clock, null);
   const consumer = await TestConsumer.open();
   const proxy = await TcpProxy.start(TEST_AMQP_URL);
   const connectionName = uniqueName('relay-publisher');
@@ -41,7 +41,7 @@ export async function openRelayHarness(options: RelayHarnessOptions = {}) {
       return intercept ? new ResultAsync(intercept(events, () => amqp.publish(events))) : amqp.publish(events);
     },
   };
-  const relay = new OutboxRelay(store, publisher, clock, undefined, { backoff: { random: () => 0 }, ...options.relay });
+  const relay = new OutboxRelay(store.outbox, publisher, clock, undefined, { backoff: { random: () => 0 }, ...options.relay });
 
   return {
     clock,
@@ -62,14 +62,14 @@ export async function openRelayHarness(options: RelayHarnessOptions = {}) {
       const ids: string[] = [];
       for (let i = 0; i < count; i++) {
         const id = randomUUID();
-        (await store.createImage({ id, owner: 'p1', status: 'active' }, clock.now()))._unsafeUnwrap();
+        (await store.catalog.createImage({ id, owner: 'p1', status: 'active' }, clock.now()))._unsafeUnwrap();
         ids.push((await deleteImage.execute({ imageId: id, principal: adminPrincipal() }))._unsafeUnwrap().eventId);
       }
       return ids;
     },
     deleteImage,
     async outbox(filter: { delivered?: boolean } = {}): Promise<readonly OutboxEvent[]> {
-      return (await store.listEvents({ ...filter, limit: 10_000 }))._unsafeUnwrap();
+      return (await store.outbox.listEvents({ ...filter, limit: 10_000 }))._unsafeUnwrap();
     },
     async close(): Promise<void> {
       await relay.stop();

@@ -56,12 +56,13 @@ export function planDeletion(image: Image, settings: DeletionPlanSettings): Dele
   const deleted: DeletionPlan['image'] = {
     ...image,
     status,
+    createdAt: new Date(image.createdAt.getTime()),
     updatedAt: new Date(at),
     deleted: true,
     deletedAt: new Date(at),
     tags: [...image.tags],
     properties: { ...image.properties },
-    members: image.members.map((m) => ({ ...m })),
+    members: image.members.map((m) => ({ ...m, createdAt: new Date(m.createdAt.getTime()), updatedAt: new Date(m.updatedAt.getTime()) })),
     locations: image.locations.map((l): ImageLocation => ({ ...l, metadata: { ...l.metadata }, status: l.status === 'active' ? 'pending_delete' : l.status })),
   };
 

@@ -1,7 +1,6 @@
+// The outbox relay over core's in-test storage: order, stable ids, retries, leases, partial failures, batches.
 import { randomUUID } from 'node:crypto';
-import { MemoryEventPublisher, MemoryImageStore } from '@image-catalog/memory';
 import { errAsync, okAsync, ResultAsync } from 'neverthrow';
-import { adminPrincipal, TestClock } from '@image-catalog/testkit';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DeleteImage } from '../delete-image/delete-image.use-case.js';
@@ -9,6 +8,10 @@ import type { OutboxEvent } from '../ports/event-outbox.port.js';
 import { publishFailed, type EventPublisher, type PublishError } from '../ports/event-publisher.port.js';
 import { storageUnavailable } from '../ports/storage-error.js';
 import { defaultDeletePolicy } from '../policy/default-delete-policy.js';
+import { adminPrincipal } from '../test-support/principals.js';
+import { RecordingPublisher } from '../test-support/recording-publisher.js';
+import { TestClock } from '../test-support/test-clock.js';
+import { createTestStorage } from '../test-support/test-storage.js';
 import { CallbackEventPublisher } from './callback-event-publisher.js';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.js';
 
@@ -18,25 +21,25 @@ const noJitter: OutboxRelayOptions = { backoff: { random: () => 0 } };
 
 function setup() {
   const clock = new TestClock();
-  const store = new MemoryImageStore();
-  const deleteImage = new DeleteImage(store, defaultDeletePolicy, clock, null);
-  const publisher = new MemoryEventPublisher();
-  const relay = (options: OutboxRelayOptions = {}, to: EventPublisher = publisher) => new OutboxRelay(store, to, clock, undefined, { ...noJitter, ...options });
+  const storage = createTestStorage();
+  const deleteImage = new DeleteImage(storage.images, defaultDeletePolicy, clock, null);
+  const publisher = new RecordingPublisher();
+  const relay = (options: OutboxRelayOptions = {}, to: EventPublisher = publisher) => new OutboxRelay(storage.outbox, to, clock, undefined, { ...noJitter, ...options });
 
   /** Deletes `count` new images; answers their event ids in commit order. */
   async function deleteImages(count: number): Promise<string[]> {
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {
       const id = randomUUID();
-      (await store.createImage({ id, owner: 'p1', status: 'active' }, clock.now()))._unsafeUnwrap();
+      storage.seed({ id, owner: 'p1', status: 'active' }, clock.now());
       ids.push((await deleteImage.execute({ imageId: id, principal: admin }))._unsafeUnwrap().eventId);
     }
     return ids;
   }
   async function undelivered() {
-    return (await store.listEvents({ delivered: false }))._unsafeUnwrap();
+    return (await storage.outbox.listEvents({ delivered: false }))._unsafeUnwrap();
   }
-  return { clock, store, publisher, relay, deleteImages, undelivered };
+  return { clock, storage, publisher, relay, deleteImages, undelivered };
 }
 
 afterEach(() => {
@@ -80,7 +83,7 @@ describe('OutboxRelay', () => {
     const h = setup();
     const ids = await h.deleteImages(2);
     // The process "dies" after publishing: the acknowledgement never reaches the outbox.
-    h.store.faults.inject({ method: 'markDelivered', error: storageUnavailable() });
+    h.storage.failNext('markDelivered', storageUnavailable());
     const before = h.relay({ leaseSeconds: 60 });
     expect((await before.runOnce())._unsafeUnwrap()).toMatchObject({ delivered: 0, abandoned: 2, stoppedBecause: 'not-recorded' });
     expect(h.publisher.publishedIds()).toEqual(ids);
@@ -191,7 +194,7 @@ describe('OutboxRelay', () => {
 
   it('answers the storage error when it cannot claim, and never throws', async () => {
     const h = setup();
-    h.store.faults.inject({ method: 'claimPending', error: storageUnavailable() });
+    h.storage.failNext('claimPending', storageUnavailable());
     expect((await h.relay().runOnce())._unsafeUnwrapErr().kind).toBe('StorageUnavailable');
   });
 
@@ -219,37 +222,34 @@ describe('OutboxRelay', () => {
 });
 
 describe('OutboxRelay: failure causes in a pino log', () => {
-  /** A real pino logger writing JSON lines to memory, so what pino serialises is what is checked. */
-  function pinoLines() {
-    const lines: string[] = [];
-    const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
-    return { logger, parsed: () => lines.map((line) => JSON.parse(line) as { msg: string; err?: { message?: string; stack?: string } }) };
-  }
-
   it('logs claim, record and publish failures under err, with message and stack', async () => {
     const h = setup();
     await h.deleteImages(1);
-    const log = pinoLines();
-    const relay = new OutboxRelay(h.store, h.publisher, h.clock, log.logger, noJitter);
+    const lines: string[] = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
+    let failPublish = true;
+    const flaky: EventPublisher = {
+      publish: (events) => (failPublish ? ((failPublish = false), errAsync(publishFailed('publish failed', new Error('broker closed the channel')))) : h.publisher.publish(events)),
+    };
+    const relay = new OutboxRelay(h.storage.outbox, flaky, h.clock, logger, noJitter);
 
-    h.store.faults.inject({ method: 'claimPending', error: storageUnavailable(new Error('connect ECONNREFUSED 127.0.0.1:5432')) });
+    h.storage.failNext('claimPending', storageUnavailable(new Error('connect ECONNREFUSED 127.0.0.1:5432')));
     await relay.runOnce();
-    h.publisher.failNext(1, 'broker closed the channel');
     await relay.runOnce();
     h.clock.advanceSeconds(1);
-    h.store.faults.inject({ method: 'markDelivered', error: storageUnavailable(new Error('database is locked')) });
+    h.storage.failNext('markDelivered', storageUnavailable(new Error('database is locked')));
     await relay.runOnce();
 
-    const byMessage = (msg: string) => log.parsed().find((l) => l.msg === msg)?.err;
+    const parsed = lines.map((line) => JSON.parse(line) as { msg: string; err?: { message?: string; stack?: string } });
     for (const [msg, cause] of [
       ['outbox relay run stopped: could not claim events', 'connect ECONNREFUSED 127.0.0.1:5432'],
       ['event delivery failed; will retry', 'broker closed the channel'],
       ['could not record delivered events; they will be delivered again', 'database is locked'],
     ] as const) {
-      const err = byMessage(msg);
+      const err = parsed.find((l) => l.msg === msg)?.err;
       expect(err?.message, msg).toBe(cause);
       expect(err?.stack, msg).toContain(cause);
     }
-    expect(log.parsed().some((l) => 'cause' in l)).toBe(false);
+    expect(parsed.some((l) => 'cause' in l)).toBe(false);
   });
 });

@@ -1,19 +1,33 @@
-import { MemoryEventPublisher, MemoryImageStore, memoryImageCatalogModule } from '@image-catalog/memory';
-import { Container } from 'inversify';
-import { adminPrincipal } from '@image-catalog/testkit';
+// imageCatalogCoreModule's lifecycle bindings (scrubber, restore, relay) over ports bound to core's in-test storage.
+import { Container, ContainerModule } from 'inversify';
 import { describe, expect, it } from 'vitest';
 import { OutboxRelay } from '../events/outbox-relay.js';
 import { opaqueImageIdFormat } from '../image/image-id.js';
 import { imageCatalogCoreModule, resolve } from '../module.js';
 import { RestoreImage } from '../restore-image/restore-image.use-case.js';
 import { Scrubber } from '../scrubber/scrubber.js';
+import { adminPrincipal } from '../test-support/principals.js';
+import { RecordingPublisher } from '../test-support/recording-publisher.js';
+import { TestDataStore } from '../test-support/test-data-store.js';
+import { createTestStorage } from '../test-support/test-storage.js';
 import { TOKENS } from '../tokens.js';
 
 const admin = adminPrincipal();
 
+/** Binds the storage ports the core module needs, as an adapter package's module does. */
+function storageModule(): ContainerModule {
+  const storage = createTestStorage();
+  return new ContainerModule(({ bind }) => {
+    bind(TOKENS.ImageRepository).toConstantValue(storage.images);
+    bind(TOKENS.DataDeletionJobQueue).toConstantValue(storage.jobs);
+    bind(TOKENS.EventOutbox).toConstantValue(storage.outbox);
+    bind(TOKENS.ImageDataStore).toConstantValue(new TestDataStore());
+  });
+}
+
 async function container(): Promise<Container> {
   const c = new Container();
-  await c.load(memoryImageCatalogModule(new MemoryImageStore()), imageCatalogCoreModule);
+  await c.load(storageModule(), imageCatalogCoreModule);
   return c;
 }
 
@@ -29,7 +43,7 @@ describe('imageCatalogCoreModule: data lifecycle bindings', () => {
   it('binds the outbox relay lazily: it resolves once an EventPublisher is bound', async () => {
     const c = await container();
     expect(() => resolve(c, TOKENS.OutboxRelay)).toThrow(/EventPublisher/);
-    c.bind(TOKENS.EventPublisher).toConstantValue(new MemoryEventPublisher());
+    c.bind(TOKENS.EventPublisher).toConstantValue(new RecordingPublisher());
     expect(resolve(c, TOKENS.OutboxRelay)).toBeInstanceOf(OutboxRelay);
   });
 
@@ -37,8 +51,8 @@ describe('imageCatalogCoreModule: data lifecycle bindings', () => {
     const c = new Container();
     c.bind(TOKENS.ScrubberOptions).toConstantValue({ batchSize: 0 });
     c.bind(TOKENS.OutboxRelayOptions).toConstantValue({ batchSize: 0 });
-    c.bind(TOKENS.EventPublisher).toConstantValue(new MemoryEventPublisher());
-    await c.load(memoryImageCatalogModule(), imageCatalogCoreModule);
+    c.bind(TOKENS.EventPublisher).toConstantValue(new RecordingPublisher());
+    await c.load(storageModule(), imageCatalogCoreModule);
     expect(() => resolve(c, TOKENS.Scrubber)).toThrow(/batchSize/);
     expect(() => resolve(c, TOKENS.OutboxRelay)).toThrow(/batchSize/);
   });
@@ -46,7 +60,7 @@ describe('imageCatalogCoreModule: data lifecycle bindings', () => {
   it("validates restore ids with the delete's id format unless RestoreImageOptions has its own", async () => {
     const c = new Container();
     c.bind(TOKENS.DeleteImageOptions).toConstantValue({ idFormat: opaqueImageIdFormat() });
-    await c.load(memoryImageCatalogModule(), imageCatalogCoreModule);
+    await c.load(storageModule(), imageCatalogCoreModule);
     const failure = (await resolve(c, TOKENS.RestoreImage).execute({ imageId: 'ubuntu-22.04', principal: admin }))._unsafeUnwrapErr();
     expect(failure.kind).toBe('ImageNotFound');
   });

@@ -1,25 +1,21 @@
+// The scrubber over core's in-test storage: retries with backoff, dead letters, hangs, delayed delete, batches.
 import { randomUUID } from 'node:crypto';
-import { MemoryImageDataStore, MemoryImageStore } from '@image-catalog/memory';
-import { adminPrincipal, TEST_EPOCH, TestClock } from '@image-catalog/testkit';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DataDeletionWorker, type DataDeletionWorkerOptions } from '../data-deletion/data-deletion-worker.js';
 import { DeleteImage } from '../delete-image/delete-image.use-case.js';
-import type { Logger } from '../ports/logger.port.js';
+import type { DataDeletionJobQueue } from '../ports/data-deletion-job-queue.port.js';
 import { storageFault, storageUnavailable } from '../ports/storage-error.js';
 import { defaultDeletePolicy } from '../policy/default-delete-policy.js';
+import { adminPrincipal } from '../test-support/principals.js';
+import { recordingLogger } from '../test-support/recording-logger.js';
+import { TEST_EPOCH, TestClock } from '../test-support/test-clock.js';
+import { TestDataStore } from '../test-support/test-data-store.js';
+import { createTestStorage } from '../test-support/test-storage.js';
 import { Scrubber, type ScrubberOptions } from './scrubber.js';
 
 const T0 = TEST_EPOCH;
 const admin = adminPrincipal();
-
-type LogEntry = { level: keyof Logger; obj: Record<string, unknown>; msg: string | undefined };
-
-function recordingLogger(): { logger: Logger; entries: LogEntry[] } {
-  const entries: LogEntry[] = [];
-  const at = (level: keyof Logger) => (obj: object, msg?: string) => void entries.push({ level, obj: obj as Record<string, unknown>, msg });
-  return { logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }, entries };
-}
 
 interface SetupOptions {
   readonly delaySeconds?: number;
@@ -31,33 +27,33 @@ interface SetupOptions {
 
 function setup(options: SetupOptions = {}) {
   const clock = new TestClock();
-  const store = new MemoryImageStore();
-  const data = new MemoryImageDataStore();
+  const storage = createTestStorage();
+  const data = new TestDataStore();
   const { logger, entries } = recordingLogger();
   // random() = 0: the backoff is exactly half the exponential delay, 500 ms, 1 s, 2 s, ...
-  const worker = new DataDeletionWorker(data, store, clock, logger, { backoff: { random: () => 0 }, ...options.worker });
-  const deleteImage = new DeleteImage(store, defaultDeletePolicy, clock, options.inline === false ? null : worker, logger, {
+  const worker = new DataDeletionWorker(data, storage.jobs, clock, logger, { backoff: { random: () => 0 }, ...options.worker });
+  const deleteImage = new DeleteImage(storage.images, defaultDeletePolicy, clock, options.inline === false ? null : worker, logger, {
     delayedDelete: options.delaySeconds === undefined ? null : { delaySeconds: options.delaySeconds },
   });
-  const scrubber = new Scrubber(store, worker, clock, logger, options.scrubber);
+  const scrubber = new Scrubber(storage.jobs, worker, clock, logger, options.scrubber);
 
-  async function imageWithData(locations = 1): Promise<{ id: string; urls: string[] }> {
+  function imageWithData(locations = 1): { id: string; urls: string[] } {
     const id = randomUUID();
     const urls = Array.from({ length: locations }, () => data.newUrl(id));
-    for (const url of urls) data.put(url, new TextEncoder().encode('image bytes'));
-    (await store.createImage({ id, owner: 'p1', status: 'active', locations: urls.map((url) => ({ url })) }, clock.now()))._unsafeUnwrap();
+    for (const url of urls) data.put(url);
+    storage.seed({ id, owner: 'p1', status: 'active', locations: urls.map((url) => ({ url })) }, clock.now());
     return { id, urls };
   }
   async function remove(id: string) {
     return (await deleteImage.execute({ imageId: id, principal: admin }))._unsafeUnwrap();
   }
   async function jobsOf(imageId: string) {
-    return (await store.listJobs({ imageId }))._unsafeUnwrap();
+    return (await storage.jobs.listJobs({ imageId }))._unsafeUnwrap();
   }
   async function run() {
     return (await scrubber.runOnce())._unsafeUnwrap();
   }
-  return { clock, store, data, entries, worker, deleteImage, scrubber, imageWithData, remove, jobsOf, run };
+  return { clock, storage, data, entries, worker, deleteImage, scrubber, imageWithData, remove, jobsOf, run };
 }
 
 afterEach(() => {
@@ -67,8 +63,8 @@ afterEach(() => {
 describe('Scrubber: a data store that fails for a while', () => {
   it('the delete still succeeds; the job is retried with backoff and the data deleted once the store recovers', async () => {
     const h = setup();
-    const { id, urls } = await h.imageWithData();
-    h.data.faults.failNext(2, 'DataStoreUnavailable');
+    const { id, urls } = h.imageWithData();
+    h.data.failNext(2, 'DataStoreUnavailable');
 
     const deleted = await h.remove(id);
     expect(deleted.status).toBe('deleted');
@@ -98,8 +94,8 @@ describe('Scrubber: a data store that fails for a while', () => {
 
   it('logs each run with its counts', async () => {
     const h = setup();
-    const { id } = await h.imageWithData();
-    h.data.faults.failNext(1, 'DataStoreUnavailable');
+    const { id } = h.imageWithData();
+    h.data.failNext(1, 'DataStoreUnavailable');
     await h.remove(id);
     h.clock.advanceSeconds(1);
     await h.run();
@@ -113,13 +109,13 @@ describe('Scrubber: a data store that fails for a while', () => {
 describe('Scrubber: a data store that refuses for good', () => {
   it('dead-letters a rejected location at once; it is visible in listJobs and counts, and requeueing finishes it', async () => {
     const h = setup();
-    const { id, urls } = await h.imageWithData();
-    const fault = h.data.faults.failAlways('DataStoreRejected');
+    const { id, urls } = h.imageWithData();
+    const fault = h.data.failAlways('DataStoreRejected');
 
     const deleted = await h.remove(id);
     expect(deleted.status).toBe('deleted');
     expect(deleted.inlineDataDeletion).toMatchObject({ dead: 1 });
-    const dead = (await h.store.listJobs({ state: 'dead' }))._unsafeUnwrap();
+    const dead = (await h.storage.jobs.listJobs({ state: 'dead' }))._unsafeUnwrap();
     expect(dead).toHaveLength(1);
     expect(dead[0]).toMatchObject({ imageId: id, attempts: 1, lastError: expect.stringContaining('DataStoreRejected') });
     expect((await h.scrubber.counts())._unsafeUnwrap()).toMatchObject({ queued: 0, dead: 1 });
@@ -138,8 +134,8 @@ describe('Scrubber: a data store that refuses for good', () => {
 
   it('dead-letters a job after maxAttempts faults and logs the run loudly; requeueDead(ids) takes only those', async () => {
     const h = setup({ worker: { maxAttempts: 3 } });
-    const a = await h.imageWithData();
-    const fault = h.data.faults.failAlways('DataStoreFault');
+    const a = h.imageWithData();
+    const fault = h.data.failAlways('DataStoreFault');
     await h.remove(a.id); // attempt 1 (inline)
     h.clock.advanceSeconds(0.5);
     expect(await h.run()).toMatchObject({ retried: 1 }); // attempt 2
@@ -165,11 +161,11 @@ describe('Scrubber: a data store that stops answering', () => {
   it('abandons the job after the per-job timeout; its lease brings it back and the next run finishes it', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const h = setup({ inline: false, worker: { perJobTimeoutMs: 1_000 }, scrubber: { leaseSeconds: 120 } });
-    const { id, urls } = await h.imageWithData();
+    const { id, urls } = h.imageWithData();
     await h.remove(id);
     h.clock.advanceSeconds(60); // past the inline lease: the scrubber's now
 
-    const hang = h.data.faults.hang();
+    const hang = h.data.hang();
     const running = h.scrubber.runOnce();
     await hang.reached();
     await vi.advanceTimersByTimeAsync(1_000);
@@ -193,11 +189,11 @@ describe('Scrubber: a data store that stops answering', () => {
 describe('Scrubber: delayed delete, end to end', () => {
   it('keeps the image pending_delete and its data until the delay; then deletes the data and the image becomes deleted', async () => {
     const h = setup({ delaySeconds: 3600 });
-    const { id, urls } = await h.imageWithData(2);
+    const { id, urls } = h.imageWithData(2);
 
     const deleted = await h.remove(id);
     expect(deleted).toMatchObject({ status: 'pending_delete', dataDeletionJobs: 2, inlineDataDeletion: null });
-    expect((await h.store.findById(id))._unsafeUnwrap()).toMatchObject({ status: 'pending_delete', deleted: true });
+    expect((await h.storage.images.findById(id))._unsafeUnwrap()).toMatchObject({ status: 'pending_delete', deleted: true });
     expect((await h.deleteImage.execute({ imageId: id, principal: admin }))._unsafeUnwrapErr().kind).toBe('ImageNotFound');
 
     h.clock.advanceSeconds(3599);
@@ -207,22 +203,22 @@ describe('Scrubber: delayed delete, end to end', () => {
     h.clock.advanceSeconds(1);
     expect(await h.run()).toMatchObject({ claimed: 2, done: 2 });
     expect(urls.some((url) => h.data.has(url))).toBe(false);
-    expect((await h.store.findById(id))._unsafeUnwrap()).toMatchObject({ status: 'deleted', deleted: true });
+    expect((await h.storage.images.findById(id))._unsafeUnwrap()).toMatchObject({ status: 'deleted', deleted: true });
   });
 
   it('leaves the image pending_delete while any of its data remains', async () => {
     const h = setup({ delaySeconds: 60 });
-    const { id, urls } = await h.imageWithData(2);
+    const { id, urls } = h.imageWithData(2);
     await h.remove(id);
-    h.data.faults.failNext(1, 'DataStoreUnavailable');
+    h.data.failNext(1, 'DataStoreUnavailable');
     h.clock.advanceSeconds(60);
     expect(await h.run()).toMatchObject({ done: 1, retried: 1 });
-    expect((await h.store.findById(id))._unsafeUnwrap()!.status).toBe('pending_delete');
+    expect((await h.storage.images.findById(id))._unsafeUnwrap()!.status).toBe('pending_delete');
     expect(urls.filter((url) => h.data.has(url))).toHaveLength(1);
 
     h.clock.advanceSeconds(0.5);
     expect(await h.run()).toMatchObject({ done: 1 });
-    expect((await h.store.findById(id))._unsafeUnwrap()!.status).toBe('deleted');
+    expect((await h.storage.images.findById(id))._unsafeUnwrap()!.status).toBe('deleted');
   });
 });
 
@@ -230,7 +226,7 @@ describe('Scrubber: batches and limits', () => {
   it('drains due jobs in batches, at most maxJobsPerRun per run', async () => {
     const h = setup({ inline: false, scrubber: { batchSize: 2, maxJobsPerRun: 3 } });
     const images = [];
-    for (let i = 0; i < 5; i++) images.push(await h.imageWithData());
+    for (let i = 0; i < 5; i++) images.push(h.imageWithData());
     for (const image of images) await h.remove(image.id);
     h.clock.advanceSeconds(60);
 
@@ -241,7 +237,7 @@ describe('Scrubber: batches and limits', () => {
 
   it('answers the storage error when it cannot claim jobs, and never throws', async () => {
     const h = setup();
-    h.store.faults.inject({ method: 'claimDue', error: storageUnavailable() });
+    h.storage.failNext('claimDue', storageUnavailable());
     const result = await h.scrubber.runOnce();
     expect(result._unsafeUnwrapErr().kind).toBe('StorageUnavailable');
     expect((await h.scrubber.runOnce()).isOk()).toBe(true);
@@ -249,9 +245,11 @@ describe('Scrubber: batches and limits', () => {
 
   it('turns a queue that throws into StorageFault', async () => {
     const h = setup();
-    const throwing = Object.create(h.store) as MemoryImageStore;
-    throwing.claimDue = () => {
-      throw new Error('defect');
+    const throwing: DataDeletionJobQueue = {
+      ...h.storage.jobs,
+      claimDue: () => {
+        throw new Error('defect');
+      },
     };
     const scrubber = new Scrubber(throwing, h.worker, h.clock);
     expect((await scrubber.runOnce())._unsafeUnwrapErr().kind).toBe('StorageFault');
@@ -263,7 +261,7 @@ describe('Scrubber: batches and limits', () => {
     { maxJobsPerRun: -1 },
   ])('refuses nonsense options %o', (options) => {
     const h = setup();
-    expect(() => new Scrubber(h.store, h.worker, h.clock, undefined, options)).toThrow(RangeError);
+    expect(() => new Scrubber(h.storage.jobs, h.worker, h.clock, undefined, options)).toThrow(RangeError);
   });
 });
 
@@ -271,8 +269,8 @@ describe('Scrubber.start/stop', () => {
   it('runs at once, then every interval; stop waits and ends the loop', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const h = setup({ inline: false });
-    const claims = vi.spyOn(h.store, 'claimDue');
-    const first = await h.imageWithData();
+    const claims = vi.spyOn(h.storage.jobs, 'claimDue');
+    const first = h.imageWithData();
     await h.remove(first.id);
     h.clock.advanceSeconds(60);
 
@@ -280,7 +278,7 @@ describe('Scrubber.start/stop', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(h.data.has(first.urls[0]!)).toBe(false);
 
-    const second = await h.imageWithData();
+    const second = h.imageWithData();
     await h.remove(second.id);
     h.clock.advanceSeconds(60);
     await vi.advanceTimersByTimeAsync(1_000);
@@ -298,14 +296,14 @@ describe('Scrubber and DataDeletionWorker: failure causes in a pino log', () => 
     const lines: string[] = [];
     const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
     const h = setup({ inline: false });
-    const worker = new DataDeletionWorker(h.data, h.store, h.clock, logger);
-    const scrubber = new Scrubber(h.store, worker, h.clock, logger);
-    await h.remove((await h.imageWithData()).id);
+    const worker = new DataDeletionWorker(h.data, h.storage.jobs, h.clock, logger);
+    const scrubber = new Scrubber(h.storage.jobs, worker, h.clock, logger);
+    await h.remove(h.imageWithData().id);
     h.clock.advanceSeconds(61);
 
-    h.store.faults.inject({ method: 'claimDue', error: storageUnavailable(new Error('connect ECONNREFUSED 127.0.0.1:5432')) });
+    h.storage.failNext('claimDue', storageUnavailable(new Error('connect ECONNREFUSED 127.0.0.1:5432')));
     await scrubber.runOnce();
-    h.store.faults.inject({ method: 'complete', error: storageFault(new Error('SQLITE_IOERR: disk I/O error')) });
+    h.storage.failNext('complete', storageFault(new Error('SQLITE_IOERR: disk I/O error')));
     await scrubber.runOnce();
 
     const parsed = lines.map((line) => JSON.parse(line) as { msg: string; err?: { message?: string; stack?: string } });

@@ -2,7 +2,7 @@
 import { createServer } from 'node:http';
 import { DeleteImage, defaultDeletePolicy, systemClock } from '@image-catalog/core';
 import { DataDeletionWorker } from '@image-catalog/core/workers';
-import { MemoryImageDataStore, MemoryImageStore } from '@image-catalog/memory';
+import { createMemoryStorage, MemoryImageDataStore } from '@image-catalog/memory';
 import {
   CONFORMANCE_PRINCIPALS,
   CONFORMANCE_PROJECTS,
@@ -25,10 +25,10 @@ import { createNodeListener, type NodeListenerOptions } from './node-listener.js
 const RATE_LIMIT = 3;
 
 function inMemoryService(overrides: Partial<ImagesPipelineOptions> = {}, listenerOptions: NodeListenerOptions = {}) {
-  const store = new MemoryImageStore();
+  const { images, jobs, catalog } = createMemoryStorage();
   const data = new MemoryImageDataStore();
-  const worker = new DataDeletionWorker(data, store, systemClock);
-  const deleteImage = new DeleteImage(store, defaultDeletePolicy, systemClock, worker);
+  const worker = new DataDeletionWorker(data, jobs, systemClock);
+  const deleteImage = new DeleteImage(images, defaultDeletePolicy, systemClock, worker);
   const handler = createImagesHandler({
     basePath: '/v2',
     deleteImage,
@@ -39,12 +39,12 @@ function inMemoryService(overrides: Partial<ImagesPipelineOptions> = {}, listene
   });
   const server = createServer(createNodeListener(handler, listenerOptions));
   server.on('clientError', createClientErrorListener());
-  return { store, server, handler };
+  return { catalog, server, handler };
 }
 
 describeHttpConformance('@image-catalog/http on node:http (createNodeListener)', async () => {
-  const { store, server } = inMemoryService();
-  return inProcessConformanceTarget({ server: await listenOnLoopback(server), basePath: '/v2', catalog: store, rateLimit: RATE_LIMIT });
+  const { catalog, server } = inMemoryService();
+  return inProcessConformanceTarget({ server: await listenOnLoopback(server), basePath: '/v2', catalog, rateLimit: RATE_LIMIT });
 });
 
 describe('createNodeListener', () => {
@@ -81,8 +81,8 @@ describe('createNodeListener', () => {
   });
 
   it('keeps a keep-alive connection usable after refusing a body it did not read', async () => {
-    const { origin, store } = await start();
-    const id = (await store.createImage(conformanceNewImage({}), new Date()))._unsafeUnwrap().id;
+    const { origin, catalog } = await start();
+    const id = (await catalog.createImage(conformanceNewImage({}), new Date()))._unsafeUnwrap().id;
     const headers = `Host: x\r\nX-Auth-Token: ${CONFORMANCE_TOKENS.ownerMember}\r\n`;
     const { connect } = await import('node:net');
     const url = new URL(origin);

@@ -1,0 +1,93 @@
+// The in-memory ImageCatalog (authoring): create, list, patch, add members and attach data to live images.
+import { isLive, storageFault, type Image, type ImageMember, type StorageError } from '@image-catalog/core';
+import { newImageRecord, type ImageCatalog, type ImageDataRecord, type ImageListQuery, type ImagePatch, type NewImage } from '@image-catalog/core/authoring';
+import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
+import type { MemoryDatabase } from './memory-database.js';
+import { boundedLimit, copyDate, oldestFirst } from './memory-rows.js';
+
+type Conflict = { readonly kind: 'Conflict' };
+
+export class MemoryImageCatalog implements ImageCatalog {
+  constructor(
+    private readonly db: MemoryDatabase,
+    /** Ids of new locations. */
+    private readonly newId: () => string,
+  ) {}
+
+  /** Glance's defaults fill what `image` leaves out; an id taken by any image, deleted or not, is a `Conflict`. */
+  createImage(image: NewImage, now: Date): ResultAsync<Image, StorageError | Conflict> {
+    return this.db
+      .transact('createImage', (tx): Image | Conflict => {
+        if (tx.images.has(image.id)) return { kind: 'Conflict' };
+        const record = structuredClone(newImageRecord(image, copyDate(now)));
+        tx.putImage(record);
+        return record;
+      })
+      .andThen((created) => ('kind' in created ? errAsync(created) : okAsync(created)));
+  }
+
+  /** Live images, oldest first (`createdAt`, then creation order), optionally with exactly `name`. */
+  listImages(query: ImageListQuery): ResultAsync<readonly Image[], StorageError> {
+    return this.db.transact('listImages', (tx) =>
+      oldestFirst([...tx.images.values()].filter((i) => isLive(i) && (query.name === undefined || i.name === query.name))).slice(0, boundedLimit(query.limit)),
+    );
+  }
+
+  /**
+   * Applies the fields `patch` defines and sets `updatedAt`. A patch moving the status to
+   * `deleted` or `pending_delete` is refused with `StorageFault`: only `deleteImage` may do
+   * that, because only it writes the cascade, the jobs and the event.
+   */
+  updateImage(imageId: string, patch: ImagePatch, now: Date): ResultAsync<Image | null, StorageError> {
+    if (patch.status === 'deleted' || patch.status === 'pending_delete') {
+      return errAsync(storageFault(new Error(`updateImage cannot set status ${patch.status}; use deleteImage`)));
+    }
+    return this.db.transact('updateImage', (tx) => {
+      const current = tx.images.get(imageId);
+      if (current === undefined || !isLive(current)) return null;
+      const image: Image = {
+        ...current,
+        ...(patch.name !== undefined ? { name: patch.name } : {}),
+        ...(patch.visibility !== undefined ? { visibility: patch.visibility } : {}),
+        ...(patch.protected !== undefined ? { protected: patch.protected } : {}),
+        ...(patch.status !== undefined ? { status: patch.status } : {}),
+        updatedAt: copyDate(now),
+      };
+      tx.putImage(image);
+      return image;
+    });
+  }
+
+  /** A new member starts `pending`; an existing one is returned unchanged. The image's `updatedAt` is not touched. */
+  addMember(imageId: string, memberId: string, now: Date): ResultAsync<ImageMember | null, StorageError> {
+    return this.db.transact('addMember', (tx) => {
+      const current = tx.images.get(imageId);
+      if (current === undefined || !isLive(current)) return null;
+      const existing = current.members.find((m) => m.memberId === memberId);
+      if (existing !== undefined) return existing;
+      const member: ImageMember = { memberId, status: 'pending', createdAt: copyDate(now), updatedAt: copyDate(now) };
+      tx.putImage({ ...current, members: [...current.members, member] });
+      return member;
+    });
+  }
+
+  /** Appends an active location (after any existing ones) and makes the image `active` with the data's size and digests. */
+  attachImageData(imageId: string, data: ImageDataRecord, now: Date): ResultAsync<Image | null, StorageError> {
+    return this.db.transact('attachImageData', (tx) => {
+      const current = tx.images.get(imageId);
+      if (current === undefined || !isLive(current)) return null;
+      const image: Image = {
+        ...current,
+        status: 'active',
+        size: data.size,
+        checksum: data.checksum,
+        osHashAlgo: data.osHashAlgo,
+        osHashValue: data.osHashValue,
+        locations: [...current.locations, { id: this.newId(), url: data.url, metadata: { ...(data.metadata ?? {}) }, status: 'active' }],
+        updatedAt: copyDate(now),
+      };
+      tx.putImage(image);
+      return image;
+    });
+  }
+}

@@ -1,0 +1,38 @@
+// createMemoryStorage: the four in-memory storage ports over one shared state, and the faults armed on it.
+import type { DataDeletionJobQueue, EventOutbox, ImageRepository } from '@image-catalog/core';
+import type { ImageCatalog } from '@image-catalog/core/authoring';
+import { MemoryDatabase } from './memory-database.js';
+import { MemoryImageCatalog } from './memory-image-catalog.js';
+import { MemoryImageRepository } from './memory-image-repository.js';
+import { MemoryJobQueue } from './memory-job-queue.js';
+import { MemoryOutbox } from './memory-outbox.js';
+import type { MemoryStoreFaults } from './memory-store-faults.js';
+
+export interface MemoryStorageOptions {
+  /** Ids of new data locations (default: random UUIDs); injectable for deterministic tests. Job and event ids come from core's plan. */
+  readonly newId?: () => string;
+}
+
+/** The storage ports of one in-memory "database": what one port commits, the others see. */
+export interface MemoryStorage {
+  /** The delete side: `findById`, `deleteImage`, `restoreImage`. */
+  readonly images: ImageRepository;
+  readonly jobs: DataDeletionJobQueue;
+  readonly outbox: EventOutbox;
+  /** The authoring side, to create and change images. */
+  readonly catalog: ImageCatalog;
+  /** Failures armed for tests on any method of the four ports (see `MEMORY_STORE_STEPS`). */
+  readonly faults: MemoryStoreFaults;
+}
+
+/** A new, empty in-memory storage: a delete's cascade, jobs and event commit together or not at all. */
+export function createMemoryStorage(options: MemoryStorageOptions = {}): MemoryStorage {
+  const db = new MemoryDatabase();
+  return {
+    images: new MemoryImageRepository(db),
+    jobs: new MemoryJobQueue(db),
+    outbox: new MemoryOutbox(db),
+    catalog: new MemoryImageCatalog(db, options.newId ?? (() => globalThis.crypto.randomUUID())),
+    faults: db.faults,
+  };
+}
