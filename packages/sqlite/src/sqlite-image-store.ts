@@ -105,7 +105,10 @@ export class SqliteImageStore implements ImageRepository, ImageCatalog, DataDele
   constructor(db: BetterSqlite3.Database, options: SqliteImageStoreOptions = {}) {
     const pending = pendingMigrations(db);
     if (pending.length > 0) {
-      throw new Error(`SqliteImageStore: the database schema is not current (pending migrations: ${pending.map((m) => m.version).join(', ')}); open it with openDatabase() or run migrate(db) first`);
+      const names = pending.map((m) => `${m.version} (${m.name})`).join(', ');
+      throw new Error(
+        `SqliteImageStore: the database schema is not current (pending migrations: ${names}); open it with openDatabase(), run migrate(db), or run image-catalog-sqlite-migrate <db-file> first`,
+      );
     }
     this.#db = db;
     this.#newId = options.newId ?? (() => globalThis.crypto.randomUUID());
