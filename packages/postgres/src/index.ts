@@ -11,6 +11,8 @@ export {
   type MigrationReport,
 } from './migrations.js';
 export { PostgresImageStore, type PostgresImageStoreOptions } from './postgres-image-store.js';
+export { createPostgresImageStore } from './create-postgres-image-store.js';
+export { assertSchemaCurrent, SchemaNotCurrentError } from './schema-check.js';
 export { PostgresRateLimiter, type PostgresRateLimiterOptions } from './postgres-rate-limiter.js';
 export { postgresImageCatalogModule } from './module.js';
 export { toStorageError } from './storage-errors.js';

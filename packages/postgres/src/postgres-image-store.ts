@@ -93,6 +93,10 @@ const CONTENDED = Symbol('contended');
  * - `claimDue` and `claimPending` lock with `FOR UPDATE SKIP LOCKED`: scrubbers and relays in
  *   several processes share the work without waiting for each other.
  * Nothing is thrown: failures come back as `StorageError` values (see `toStorageError`).
+ *
+ * The constructor cannot check the schema (that takes a round trip): open the store with
+ * `createPostgresImageStore`, which refuses a schema that is not current, or construct it only
+ * after `migrate(pool)` or `assertSchemaCurrent(pool)`.
  */
 export class PostgresImageStore implements ImageRepository, ImageCatalog, DataDeletionJobQueue, EventOutbox {
   readonly #db: PgRunner;
