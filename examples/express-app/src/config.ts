@@ -27,6 +27,8 @@ export interface ServiceConfig {
   readonly databaseUrl: string | null;
   /** SQLite durable mode: every commit fsynced (`synchronous=FULL`), concurrent deletes group-committed. */
   readonly durable: boolean;
+  /** Apply pending schema migrations at start (default); off, a schema that is not current stops the start. */
+  readonly migrate: boolean;
   readonly logLevel: string;
   /** How long the inline data deletion owns a delete's jobs before the scrubber may retry them. */
   readonly inlineLeaseSeconds: number;
@@ -70,13 +72,13 @@ function logLevel(raw: string | undefined): string {
   return level;
 }
 
-/** An on/off setting: `1`/`true` on, `0`/`false`/unset off, anything else refused. */
-function flag(env: Env, name: string): boolean {
+/** An on/off setting: `1`/`true` on, `0`/`false` off, unset `fallback`, anything else refused. */
+function flag(env: Env, name: string, fallback = false): boolean {
   const raw = env[name]?.trim() ?? '';
   if (!['', '0', '1', 'true', 'false'].includes(raw)) {
     throw new ConfigError(`${name} must be 1 or 0, got ${JSON.stringify(raw.slice(0, 32))}`);
   }
-  return raw === '1' || raw === 'true';
+  return raw === '' ? fallback : raw === '1' || raw === 'true';
 }
 
 /** `<count>/<seconds>`, e.g. `100/60`, with the status to answer when over it. */
@@ -158,6 +160,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Service
     eventsFile: env.IMAGE_CATALOG_EVENTS_FILE?.trim() ? path.resolve(cwd, env.IMAGE_CATALOG_EVENTS_FILE.trim()) : null,
     databaseUrl,
     durable: flag(env, 'IMAGE_CATALOG_DURABLE'),
+    migrate: flag(env, 'IMAGE_CATALOG_MIGRATE', true),
     logLevel: logLevel(env.LOG_LEVEL),
     inlineLeaseSeconds: integer(env, 'IMAGE_CATALOG_INLINE_LEASE', 60, 1, 86_400),
     scrubLeaseSeconds: integer(env, 'IMAGE_CATALOG_SCRUB_LEASE', 300, 1, 86_400),
