@@ -1,4 +1,5 @@
 // How the packing test runs plain npm: pnpm's own variables removed, better-sqlite3 built from source, and whether the registry answers at all.
+import { availableParallelism } from 'node:os';
 import { runProcess } from '@image-catalog/testkit/process';
 
 /** Variables `pnpm test` sets for its scripts; plain npm in another project must not see them. */
@@ -7,12 +8,14 @@ const PNPM_RUN_VARIABLES = /^(npm_(lifecycle|package)_|npm_(command|execpath|nod
 /**
  * This process's environment without pnpm's run variables. better-sqlite3's install script first
  * tries to download a prebuilt binary, which these machines cannot reach (it only costs time):
- * `npm_config_build_from_source` skips that attempt unless the caller chose otherwise.
+ * `npm_config_build_from_source` skips that attempt unless the caller chose otherwise, and
+ * `JOBS` lets node-gyp compile its two sources in parallel.
  */
 export function npmEnvironment(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!PNPM_RUN_VARIABLES.test(key)) env[key] = value;
   env['npm_config_build_from_source'] ??= 'true';
+  env['JOBS'] ??= String(availableParallelism());
   return env;
 }
 
