@@ -22,8 +22,10 @@ export function npmEnvironment(): NodeJS.ProcessEnv {
 /** `null` when `npm ping` reaches the configured registry; otherwise what went wrong. */
 export async function npmRegistryProblem(): Promise<string | null> {
   try {
-    const run = await runProcess('npm', ['ping'], { env: npmEnvironment(), timeoutMs: 30_000 });
-    return run.code === 0 ? null : (run.stderr.trim().split('\n').at(-1) ?? `npm ping exited ${run.code}`);
+    const run = await runProcess('npm', ['ping', '--fetch-retries=1', '--fetch-timeout=15000'], { env: npmEnvironment(), timeoutMs: 45_000 });
+    if (run.code === 0) return null;
+    const errors = run.stderr.split('\n').filter((line) => line.startsWith('npm error') && !line.includes('complete log'));
+    return errors.slice(0, 2).join(' / ') || `npm ping exited ${run.code}`;
   } catch (error) {
     return error instanceof Error ? error.message.split('\n')[0]! : String(error);
   }
