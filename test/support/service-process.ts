@@ -1,6 +1,7 @@
 // Runs the example service as a child process from source, for end-to-end and crash tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runProcess } from '@image-catalog/testkit/process';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = fileURLToPath(new URL('../../examples/express-app/src/main.ts', import.meta.url));
@@ -69,4 +70,10 @@ export function runScrubProcess(env: Record<string, string>, args: readonly stri
   child.stdout!.on('data', (c: Buffer) => (out += c.toString('utf8')));
   child.stderr!.on('data', (c: Buffer) => (out += c.toString('utf8')));
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output: out })));
+}
+
+/** Runs the service expecting it to stop by itself (a refused start): its exit status and everything it printed. */
+export async function runServiceUntilExit(env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
+  const run = await runProcess(process.execPath, nodeArgs(MAIN), { cwd: ROOT, env, timeoutMs });
+  return { code: run.code, output: run.stdout + run.stderr };
 }

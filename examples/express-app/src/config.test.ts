@@ -110,6 +110,13 @@ describe('loadConfig: every setting', () => {
     expect(() => loadConfig({ IMAGE_CATALOG_DURABLE: 'yes' }, CWD)).toThrow(/IMAGE_CATALOG_DURABLE must be 1 or 0/);
   });
 
+  it('IMAGE_CATALOG_MIGRATE: on unless 0, so a deploy step can own the migrations', () => {
+    expect(loadConfig({}, CWD).migrate).toBe(true);
+    expect(loadConfig({ IMAGE_CATALOG_MIGRATE: '1' }, CWD).migrate).toBe(true);
+    expect(loadConfig({ IMAGE_CATALOG_MIGRATE: '0' }, CWD).migrate).toBe(false);
+    expect(() => loadConfig({ IMAGE_CATALOG_MIGRATE: 'never' }, CWD)).toThrow(/IMAGE_CATALOG_MIGRATE must be 1 or 0/);
+  });
+
   it('DATABASE_URL: a postgres:// or postgresql:// URL selects PostgreSQL', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/images' }, CWD).databaseUrl).toBe('postgres://u:p@db:5432/images');
     expect(loadConfig({ DATABASE_URL: 'postgresql://db/images' }, CWD).databaseUrl).toBe('postgresql://db/images');

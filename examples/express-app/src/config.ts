@@ -25,10 +25,10 @@ export interface ServiceConfig {
   readonly scrubIntervalSeconds: number;
   readonly eventsFile: string | null;
   readonly databaseUrl: string | null;
-  /** With `databaseUrl`: apply pending migrations at start (default); off, a schema that is not current stops the start. */
-  readonly migrate: boolean;
   /** SQLite durable mode: every commit fsynced (`synchronous=FULL`), concurrent deletes group-committed. */
   readonly durable: boolean;
+  /** Apply pending schema migrations at start (default); off, a schema that is not current stops the start. */
+  readonly migrate: boolean;
   readonly logLevel: string;
   /** How long the inline data deletion owns a delete's jobs before the scrubber may retry them. */
   readonly inlineLeaseSeconds: number;
@@ -159,8 +159,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Service
     scrubIntervalSeconds: integer(env, 'IMAGE_CATALOG_SCRUB_INTERVAL', 30, 1, 86_400),
     eventsFile: env.IMAGE_CATALOG_EVENTS_FILE?.trim() ? path.resolve(cwd, env.IMAGE_CATALOG_EVENTS_FILE.trim()) : null,
     databaseUrl,
-    migrate: flag(env, 'IMAGE_CATALOG_MIGRATE', true),
     durable: flag(env, 'IMAGE_CATALOG_DURABLE'),
+    migrate: flag(env, 'IMAGE_CATALOG_MIGRATE', true),
     logLevel: logLevel(env.LOG_LEVEL),
     inlineLeaseSeconds: integer(env, 'IMAGE_CATALOG_INLINE_LEASE', 60, 1, 86_400),
     scrubLeaseSeconds: integer(env, 'IMAGE_CATALOG_SCRUB_LEASE', 300, 1, 86_400),

@@ -3,7 +3,7 @@ import type { ContainerModule } from 'inversify';
 import { mkdirSync } from 'node:fs';
 import type { Logger } from '@image-catalog/core';
 import { InProcessRateLimiter, type RateLimiter } from '@image-catalog/http';
-import { openDatabase, sqliteImageCatalogModule } from '@image-catalog/sqlite';
+import { openDatabase, pendingMigrations, sqliteImageCatalogModule } from '@image-catalog/sqlite';
 import type { ServiceConfig } from './config.js';
 
 export interface OpenedStorage {
@@ -20,7 +20,14 @@ export async function openStorage(config: ServiceConfig, logger: Logger): Promis
     return openServicePostgresStorage(config, logger);
   }
   mkdirSync(config.dataDir, { recursive: true });
-  const db = openDatabase(config.databasePath, { synchronous: config.durable ? 'FULL' : 'NORMAL' });
+  const db = openDatabase(config.databasePath, { synchronous: config.durable ? 'FULL' : 'NORMAL', migrate: config.migrate });
+  // IMAGE_CATALOG_MIGRATE=0: the deploy step migrates; a file it did not is refused here rather than by the store later.
+  const pending = pendingMigrations(db);
+  if (pending.length > 0) {
+    db.close();
+    const names = pending.map((m) => `${m.version} (${m.name})`).join(', ');
+    throw new Error(`the SQLite database ${config.databasePath} is not current (pending migrations: ${names}); run image-catalog-sqlite-migrate ${config.databasePath}, or start with IMAGE_CATALOG_MIGRATE=1`);
+  }
   const rateLimiter = config.rateLimit ? new InProcessRateLimiter(config.rateLimit) : null;
   return {
     // Durable mode fsyncs every commit; group commit lets concurrent deletes share one.

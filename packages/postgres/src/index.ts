@@ -11,6 +11,7 @@ export {
   type MigrationReport,
 } from './migrations.js';
 export { openPostgresStorage, type PostgresStorage, type PostgresStorageOptions } from './postgres-storage.js';
+export { assertSchemaCurrent, SchemaNotCurrentError } from './schema-check.js';
 export { PostgresRateLimiter, type PostgresRateLimiterOptions } from './postgres-rate-limiter.js';
 export { postgresImageCatalogModule } from './module.js';
 export { toStorageError } from './storage-errors.js';

@@ -1,8 +1,8 @@
 // The public factory: checks the schema is current, then builds the four PostgreSQL port modules over one connection.
 import type { DataDeletionJobQueue, EventOutbox, ImageRepository } from '@image-catalog/core';
 import type { ImageCatalog } from '@image-catalog/core/authoring';
-import { pendingMigrations } from './migrations.js';
 import type { PgPool } from './pg-pool.js';
+import { assertSchemaCurrent } from './schema-check.js';
 import { postgresConnection, type PostgresConnection, type PostgresConnectionOptions } from './postgres-connection.js';
 import { PostgresImageCatalog, type PostgresImageCatalogOptions } from './postgres-image-catalog.js';
 import { PostgresImageRepository, type PostgresImageRepositoryOptions } from './postgres-image-repository.js';
@@ -21,19 +21,13 @@ export interface PostgresStorage {
 
 /**
  * Checks that every migration of `MIGRATIONS` is recorded in the schema, then builds the ports.
- * Rejects with an `Error` naming the pending versions when the schema is not current (run
- * `migrate(pool, { schema })` first), with a `RangeError` for a bad schema name, and with the
+ * Rejects with `SchemaNotCurrentError` naming the pending migrations when the schema is not
+ * current (run `migrate(pool, { schema })` or `image-catalog-postgres-migrate` first), with a `RangeError` for a bad schema name, and with the
  * driver's error when the database cannot be reached: a start-up step, not a port call.
  */
 export async function openPostgresStorage(pool: PgPool, options: PostgresStorageOptions = {}): Promise<PostgresStorage> {
   const connection = postgresConnection(pool, options);
-  const pending = await pendingMigrations(pool, { schema: connection.schema.name });
-  if (pending.length > 0) {
-    throw new Error(
-      `PostgreSQL schema ${connection.schema.sql} is not current (pending migrations: ${pending.map((m) => m.version).join(', ')}); ` +
-        `run migrate(pool, { schema: '${connection.schema.name}' }) first`,
-    );
-  }
+  await assertSchemaCurrent(pool, { schema: connection.schema.name });
   return storageOver(connection, options);
 }
 

@@ -62,7 +62,10 @@ export class SqliteConnection {
   constructor(db: BetterSqlite3.Database, options: SqliteStorageOptions = {}) {
     const pending = pendingMigrations(db);
     if (pending.length > 0) {
-      throw new Error(`createSqliteStorage: the database schema is not current (pending migrations: ${pending.map((m) => m.version).join(', ')}); open it with openDatabase() or run migrate(db) first`);
+      const names = pending.map((m) => `${m.version} (${m.name})`).join(', ');
+      throw new Error(
+        `createSqliteStorage: the database schema is not current (pending migrations: ${names}); open it with openDatabase(), run migrate(db), or run image-catalog-sqlite-migrate <db-file> first`,
+      );
     }
     this.db = db;
     this.newId = options.newId ?? (() => globalThis.crypto.randomUUID());

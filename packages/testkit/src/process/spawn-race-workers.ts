@@ -2,6 +2,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { RACE_GO_MESSAGE, type RaceWorkerConfig, type RaceWorkerMessage, type RaceWorkerResult } from './race-protocol.js';
+import { TYPESCRIPT_SOURCE_EXEC_ARGV as DEFAULT_EXEC_ARGV } from './run-process.js';
 
 export interface SpawnRaceWorkersOptions {
   /** A worker that has not exited by then is killed and the run fails (default 60 000 ms). */
@@ -12,7 +13,6 @@ export interface SpawnRaceWorkersOptions {
   readonly execArgv?: readonly string[];
 }
 
-const DEFAULT_EXEC_ARGV = ['--conditions=source', '--import', 'tsx'] as const;
 
 /**
  * Runs `node --conditions=source --import tsx <workerModule> <config as JSON>` once per config.
