@@ -14,6 +14,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { createGlanceFixtureRouter, type FixtureHttp } from './glance-fixture-router.js';
 import { GLANCE_SCHEMAS } from './glance-schemas.js';
 import { ensureRequestId, sendFault } from './http-faults.js';
+import type { ServiceMetrics } from './metrics.js';
 import { versionsDocument } from './versions.js';
 
 export interface AppDependencies {
@@ -28,6 +29,8 @@ export interface AppDependencies {
   /** True while the service shuts down: new requests get 503 with Retry-After. */
   readonly isDraining: () => boolean;
   readonly idFormat?: ImageIdFormat;
+  /** Served at `GET /metrics`, and told of every request of the DELETE router; none without it. */
+  readonly metrics?: Pick<ServiceMetrics, 'httpHook' | 'handler'>;
 }
 
 const SHUTTING_DOWN = 'The server is shutting down. Please retry later.';
@@ -84,8 +87,16 @@ export function createApp(deps: AppDependencies): express.Express {
     res.locals.route = '/openapi.json';
     res.status(200).type('application/json').send(JSON.stringify(openApiDocument));
   });
+  const { metrics } = deps;
+  if (metrics) {
+    // Prometheus text format; like the documents, no token (restrict who reaches it at the network).
+    app.get('/metrics', (req, res) => {
+      res.locals.route = '/metrics';
+      metrics.handler(req, res);
+    });
+  }
   // The documents are read-only: OPTIONS lists GET, other methods get 405 with Allow (no authentication needed).
-  for (const path of ['/', '/versions', '/openapi.json']) {
+  for (const path of ['/', '/versions', '/openapi.json', ...(metrics ? ['/metrics'] : [])]) {
     app.options(path, (_req, res) => {
       res.locals.route = path;
       res.status(204).set('Allow', DOCUMENT_METHODS).end();
@@ -169,6 +180,7 @@ export function createApp(deps: AppDependencies): express.Express {
       logger,
       isDraining: deps.isDraining,
       hostMethods: ['GET', 'PATCH'],
+      metrics: deps.metrics?.httpHook ?? null,
     }),
   );
   app.use('/v2', v2);

@@ -16,6 +16,7 @@ import { createClientErrorListener, StaticTokenAuthenticator } from '@image-cata
 import { Container } from 'inversify';
 import { createApp } from './app.js';
 import type { ServiceConfig } from './config.js';
+import { createServiceMetrics } from './metrics.js';
 import { openStorage, type OpenedStorage } from './storage.js';
 
 export interface RunningService {
@@ -67,6 +68,12 @@ export async function startService(config: ServiceConfig, logger: Logger, overri
   const relay: OutboxRelay = resolve(container, TOKENS.OutboxRelay);
 
   let draining = false;
+  const metrics = createServiceMetrics({
+    jobs: resolve(container, TOKENS.DataDeletionJobQueue),
+    outbox: resolve(container, TOKENS.EventOutbox),
+    clock: resolve(container, TOKENS.Clock),
+    logger,
+  });
   const app = createApp({
     repository: resolve(container, TOKENS.ImageRepository),
     catalog: resolve(container, TOKENS.ImageCatalog),
@@ -77,6 +84,7 @@ export async function startService(config: ServiceConfig, logger: Logger, overri
     overLimitStatus: config.rateLimit?.status ?? 413,
     logger,
     isDraining: () => draining,
+    metrics,
   });
 
   const server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 300_000, headersTimeout: 20_000 }, app);

@@ -18,6 +18,7 @@ import { renderFault } from './fault-reply.js';
 import type { ImagesFailure, ImagesFailureKind } from './http-failures.js';
 import { checkIdentity } from './identity-answer.js';
 import type { IdentityResolver } from './identity.port.js';
+import { observedMethod, type ImagesMetrics, type ImagesOutcome } from './images-metrics.port.js';
 import { pathOfTarget, type ImagesReply, type ImagesRequest } from './images-request.js';
 import { decodeImageIdSegment, IMAGES_ROUTE_TEMPLATE, matchImagesRoute, normaliseBasePath } from './images-route.js';
 import type { RateLimiter } from './rate-limiter.port.js';
@@ -55,6 +56,12 @@ export interface ImagesPipelineOptions extends FaultOptions {
   readonly causeLogIntervalSeconds?: number;
   /** "now" for the rate limiter (default: system time). */
   readonly clock?: Clock;
+  /**
+   * Told of every request the handler answers (method, status, outcome, duration), for the
+   * host's counters and latency histogram (default: none). A hook that throws never changes
+   * the answer; its error is logged under `err`.
+   */
+  readonly metrics?: ImagesMetrics | null;
   /**
    * Methods the host itself serves on `/images/{image_id}` (e.g. `['GET', 'PATCH']` in front of
    * this handler), so `Allow` on OPTIONS and 405 lists them too.
@@ -118,6 +125,16 @@ function causeOf(failure: ImagesFailure): unknown {
   return 'cause' in failure ? failure.cause : undefined;
 }
 
+function metricsOf(metrics: unknown): ImagesMetrics | null {
+  if (metrics === undefined || metrics === null) return null;
+  if (typeof metrics === 'object' && typeof (metrics as ImagesMetrics).requestServed === 'function') return metrics as ImagesMetrics;
+  throw new TypeError('createImagesHandler: metrics must be an object with a requestServed(observation) method');
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
 /** The one resolver a handler runs: the host's, or the token shorthand's. */
 function identityResolverOf<Source>(options: IdentityOptions<Source>): IdentityResolver<Source> {
   const { identify, authenticator } = options as { identify?: unknown; authenticator?: unknown };
@@ -135,7 +152,11 @@ export function createImagesHandler<Source = unknown>(options: ImagesHandlerOpti
   const clock = options.clock ?? systemClock;
   const rateLimitKey = options.rateLimitKey ?? defaultRateLimitKey;
   const drainingRetryAfter = options.drainingRetryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS;
-  const causeLog = new RepeatedCauseLog((options.causeLogIntervalSeconds ?? DEFAULT_CAUSE_LOG_INTERVAL_SECONDS) * 1000);
+  const causeLogIntervalMs = (options.causeLogIntervalSeconds ?? DEFAULT_CAUSE_LOG_INTERVAL_SECONDS) * 1000;
+  const causeLog = new RepeatedCauseLog(causeLogIntervalMs);
+  const metrics = metricsOf(options.metrics);
+  // A broken hook fails on every request: its error is logged like an outage's cause, once per interval.
+  const metricsFailures = new RepeatedCauseLog(causeLogIntervalMs);
   const allow = [...new Set([...(options.hostMethods ?? []).map((m) => m.toUpperCase()), ...ALLOWED_METHODS.split(', ')])].join(', ');
   const faultOptions: FaultOptions = {
     allow,
@@ -233,25 +254,56 @@ export function createImagesHandler<Source = unknown>(options: ImagesHandlerOpti
     }
   }
 
+  function hookFailed(cause: unknown): void {
+    try {
+      const { logCause, repeated } = metricsFailures.failed('MetricsHookFailed', null, clock.now().getTime());
+      if (logCause) logger.error({ err: cause, ...(repeated > 0 ? { repeated } : {}) }, 'metrics hook failed; the request was answered regardless');
+    } catch {
+      // Neither the clock nor the logger may turn an answered request into a failed one.
+    }
+  }
+
+  function observe(request: ImagesRequest, reply: ImagesReply, outcome: ImagesOutcome, durationMs: number): void {
+    if (metrics === null) return;
+    try {
+      const returned: unknown = metrics.requestServed({
+        method: observedMethod(String(request.method)),
+        status: reply.status,
+        outcome,
+        durationSeconds: durationMs / 1000,
+      });
+      // Typed as void, but an async hook would otherwise leave an unhandled rejection behind.
+      if (isThenable(returned)) returned.then(undefined, hookFailed);
+    } catch (cause) {
+      hookFailed(cause);
+    }
+  }
+
   async function handle(request: ImagesRequest, source: Source): Promise<ImagesReply> {
     const started = performance.now();
     const trace: Trace = { route: null, principal: null, failure: null, answered: new Set() };
     let requestId = newRequestId();
     let reply: ImagesReply;
+    let outcome: ImagesOutcome;
     try {
       requestId = requestIdFor(request.header(REQUEST_ID_HEADER));
-      const outcome = await decide(request, source, trace);
-      if (outcome.isOk()) {
-        reply = success(outcome.value, requestId);
+      const decided = await decide(request, source, trace);
+      if (decided.isOk()) {
+        outcome = decided.value;
+        reply = success(decided.value, requestId);
       } else {
-        trace.failure = outcome.error;
-        reply = failure(outcome.error, request, requestId);
+        trace.failure = decided.error;
+        outcome = decided.error.kind;
+        reply = failure(decided.error, request, requestId);
       }
     } catch (cause) {
       trace.failure = { kind: 'InternalError', cause };
+      outcome = 'InternalError';
       reply = failure(trace.failure, request, requestId);
     }
-    log(request, reply, trace, requestId, performance.now() - started);
+    const durationMs = performance.now() - started;
+    log(request, reply, trace, requestId, durationMs);
+    observe(request, reply, outcome, durationMs);
     return reply;
   }
 

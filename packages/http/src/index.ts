@@ -9,6 +9,7 @@ export * from './http-failures.js';
 export * from './identity-answer.js';
 export * from './identity.port.js';
 export * from './images-handler.js';
+export * from './images-metrics.port.js';
 export * from './images-request.js';
 export * from './images-route.js';
 export * from './in-process-rate-limiter.js';
