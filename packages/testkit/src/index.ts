@@ -1,19 +1,36 @@
-// @image-catalog/testkit: contract suites every adapter runs, and the fixtures they are built from.
+// @image-catalog/testkit: contract suites every adapter runs (whole, or one named part at a time), and the fixtures they are built from.
 export * from './storage-harness.js';
 export * from './use-harness.js';
 export * from './expect-result.js';
 export * from './harness-helpers.js';
+export * from './glance-messages.js';
 export * from './fixtures/test-clock.js';
 export * from './fixtures/principals.js';
 export * from './fixtures/image-fixture.js';
+export * from './fixtures/hostile-image-ids.js';
 export * from './fixtures/delete-image-request.js';
 export * from './fixtures/recording-image-data-store.js';
 export * from './fixtures/failing-image-repository.js';
 export * from './image-repository.contract.js';
+export { describeImageRepositoryAuthoring } from './image-repository/authoring.contract.js';
+export { describeImageRepositoryDelete } from './image-repository/delete.contract.js';
+export { describeImageRepositoryDeleteDecision } from './image-repository/delete-decision.contract.js';
+export { describeImageRepositoryRestore } from './image-repository/restore.contract.js';
 export * from './data-deletion-job-queue.contract.js';
+export { describeDataDeletionJobQueueClaim } from './data-deletion-job-queue/claim.contract.js';
+export { describeDataDeletionJobQueueComplete } from './data-deletion-job-queue/complete.contract.js';
+export { describeDataDeletionJobQueueFail } from './data-deletion-job-queue/fail.contract.js';
+export { describeDataDeletionJobQueueListing } from './data-deletion-job-queue/listing.contract.js';
 export * from './event-outbox.contract.js';
 export * from './image-data-store.contract.js';
 export * from './delete-image.behaviour.js';
+export { DELETE_POLICY_MODES, type DeletePolicyMode } from './behaviour/policy-modes.js';
+export { describeDeleteImageOrderOfChecks } from './behaviour/order-of-checks.behaviour.js';
+export { describeDeleteImageVisibilityMatrix } from './behaviour/visibility-matrix.behaviour.js';
+export { describeDeleteImageSuccess } from './behaviour/success.behaviour.js';
+export { describeDeleteImageFaults } from './behaviour/faults.behaviour.js';
+export { describeDeleteImageConcurrency } from './behaviour/concurrency.behaviour.js';
+export { describeDeleteImageDataDeletion } from './behaviour/data-deletion.behaviour.js';
 export * from './http/index.js';
 export * from './process/index.js';
 export * from './process/expect-one-winner.js';

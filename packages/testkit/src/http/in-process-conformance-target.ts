@@ -1,7 +1,7 @@
 // The HTTP conformance target of an in-process service on loopback whose images the test writes straight into its catalog.
 import type { ImageCatalog } from '@image-catalog/core/authoring';
 import { CONFORMANCE_TOKENS, conformanceNewImage, type HttpConformanceImageSpec } from './conformance-principals.js';
-import type { HttpConformanceTarget } from './http-conformance.js';
+import type { HttpConformanceTarget } from './conformance/conformance-target.js';
 import type { LoopbackServer } from './loopback-server.js';
 
 /** Creates the image `spec` describes directly in `catalog` (no HTTP) and answers its id; throws when the catalog refuses. */

@@ -1,8 +1,18 @@
-// HTTP conformance: the suite, and the principals, images and servers an in-process deployment can use for it.
+// HTTP conformance: the suite and its parts, and the principals, images and servers an in-process deployment can use for it.
 export * from './conformance-principals.js';
 export * from './fault-assertions.js';
 export * from './hostile-inputs.js';
 export * from './http-conformance.js';
+export type { HttpConformanceFactory, HttpConformanceTarget } from './conformance/conformance-target.js';
+export { describeHttpConformanceOptions } from './conformance/options.conformance.js';
+export { describeHttpConformanceAuthentication } from './conformance/authentication.conformance.js';
+export { describeHttpConformanceMethods } from './conformance/methods.conformance.js';
+export { describeHttpConformanceRateLimit } from './conformance/rate-limit.conformance.js';
+export { describeHttpConformanceBody } from './conformance/body.conformance.js';
+export { describeHttpConformanceUseCase } from './conformance/use-case.conformance.js';
+export { describeHttpConformanceRequestIds } from './conformance/request-ids.conformance.js';
+export { describeHttpConformanceFaultFormats } from './conformance/fault-formats.conformance.js';
+export { describeHttpConformanceHostileInput } from './conformance/hostile-input.conformance.js';
 export * from './in-process-conformance-target.js';
 export * from './limit-only-key.js';
 export * from './loopback-server.js';
