@@ -20,6 +20,7 @@ export default defineConfig({
       '@image-catalog/testkit': pkg('testkit'),
       '@image-catalog/filesystem': pkg('filesystem'),
       '@image-catalog/postgres': pkg('postgres'),
+      '@image-catalog/mysql': pkg('mysql'),
       '@image-catalog/sql-kit': pkg('sql-kit'),
     },
   },
