@@ -19,7 +19,10 @@ describe.skipIf(mysqlUnreachable !== null)(`mysql: concurrent deletes across pro
     const { catalog } = await openMysqlStorage(db.pool);
     const now = new Date();
     for (const [i, id] of ids.entries()) {
-      const created = await catalog.createImage(imageFixture({ id, members: [{ memberId: 'project-b' }], locations: fixtureLocations(id, locationCount(i)) }), now);
+      const created = await catalog.createImage(
+        imageFixture({ id, members: [{ memberId: 'project-b' }], locations: fixtureLocations(id, locationCount(i)) }),
+        now,
+      );
       expect(created.isOk()).toBe(true);
     }
   });
@@ -32,7 +35,9 @@ describe.skipIf(mysqlUnreachable !== null)(`mysql: concurrent deletes across pro
     const started = performance.now();
     // Two pairs start at different places in the list, so some images are raced by all four at
     // once and others by processes arriving at different moments.
-    const results = await runWorkers(Array.from({ length: PROCESSES }, (_, p) => ({ mode: 'delete' as const, url: db.url, offset: (p % 2) * (IMAGES / 2), poolSize: 2 })));
+    const results = await runWorkers(
+      Array.from({ length: PROCESSES }, (_, p) => ({ mode: 'delete' as const, url: db.url, offset: (p % 2) * (IMAGES / 2), poolSize: 2 })),
+    );
     const wallMs = performance.now() - started;
     const figures = raceFigures(results);
     console.log(
@@ -48,7 +53,9 @@ describe.skipIf(mysqlUnreachable !== null)(`mysql: concurrent deletes across pro
     const [events] = await db.pool.query('SELECT image_id, COUNT(*) AS n FROM outbox_events GROUP BY image_id');
     expect(events).toHaveLength(IMAGES);
     expect((events as { n: number }[]).every((e) => Number(e.n) === 1)).toBe(true);
-    const [jobRows] = await db.pool.query('SELECT image_id, COUNT(*) AS n, COUNT(DISTINCT location_id) AS locations FROM data_deletion_jobs GROUP BY image_id');
+    const [jobRows] = await db.pool.query(
+      'SELECT image_id, COUNT(*) AS n, COUNT(DISTINCT location_id) AS locations FROM data_deletion_jobs GROUP BY image_id',
+    );
     const jobs = new Map((jobRows as { image_id: string; n: number; locations: number }[]).map((r) => [r.image_id, r]));
     for (const [i, id] of ids.entries()) {
       expect(Number(jobs.get(id)?.n ?? 0)).toBe(locationCount(i));

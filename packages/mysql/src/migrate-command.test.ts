@@ -1,4 +1,4 @@
-// The migrate command: usage errors (exit 2) in-process; the real `image-catalog-mysql-migrate` process for --check (1 pending, 0 current) and migrating.
+// The migrate command: usage errors (exit 2) in-process; the real executable for --check (1 pending, 0 current) and migrating.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -25,15 +25,20 @@ async function inProcess(args: readonly string[]) {
 }
 
 describe('image-catalog-mysql-migrate usage', () => {
-  it.each([[[]], [['--check']], [['a', 'b']], [['--force', 'mysql://h/db']], [['not a url']], [['postgres://h/db']], [['mysql://127.0.0.1:3306/']]])(
-    '%j is a usage error: exit 2, usage on stderr',
-    async (args) => {
-      const { code, out, err } = await inProcess(args);
-      expect(code).toBe(2);
-      expect(out).toBe('');
-      expect(err).toContain(MIGRATE_USAGE);
-    },
-  );
+  it.each([
+    [[]],
+    [['--check']],
+    [['a', 'b']],
+    [['--force', 'mysql://h/db']],
+    [['not a url']],
+    [['postgres://h/db']],
+    [['mysql://127.0.0.1:3306/']],
+  ])('%j is a usage error: exit 2, usage on stderr', async (args) => {
+    const { code, out, err } = await inProcess(args);
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(err).toContain(MIGRATE_USAGE);
+  });
 });
 
 describe.skipIf(mysqlUnreachable !== null)(`mysql: the migrate executable${skipNote}`, () => {

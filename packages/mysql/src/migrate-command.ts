@@ -2,7 +2,8 @@
 import { createPool } from 'mysql2/promise';
 import { migrate, pendingMigrations } from './migrations.js';
 
-export const MIGRATE_USAGE = 'usage: image-catalog-mysql-migrate <mysql-url> [--check]\n' +
+export const MIGRATE_USAGE =
+  'usage: image-catalog-mysql-migrate <mysql-url> [--check]\n' +
   '  applies pending schema migrations to the database named in the URL (mysql://user:password@host:port/database);\n' +
   '  --check applies nothing: exit 0 when the schema is current, 1 with the pending versions otherwise.\n';
 
@@ -44,7 +45,11 @@ export async function runMigrateCommand(args: readonly string[], io: CommandOutp
       return 1;
     }
     const report = await migrate(pool);
-    io.out(report.applied.length === 0 ? `schema is current at version ${report.version}\n` : `applied ${report.applied.join(', ')}; schema at version ${report.version}\n`);
+    io.out(
+      report.applied.length === 0
+        ? `schema is current at version ${report.version}\n`
+        : `applied ${report.applied.join(', ')}; schema at version ${report.version}\n`,
+    );
     return 0;
   } catch (cause) {
     io.err(`image-catalog-mysql-migrate: ${cause instanceof Error ? cause.message : String(cause)}\n`);

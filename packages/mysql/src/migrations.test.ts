@@ -17,9 +17,12 @@ describe('migration and store options', () => {
     await expect(migrate(untouchable, { migrations: [{ ...v1, version: 0 }] })).rejects.toBeInstanceOf(RangeError);
   });
 
-  it.each([{ retryAfterSeconds: 0 }, { lockWaitTimeoutSeconds: 1.5 }, { acquireTimeoutMs: -1 }])('refuses %j before touching the database', async (options) => {
-    await expect(openMysqlStorage(untouchable, options)).rejects.toBeInstanceOf(RangeError);
-  });
+  it.each([{ retryAfterSeconds: 0 }, { lockWaitTimeoutSeconds: 1.5 }, { acquireTimeoutMs: -1 }])(
+    'refuses %j before touching the database',
+    async (options) => {
+      await expect(openMysqlStorage(untouchable, options)).rejects.toBeInstanceOf(RangeError);
+    },
+  );
 
   it.each([
     ['10.11.19-MariaDB-0+deb12u1', null],
@@ -43,7 +46,13 @@ describe.skipIf(mysqlUnreachable !== null)(`mysql: migrations${skipNote}`, () =>
   });
 
   const tables = async ({ pool }: TestDatabase) =>
-    ((await pool.query('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()'))[0] as { name: string }[]).map((r) => r.name).sort();
+    (
+      (await pool.query('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()'))[0] as {
+        name: string;
+      }[]
+    )
+      .map((r) => r.name)
+      .sort();
 
   it('creates every table once (InnoDB, utf8mb4); running again applies nothing', async () => {
     const created = await fresh();
@@ -52,8 +61,21 @@ describe.skipIf(mysqlUnreachable !== null)(`mysql: migrations${skipNote}`, () =>
     expect((await pendingMigrations(pool)).map((m) => m.version)).toEqual([1]);
 
     expect(await migrate(pool)).toEqual({ applied: [1], version: 1 });
-    expect(await tables(created)).toEqual(['data_deletion_jobs', 'image_locations', 'image_members', 'image_properties', 'image_tags', 'images', 'outbox_events', 'schema_migrations'].sort());
-    const [engines] = await pool.query('SELECT DISTINCT engine, table_collation AS collation FROM information_schema.tables WHERE table_schema = DATABASE()');
+    expect(await tables(created)).toEqual(
+      [
+        'data_deletion_jobs',
+        'image_locations',
+        'image_members',
+        'image_properties',
+        'image_tags',
+        'images',
+        'outbox_events',
+        'schema_migrations',
+      ].sort(),
+    );
+    const [engines] = await pool.query(
+      'SELECT DISTINCT engine, table_collation AS collation FROM information_schema.tables WHERE table_schema = DATABASE()',
+    );
     expect(engines).toEqual([{ engine: 'InnoDB', collation: 'utf8mb4_bin' }]);
 
     expect(await migrate(pool)).toEqual({ applied: [], version: 1 });
@@ -67,7 +89,9 @@ describe.skipIf(mysqlUnreachable !== null)(`mysql: migrations${skipNote}`, () =>
     const next: MysqlMigration = { version: 2, name: 'an index', up: ['CREATE INDEX IF NOT EXISTS images_by_owner ON images (owner)'] };
     expect((await pendingMigrations(pool, [...MIGRATIONS, next])).map((m) => m.version)).toEqual([2]);
     expect(await migrate(pool, { migrations: [...MIGRATIONS, next] })).toEqual({ applied: [2], version: 2 });
-    const [indexes] = await pool.query("SELECT 1 FROM information_schema.statistics WHERE table_schema = DATABASE() AND index_name = 'images_by_owner'");
+    const [indexes] = await pool.query(
+      "SELECT 1 FROM information_schema.statistics WHERE table_schema = DATABASE() AND index_name = 'images_by_owner'",
+    );
     expect(indexes).toHaveLength(1);
   });
 
@@ -116,7 +140,9 @@ describe.skipIf(mysqlUnreachable !== null)(`mysql: migrations${skipNote}`, () =>
   it('four OS processes starting on one new database at once: each version applied exactly once', async () => {
     const { url, pool } = await fresh();
     const results = await runWorkers(Array.from({ length: 4 }, () => ({ mode: 'open' as const, url, poolSize: 1 })));
-    console.log(`[mysql migrations] processes=4 applied-by-process=[${results.map((r) => `[${r.migrationsApplied.join(',')}]`).join(' ')}]`);
+    console.log(
+      `[mysql migrations] processes=4 applied-by-process=[${results.map((r) => `[${r.migrationsApplied.join(',')}]`).join(' ')}]`,
+    );
     expect(results.flatMap((r) => r.migrationsApplied)).toEqual([1]);
     expect(await appliedVersions(pool)).toEqual([1]);
   }, 60_000);

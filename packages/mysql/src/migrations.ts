@@ -65,7 +65,9 @@ const V1_INITIAL_SCHEMA: readonly string[] = [
     UNIQUE KEY images_id (id),
     KEY images_live_by_created (deleted, created_at),
     KEY images_live_by_name (deleted, name, created_at),
-    CONSTRAINT images_status CHECK (status IN ('queued','saving','uploading','importing','active','killed','deactivated','deleted','pending_delete')),
+    CONSTRAINT images_status CHECK (
+      status IN ('queued','saving','uploading','importing','active','killed','deactivated','deleted','pending_delete')
+    ),
     CONSTRAINT images_visibility CHECK (visibility IN ('public','private','shared','community'))
   ) ${TABLE_OPTIONS}`,
   `CREATE TABLE IF NOT EXISTS image_properties (
@@ -234,9 +236,11 @@ export async function migrate(pool: MysqlPool, options: MigrationOptions = {}): 
   return withConnection(pool, async (connection) => {
     await assertSupportedServer((statement) => query(connection, statement));
     const [database] = await query<{ name: string | null }>(connection, 'SELECT DATABASE() AS name');
-    if (database?.name == null) throw new Error('@image-catalog/mysql: the connection has no database selected (name one in the URL or the pool options)');
+    if (database?.name == null)
+      throw new Error('@image-catalog/mysql: the connection has no database selected (name one in the URL or the pool options)');
     const [lock] = await query<{ taken: number | null }>(connection, `SELECT GET_LOCK(${LOCK_NAME}, ?) AS taken`, [lockTimeout]);
-    if (lock?.taken !== 1) throw new Error(`@image-catalog/mysql: another process held the migration lock of ${database.name} for more than ${lockTimeout} s`);
+    if (lock?.taken !== 1)
+      throw new Error(`@image-catalog/mysql: another process held the migration lock of ${database.name} for more than ${lockTimeout} s`);
     try {
       await query(connection, CREATE_MIGRATIONS_TABLE);
       const done = new Set(await recordedVersions(connection));
@@ -244,7 +248,11 @@ export async function migrate(pool: MysqlPool, options: MigrationOptions = {}): 
       for (const migration of migrations) {
         if (done.has(migration.version)) continue;
         for (const statement of migration.up) await query(connection, statement);
-        await query(connection, 'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [migration.version, migration.name, Date.now()]);
+        await query(connection, 'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
+          migration.version,
+          migration.name,
+          Date.now(),
+        ]);
         applied.push(migration.version);
       }
       const versions = await recordedVersions(connection);

@@ -1,4 +1,4 @@
-// The connection object the four port modules share: the caller's pool, the session settings, and the two ways to use it (a read, a transaction).
+// The connection object the four port modules share: the caller's pool, session settings, and two ways to use it (read, transaction).
 import { DEFAULT_RETRY_AFTER_SECONDS, type StorageError } from '@image-catalog/core';
 import { ResultAsync } from 'neverthrow';
 import { POOL_ACQUIRE_TIMEOUT, toStorageError } from './storage-errors.js';
@@ -37,7 +37,8 @@ export interface Sql {
 }
 
 function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) throw new RangeError(`@image-catalog/mysql: ${name} must be a positive integer, got ${String(value)}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new RangeError(`@image-catalog/mysql: ${name} must be a positive integer, got ${String(value)}`);
   return value;
 }
 
@@ -106,10 +107,7 @@ export class MysqlConnection {
   }
 
   private settle<T>(run: () => Promise<T>): ResultAsync<T, StorageError> {
-    return ResultAsync.fromPromise(
-      (async () => run())(),
-      (cause) => toStorageError(cause, this.retryAfterSeconds),
-    );
+    return ResultAsync.fromPromise(run(), (cause) => toStorageError(cause, this.retryAfterSeconds));
   }
 
   /** A pool connection, or a POOL_ACQUIRE_TIMEOUT error once `acquireTimeoutMs` has passed (the late connection is released). */
@@ -118,7 +116,10 @@ export class MysqlConnection {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        pending.then((late) => late.release(), () => {});
+        pending.then(
+          (late) => late.release(),
+          () => {},
+        );
         reject(Object.assign(new Error(`no pool connection within ${this.acquireTimeoutMs} ms`), { code: POOL_ACQUIRE_TIMEOUT }));
       }, this.acquireTimeoutMs);
     });

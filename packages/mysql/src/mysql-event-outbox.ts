@@ -12,11 +12,15 @@ export class MysqlEventOutbox implements EventOutbox {
     const now = request.now.getTime();
     return this.db.transaction(async (sql) => {
       const due = await sql.rows<EventRow>(
-        `SELECT ${EVENT_COLUMNS} FROM outbox_events FORCE INDEX (outbox_events_pending) WHERE delivered_at IS NULL AND available_at <= ? ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED`,
+        `SELECT ${EVENT_COLUMNS} FROM outbox_events FORCE INDEX (outbox_events_pending)
+         WHERE delivered_at IS NULL AND available_at <= ? ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED`,
         [now, Math.floor(request.limit)],
       );
       if (due.length > 0) {
-        await sql.run('UPDATE outbox_events SET available_at = ? WHERE seq IN (?)', [now + request.leaseSeconds * 1000, due.map((event) => event.seq)]);
+        await sql.run('UPDATE outbox_events SET available_at = ? WHERE seq IN (?)', [
+          now + request.leaseSeconds * 1000,
+          due.map((event) => event.seq),
+        ]);
       }
       return bySeq(due).map(toEvent);
     });
@@ -25,21 +29,31 @@ export class MysqlEventOutbox implements EventOutbox {
   markDelivered(eventIds: readonly string[], now: Date): ResultAsync<void, StorageError> {
     if (eventIds.length === 0) return okAsync(undefined);
     return this.db.transaction(async (sql) => {
-      await sql.run('UPDATE outbox_events FORCE INDEX (outbox_events_id) SET delivered_at = ? WHERE id IN (?) AND delivered_at IS NULL', [now.getTime(), eventIds]);
-    });
-  }
-
-  markFailed(eventId: string, failure: { readonly now: Date; readonly error: string; readonly retryAt: Date }): ResultAsync<void, StorageError> {
-    return this.db.transaction(async (sql) => {
-      await sql.run('UPDATE outbox_events FORCE INDEX (outbox_events_id) SET attempts = attempts + 1, last_error = ?, available_at = ? WHERE id = ? AND delivered_at IS NULL', [
-        failure.error,
-        failure.retryAt.getTime(),
-        eventId,
+      await sql.run('UPDATE outbox_events FORCE INDEX (outbox_events_id) SET delivered_at = ? WHERE id IN (?) AND delivered_at IS NULL', [
+        now.getTime(),
+        eventIds,
       ]);
     });
   }
 
-  listEvents(filter: { readonly imageId?: string; readonly delivered?: boolean; readonly limit?: number }): ResultAsync<readonly OutboxEvent[], StorageError> {
+  markFailed(
+    eventId: string,
+    failure: { readonly now: Date; readonly error: string; readonly retryAt: Date },
+  ): ResultAsync<void, StorageError> {
+    return this.db.transaction(async (sql) => {
+      await sql.run(
+        `UPDATE outbox_events FORCE INDEX (outbox_events_id) SET attempts = attempts + 1, last_error = ?, available_at = ?
+         WHERE id = ? AND delivered_at IS NULL`,
+        [failure.error, failure.retryAt.getTime(), eventId],
+      );
+    });
+  }
+
+  listEvents(filter: {
+    readonly imageId?: string;
+    readonly delivered?: boolean;
+    readonly limit?: number;
+  }): ResultAsync<readonly OutboxEvent[], StorageError> {
     const where: string[] = [];
     const values: unknown[] = [];
     if (filter.imageId !== undefined) {

@@ -28,7 +28,8 @@ export interface OpenMysqlStorageOptions extends MysqlConnectionOptions {
 export class SchemaNotCurrentError extends Error {
   constructor(readonly pending: readonly MysqlMigration[]) {
     super(
-      `@image-catalog/mysql: the database schema is not current; pending migration(s): ${pending.map((m) => `${m.version} (${m.name})`).join(', ')}. ` +
+      `@image-catalog/mysql: the database schema is not current; ` +
+        `pending migration(s): ${pending.map((m) => `${m.version} (${m.name})`).join(', ')}. ` +
         'Run image-catalog-mysql-migrate <mysql-url>, or open with { migrate: true }.',
     );
     this.name = 'SchemaNotCurrentError';

@@ -97,8 +97,12 @@ describe.skipIf(mysqlUnreachable !== null)(`mysql: protect versus delete${skipNo
     for (let round = 0; round < ROUNDS; round++) {
       const image = await newImage();
       // Vary who leaves first by a few event-loop turns, deterministically per round.
-      const stagger = (n: number) => new Promise<void>((resolve) => (n === 0 ? resolve() : setImmediate(() => stagger(n - 1).then(resolve))));
-      const [deleted, protectedImage] = await Promise.all([stagger(round % 3).then(() => remove(image.id)), stagger((round * 7) % 4).then(() => protect(image.id))]);
+      const stagger = (n: number) =>
+        new Promise<void>((resolve) => (n === 0 ? resolve() : setImmediate(() => stagger(n - 1).then(resolve))));
+      const [deleted, protectedImage] = await Promise.all([
+        stagger(round % 3).then(() => remove(image.id)),
+        stagger((round * 7) % 4).then(() => protect(image.id)),
+      ]);
       const after = await state(image.id);
       if (deleted.isOk()) {
         seen.deleted += 1;

@@ -1,4 +1,4 @@
-// The servers this adapter is written for: MariaDB 10.6+ (JSON_ARRAYAGG … ORDER BY, SKIP LOCKED, tx_isolation); anything else is refused up front.
+// The servers this adapter is written for: MariaDB 10.6+ (JSON_ARRAYAGG … ORDER BY, SKIP LOCKED); anything else is refused up front.
 import type { MysqlPool } from './mysql-connection.js';
 export const MINIMUM_MARIADB: readonly [major: number, minor: number] = [10, 6];
 
@@ -6,15 +6,20 @@ export const MINIMUM_MARIADB: readonly [major: number, minor: number] = [10, 6];
 export function unsupportedServer(version: string): string | null {
   const match = /^(\d+)\.(\d+)\.\d+.*MariaDB/i.exec(version);
   if (match === null) {
-    return `@image-catalog/mysql needs MariaDB ${MINIMUM_MARIADB.join('.')} or later; this server is ${version} (MySQL has no ORDER BY in JSON_ARRAYAGG)`;
+    const needed = MINIMUM_MARIADB.join('.');
+    return `@image-catalog/mysql needs MariaDB ${needed} or later; this server is ${version} (MySQL has no ORDER BY in JSON_ARRAYAGG)`;
   }
   const [major, minor] = [Number(match[1]), Number(match[2])];
   const [needMajor, needMinor] = MINIMUM_MARIADB;
-  return major > needMajor || (major === needMajor && minor >= needMinor) ? null : `@image-catalog/mysql needs MariaDB ${MINIMUM_MARIADB.join('.')} or later; this server is ${version}`;
+  return major > needMajor || (major === needMajor && minor >= needMinor)
+    ? null
+    : `@image-catalog/mysql needs MariaDB ${MINIMUM_MARIADB.join('.')} or later; this server is ${version}`;
 }
 
 /** Throws a clear error unless the server answering `query` is supported. */
-export async function assertSupportedServer(query: (statement: string) => Promise<readonly { readonly version?: unknown }[]>): Promise<void> {
+export async function assertSupportedServer(
+  query: (statement: string) => Promise<readonly { readonly version?: unknown }[]>,
+): Promise<void> {
   const [row] = await query('SELECT VERSION() AS version');
   const problem = unsupportedServer(String(row?.version));
   if (problem !== null) throw new Error(problem);

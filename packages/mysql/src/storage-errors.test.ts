@@ -1,4 +1,4 @@
-// Real server and driver failures map to the ports' errors: waits, deadlocks and lost servers are StorageUnavailable, the rest StorageFault; nothing rejects.
+// Real server and driver failures map to the ports' errors: waits, deadlocks, lost servers → StorageUnavailable; the rest StorageFault.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPool, type Pool } from 'mysql2/promise';
 import { createServer } from 'node:net';
@@ -26,7 +26,9 @@ describe('storage errors without a server', () => {
       const storage = createMysqlStorage(new MysqlConnection(pool, { retryAfterSeconds: 7 }));
       const error = (await storage.images.findById('x'))._unsafeUnwrapErr();
       expect(error).toMatchObject({ kind: 'StorageUnavailable', retryAfterSeconds: 7, cause: { code: 'ECONNREFUSED' } });
-      expect((await storage.jobs.claimDue({ now: new Date(), limit: 1, leaseSeconds: 1 }))._unsafeUnwrapErr().kind).toBe('StorageUnavailable');
+      expect((await storage.jobs.claimDue({ now: new Date(), limit: 1, leaseSeconds: 1 }))._unsafeUnwrapErr().kind).toBe(
+        'StorageUnavailable',
+      );
     } finally {
       await pool.end();
     }
@@ -39,7 +41,9 @@ describe('storage errors without a server', () => {
       },
     };
     const storage = createMysqlStorage(new MysqlConnection(broken));
-    await expect(storage.outbox.listEvents({})).resolves.toSatisfy((r: Awaited<ReturnType<typeof storage.outbox.listEvents>>) => r.isErr() && r.error.kind === 'StorageFault');
+    await expect(storage.outbox.listEvents({})).resolves.toSatisfy(
+      (r: Awaited<ReturnType<typeof storage.outbox.listEvents>>) => r.isErr() && r.error.kind === 'StorageFault',
+    );
   });
 
   it.each([
@@ -144,7 +148,9 @@ describe.skipIf(mysqlUnreachable !== null)(`mysql: storage errors from a real se
       await holder.query('SELECT seq FROM images WHERE id = ? FOR UPDATE', [image.id]);
       const deleting = storage.images.deleteImage(deleteImageRequest(image, new Date()));
       await waitUntilBlocked(db.pool, 'FOR UPDATE');
-      const [waiting] = await db.pool.query("SELECT trx_mysql_thread_id AS id FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'");
+      const [waiting] = await db.pool.query(
+        "SELECT trx_mysql_thread_id AS id FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'",
+      );
       await db.pool.query(`KILL ${Number((waiting as { id: number }[])[0]?.id)}`);
       expect((await deleting)._unsafeUnwrapErr().kind).toBe('StorageUnavailable');
       await holder.query('ROLLBACK');

@@ -1,4 +1,4 @@
-// The one mapping from MariaDB/mysql2 errors to the ports' StorageError: retryable waits and lost servers are "unavailable", the rest a fault.
+// The one mapping from MariaDB/mysql2 errors to StorageError: retryable waits and lost servers are "unavailable", the rest a fault.
 import { storageFault, storageUnavailable, type StorageError } from '@image-catalog/core';
 
 /** The `code` of the error the store raises when no pool connection came within `acquireTimeoutMs`. */

@@ -1,4 +1,4 @@
-// The testkit harness for MariaDB: a fresh migrated database per test (dropped after), the four ports over one pool, faults injected through the server.
+// The testkit harness for MariaDB: a fresh migrated database per test, the four ports over one pool, faults raised by the server.
 import { ResultAsync } from 'neverthrow';
 import type { StorageFaultInjection, StorageHarness, StorageHarnessFactory, StoragePortMethod } from '@image-catalog/testkit';
 import { openMysqlStorage } from '../open-mysql-storage.js';

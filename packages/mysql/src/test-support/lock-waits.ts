@@ -10,7 +10,8 @@ export async function waitUntilBlocked(pool: Pool, fragment: string): Promise<vo
   for (let i = 0; i < 66; i++) {
     await new Promise((resolve) => setTimeout(resolve, 150));
     const [rows] = await pool.query(
-      "SELECT 1 FROM information_schema.INNODB_TRX t JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id WHERE t.trx_state = 'LOCK WAIT' AND p.DB = DATABASE() AND INSTR(p.INFO, ?) > 0",
+      `SELECT 1 FROM information_schema.INNODB_TRX t JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id
+       WHERE t.trx_state = 'LOCK WAIT' AND p.DB = DATABASE() AND INSTR(p.INFO, ?) > 0`,
       [fragment],
     );
     if ((rows as unknown[]).length > 0) return;

@@ -32,7 +32,9 @@ async function probe(): Promise<string | null> {
 export const mysqlUnreachable: string | null = await probe();
 
 if (mysqlUnreachable !== null) {
-  console.warn(`\n[@image-catalog/mysql] SKIPPING MariaDB tests: cannot reach ${TEST_MYSQL_URL} (${mysqlUnreachable}). Set IMAGE_CATALOG_TEST_MYSQL_URL to run them.\n`);
+  console.warn(
+    `\n[@image-catalog/mysql] SKIPPING MariaDB tests: cannot reach ${TEST_MYSQL_URL} (${mysqlUnreachable}). Set IMAGE_CATALOG_TEST_MYSQL_URL to run them.\n`,
+  );
 }
 
 /** Suite title suffix that says, in the report, why a suite was skipped. */
