@@ -1,0 +1,40 @@
+// The one statement that reads images with all their children (four JSON aggregates, in position order), mapped by sql-kit's toImage.
+import type { Image } from '@image-catalog/core';
+import { IMAGE_COLUMNS, toImage, type ImageRow } from '@image-catalog/sql-kit';
+import type { Sql } from './mysql-connection.js';
+
+/** A child row belongs to the image as read: live, or deleted together with it (the same `deleted_at`). */
+const belongs = (alias: string) => `${alias}.image_id = i.id AND (${alias}.deleted = FALSE OR ${alias}.deleted_at = i.deleted_at)`;
+
+// MariaDB's JSON_ARRAYAGG takes an ORDER BY (10.5+); JSON_OBJECTAGG needs none (an object has no order).
+// Both are built on GROUP_CONCAT, so one image's aggregate is capped by group_concat_max_len (1 MiB by default).
+const IMAGE_SELECT = `SELECT ${IMAGE_COLUMNS.map((column) => `i.${column}`).join(', ')},
+  (SELECT JSON_ARRAYAGG(t.value ORDER BY t.position) FROM image_tags t WHERE ${belongs('t')}) AS tags,
+  (SELECT JSON_OBJECTAGG(p.name, p.value) FROM image_properties p WHERE ${belongs('p')}) AS properties,
+  (SELECT JSON_ARRAYAGG(JSON_ARRAY(m.member_id, m.status, m.created_at, m.updated_at) ORDER BY m.position)
+     FROM image_members m WHERE ${belongs('m')}) AS members,
+  (SELECT JSON_ARRAYAGG(JSON_ARRAY(l.id, l.url, l.metadata, l.status) ORDER BY l.position)
+     FROM image_locations l WHERE ${belongs('l')}) AS locations
+FROM images i`;
+
+/** The image with this id, whatever its status, or `null`. */
+export async function selectImage(sql: Sql, imageId: string): Promise<Image | null> {
+  const [row] = await sql.rows<ImageRow>(`${IMAGE_SELECT} WHERE i.id = ?`, [imageId]);
+  return row === undefined ? null : toImage(row);
+}
+
+/** Live images, oldest first, optionally with exactly this name, at most `limit`. */
+export async function selectLiveImages(sql: Sql, query: { readonly name?: string; readonly limit?: number }): Promise<Image[]> {
+  const values: unknown[] = [];
+  let statement = `${IMAGE_SELECT} WHERE i.deleted = FALSE`;
+  if (query.name !== undefined) {
+    statement += ' AND i.name = ?';
+    values.push(query.name);
+  }
+  statement += ' ORDER BY i.created_at, i.seq';
+  if (query.limit !== undefined) {
+    statement += ' LIMIT ?';
+    values.push(Math.max(0, Math.floor(query.limit)));
+  }
+  return (await sql.rows<ImageRow>(statement, values)).map(toImage);
+}

@@ -1,0 +1,120 @@
+// DataDeletionJobQueue over MariaDB: leased claims (FOR UPDATE SKIP LOCKED), completion that finishes a pending_delete image, dead letters.
+import type {
+  ClaimDueJobs,
+  DataDeletionJob,
+  DataDeletionJobQueue,
+  DataDeletionJobState,
+  JobCounts,
+  JobFailure,
+  StorageError,
+} from '@image-catalog/core';
+import { JOB_COLUMNS, oldestFirst, toJob, type JobRow } from '@image-catalog/sql-kit';
+import { okAsync, type ResultAsync } from 'neverthrow';
+import type { MysqlConnection } from './mysql-connection.js';
+
+export class MysqlJobQueue implements DataDeletionJobQueue {
+  constructor(private readonly db: MysqlConnection) {}
+
+  /**
+   * Locks due jobs, skipping rows another claim or a restore holds, moves them out of reach for the
+   * lease and stamps `claimed_at` (kept from the first claim on: it is what refuses a restore).
+   */
+  claimDue(request: ClaimDueJobs): ResultAsync<readonly DataDeletionJob[], StorageError> {
+    if (request.limit <= 0) return okAsync([]);
+    const now = request.now.getTime();
+    const leasedUntil = now + request.leaseSeconds * 1000;
+    return this.db.transaction(async (sql) => {
+      const due = await sql.rows<JobRow>(
+        `SELECT ${JOB_COLUMNS} FROM data_deletion_jobs FORCE INDEX (data_deletion_jobs_claim_order)
+         WHERE state = 'queued' AND available_at <= ? ORDER BY created_at, seq LIMIT ? FOR UPDATE SKIP LOCKED`,
+        [now, Math.floor(request.limit)],
+      );
+      if (due.length === 0) return [];
+      await sql.run(
+        'UPDATE data_deletion_jobs SET available_at = ?, updated_at = ?, claimed_at = COALESCE(claimed_at, ?) WHERE seq IN (?)',
+        [leasedUntil, now, now, due.map((job) => job.seq)],
+      );
+      return oldestFirst(due).map((row) => toJob({ ...row, available_at: leasedUntil, updated_at: now }));
+    });
+  }
+
+  /** Image row first, then the job (the lock order of delete and restore), so they never deadlock. */
+  complete(jobId: string, now: Date): ResultAsync<void, StorageError> {
+    return this.db.transaction(async (sql) => {
+      const [job] = await sql.rows<{ image_id: string }>('SELECT image_id FROM data_deletion_jobs WHERE id = ?', [jobId]);
+      if (job === undefined) return;
+      await sql.rows('SELECT seq FROM images WHERE id = ? FOR UPDATE', [job.image_id]);
+      const [locked] = await sql.rows<{ state: DataDeletionJobState; location_id: string }>(
+        'SELECT state, location_id FROM data_deletion_jobs WHERE id = ? FOR UPDATE',
+        [jobId],
+      );
+      if (locked?.state !== 'queued') return;
+      const at = now.getTime();
+      await sql.run("UPDATE data_deletion_jobs SET state = 'done', updated_at = ? WHERE id = ?", [at, jobId]);
+      await sql.run("UPDATE image_locations SET status = 'deleted' WHERE image_id = ? AND id = ?", [job.image_id, locked.location_id]);
+      // The last outstanding (queued or dead) job of a pending_delete image finishes its delete.
+      await sql.run(
+        `UPDATE images FORCE INDEX (images_id) SET status = 'deleted', updated_at = ? WHERE id = ? AND status = 'pending_delete'
+           AND NOT EXISTS (SELECT 1 FROM data_deletion_jobs j WHERE j.image_id = images.id AND j.state IN ('queued', 'dead'))`,
+        [at, job.image_id],
+      );
+    });
+  }
+
+  fail(jobId: string, failure: JobFailure): ResultAsync<void, StorageError> {
+    const retryAt = failure.retryAt === null ? null : failure.retryAt.getTime();
+    return this.db.transaction(async (sql) => {
+      await sql.run(
+        `UPDATE data_deletion_jobs FORCE INDEX (data_deletion_jobs_id)
+         SET attempts = attempts + 1, last_error = ?, updated_at = ?, state = ?, available_at = COALESCE(?, available_at)
+         WHERE id = ? AND state = 'queued'`,
+        [failure.error, failure.now.getTime(), retryAt === null ? 'dead' : 'queued', retryAt, jobId],
+      );
+    });
+  }
+
+  listJobs(filter: {
+    readonly imageId?: string;
+    readonly state?: DataDeletionJobState;
+    readonly limit?: number;
+  }): ResultAsync<readonly DataDeletionJob[], StorageError> {
+    const where: string[] = [];
+    const values: unknown[] = [];
+    if (filter.imageId !== undefined) {
+      where.push('image_id = ?');
+      values.push(filter.imageId);
+    }
+    if (filter.state !== undefined) {
+      where.push('state = ?');
+      values.push(filter.state);
+    }
+    const condition = where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '';
+    let statement = `SELECT ${JOB_COLUMNS} FROM data_deletion_jobs${condition} ORDER BY created_at, seq`;
+    if (filter.limit !== undefined) statement += ` LIMIT ${Math.max(0, Math.floor(filter.limit))}`;
+    return this.db.read(async (sql) => (await sql.rows<JobRow>(statement, values)).map(toJob));
+  }
+
+  /** Only `dead` jobs come back (never `cancelled` ones); `claimed_at` stays, so the image stays unrestorable. */
+  requeueDead(now: Date, jobIds?: readonly string[]): ResultAsync<number, StorageError> {
+    if (jobIds !== undefined && jobIds.length === 0) return okAsync(0);
+    const at = now.getTime();
+    const set = "SET state = 'queued', attempts = 0, available_at = ?, updated_at = ?";
+    return this.db.transaction((sql) =>
+      jobIds === undefined
+        ? sql.run(`UPDATE data_deletion_jobs ${set} WHERE state = 'dead'`, [at, at])
+        : sql.run(`UPDATE data_deletion_jobs FORCE INDEX (data_deletion_jobs_id) ${set} WHERE state = 'dead' AND id IN (?)`, [at, at, jobIds]),
+    );
+  }
+
+  counts(): ResultAsync<JobCounts, StorageError> {
+    return this.db.read(async (sql) => {
+      const counts = { queued: 0, done: 0, dead: 0, cancelled: 0 };
+      for (const row of await sql.rows<{ state: DataDeletionJobState; n: number }>(
+        'SELECT state, COUNT(*) AS n FROM data_deletion_jobs GROUP BY state',
+      )) {
+        counts[row.state] = Number(row.n);
+      }
+      return counts;
+    });
+  }
+}
