@@ -5,7 +5,7 @@ import { MemoryStoreFaults, type MemoryStoreMethod } from './memory-store-faults
 import { emptyMemoryState, MemoryTransaction, TransactionAborted, type MemoryState } from './memory-transaction.js';
 
 /**
- * What the memory ports share, like one database, so a delete's cascade, jobs and event commit
+ * What the memory ports share, like one database, so a delete's image row, jobs and event commit
  * together. Every transaction runs to the end synchronously before its `ResultAsync` is returned,
  * so interleaved async callers see each other's steps as whole transactions (of N concurrent
  * deletes of one image exactly one wins). Every value going out is copied: callers never alias

@@ -6,7 +6,7 @@ import { createMemoryStorage, type MemoryStorage } from './memory-storage.js';
 
 /**
  * Binds `ImageRepository`, `ImageCatalog`, `DataDeletionJobQueue` and `EventOutbox` to the ports
- * of one `MemoryStorage` (so a delete's cascade, jobs and event commit together), and
+ * of one `MemoryStorage` (so a delete's image row, jobs and event commit together), and
  * `ImageDataStore` to `dataStore`. Pass your own instances to inspect them or inject faults.
  * Load it next to `imageCatalogCoreModule`, which binds the use case.
  */

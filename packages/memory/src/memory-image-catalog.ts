@@ -3,7 +3,7 @@ import { isLive, storageFault, type Image, type ImageMember, type StorageError }
 import { newImageRecord, type ImageCatalog, type ImageDataRecord, type ImageListQuery, type ImagePatch, type NewImage } from '@image-catalog/core/authoring';
 import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
 import type { MemoryDatabase } from './memory-database.js';
-import { boundedLimit, copyDate, oldestFirst } from './memory-rows.js';
+import { boundedLimit, copyDate, oldestFirst, readImage } from './memory-rows.js';
 
 type Conflict = { readonly kind: 'Conflict' };
 
@@ -29,14 +29,16 @@ export class MemoryImageCatalog implements ImageCatalog {
   /** Live images, oldest first (`createdAt`, then creation order), optionally with exactly `name`. */
   listImages(query: ImageListQuery): ResultAsync<readonly Image[], StorageError> {
     return this.db.transact('listImages', (tx) =>
-      oldestFirst([...tx.images.values()].filter((i) => isLive(i) && (query.name === undefined || i.name === query.name))).slice(0, boundedLimit(query.limit)),
+      oldestFirst([...tx.images.values()].filter((i) => isLive(i) && (query.name === undefined || i.name === query.name)))
+        .slice(0, boundedLimit(query.limit))
+        .map(readImage),
     );
   }
 
   /**
    * Applies the fields `patch` defines and sets `updatedAt`. A patch moving the status to
    * `deleted` or `pending_delete` is refused with `StorageFault`: only `deleteImage` may do
-   * that, because only it writes the cascade, the jobs and the event.
+   * that, because only it writes the jobs and the event with it.
    */
   updateImage(imageId: string, patch: ImagePatch, now: Date): ResultAsync<Image | null, StorageError> {
     if (patch.status === 'deleted' || patch.status === 'pending_delete') {

@@ -1,5 +1,15 @@
-// The in-memory DataDeletionJobQueue: claim due jobs under a lease, complete, fail, list, requeue, count.
-import type { ClaimDueJobs, DataDeletionJob, DataDeletionJobQueue, DataDeletionJobState, Image, JobCounts, JobFailure, StorageError } from '@image-catalog/core';
+// The in-memory DataDeletionJobQueue: claim due jobs under a lease, complete, fail, list, requeue, count, purge deleted images' children.
+import type {
+  ClaimDueJobs,
+  DataDeletionJob,
+  DataDeletionJobQueue,
+  DataDeletionJobState,
+  Image,
+  JobCounts,
+  JobFailure,
+  PurgeDeletedChildren,
+  StorageError,
+} from '@image-catalog/core';
 import type { ResultAsync } from 'neverthrow';
 import type { MemoryDatabase } from './memory-database.js';
 import { boundedLimit, copyDate, oldestFirst, OUTSTANDING_JOB_STATES } from './memory-rows.js';
@@ -102,6 +112,39 @@ export class MemoryJobQueue implements DataDeletionJobQueue {
         count += 1;
       }
       return count;
+    });
+  }
+
+  /**
+   * Up to `limit` children of images `deleted` at or before `olderThan` with no queued or dead
+   * job, oldest delete first; each image's properties, then tags, members and locations, in
+   * their order. Answers how many were removed (fewer than `limit`: none is left).
+   */
+  purgeDeletedChildren(request: PurgeDeletedChildren): ResultAsync<number, StorageError> {
+    const olderThan = request.olderThan.getTime();
+    const limit = boundedLimit(request.limit);
+    return this.db.transact('purgeDeletedChildren', (tx) => {
+      const outstanding = new Set(allJobs(tx).filter((j) => OUTSTANDING_JOB_STATES.has(j.state)).map((j) => j.imageId));
+      const gone = [...tx.images.values()]
+        .filter((i) => i.status === 'deleted' && i.deletedAt !== null && i.deletedAt.getTime() <= olderThan && !outstanding.has(i.id))
+        .sort((a, b) => a.deletedAt!.getTime() - b.deletedAt!.getTime());
+      let removed = 0;
+      for (const image of gone) {
+        if (removed >= limit) break;
+        const before = removed;
+        const keep = <T>(rows: readonly T[]): T[] => {
+          const taken = Math.min(rows.length, limit - removed);
+          removed += taken;
+          return rows.slice(taken);
+        };
+        const properties = Object.fromEntries(keep(Object.entries(image.properties)));
+        const tags = keep(image.tags);
+        const members = keep(image.members);
+        const locations = keep(image.locations);
+        if (removed > before) tx.putImage({ ...image, properties, tags, members, locations });
+      }
+      tx.step('children');
+      return removed;
     });
   }
 

@@ -1,5 +1,5 @@
-// Copying, limiting and ordering rows: the small helpers the memory ports share.
-import type { DataDeletionJobState } from '@image-catalog/core';
+// Reading, copying, limiting and ordering rows: the small helpers the memory ports share.
+import { locationStatusOn, type DataDeletionJobState, type Image } from '@image-catalog/core';
 
 /** Jobs that still stand between a `pending_delete` image and `deleted`: a dead job's data may still exist. */
 export const OUTSTANDING_JOB_STATES: ReadonlySet<DataDeletionJobState> = new Set(['queued', 'dead']);
@@ -17,4 +17,12 @@ export function boundedLimit(limit: number | undefined): number {
 /** Oldest first by `createdAt`; `sort` is stable, so ties keep commit (insertion) order. */
 export function oldestFirst<T extends { readonly createdAt: Date }>(rows: Iterable<T>): T[] {
   return [...rows].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+}
+
+/**
+ * An image as stored (its children as they were written, never touched by a delete) as the ports
+ * read it: a deleted image's `active` locations read `pending_delete`.
+ */
+export function readImage(stored: Image): Image {
+  return stored.deleted ? { ...stored, locations: stored.locations.map((l) => ({ ...l, status: locationStatusOn(stored, l.status) })) } : stored;
 }

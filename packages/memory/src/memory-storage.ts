@@ -25,7 +25,7 @@ export interface MemoryStorage {
   readonly faults: MemoryStoreFaults;
 }
 
-/** A new, empty in-memory storage: a delete's cascade, jobs and event commit together or not at all. */
+/** A new, empty in-memory storage: a delete's image row, jobs and event commit together or not at all. */
 export function createMemoryStorage(options: MemoryStorageOptions = {}): MemoryStorage {
   const db = new MemoryDatabase();
   return {

@@ -5,16 +5,16 @@ import { FaultRegistry, type InjectedFault } from './fault-registry.js';
 /**
  * The points inside each method where a fault can fire, in the order they are reached.
  * `begin` is before anything is read; `commit` is after every write of the transaction has been
- * prepared and just before it would become visible; the steps in between fire mid-cascade, after
+ * prepared and just before it would become visible; the steps in between fire mid-transaction, after
  * part of the new state has been computed. A fault at any step leaves the store unchanged.
  * Steps after `begin` are only reached on the path that writes (e.g. `deleteImage` reaching
- * `cascade` means the delete was going to succeed).
+ * `jobs` means the delete was going to succeed).
  */
 export const MEMORY_STORE_STEPS = {
   '*': ['begin'],
   findById: ['begin', 'commit'],
-  deleteImage: ['begin', 'image', 'cascade', 'jobs', 'outbox', 'commit'],
-  restoreImage: ['begin', 'image', 'cascade', 'jobs', 'commit'],
+  deleteImage: ['begin', 'image', 'jobs', 'outbox', 'commit'],
+  restoreImage: ['begin', 'image', 'jobs', 'commit'],
   createImage: ['begin', 'commit'],
   listImages: ['begin', 'commit'],
   updateImage: ['begin', 'commit'],
@@ -26,6 +26,7 @@ export const MEMORY_STORE_STEPS = {
   listJobs: ['begin', 'commit'],
   requeueDead: ['begin', 'commit'],
   counts: ['begin', 'commit'],
+  purgeDeletedChildren: ['begin', 'children', 'commit'],
   claimPending: ['begin', 'commit'],
   markDelivered: ['begin', 'commit'],
   markFailed: ['begin', 'commit'],

@@ -15,7 +15,8 @@ import type { MemoryStoreStep } from './memory-store-faults.js';
 /** Where "mid-transaction" is for each method: after part of its writes, before the rest. */
 const MID_TRANSACTION: Partial<Record<StorageFaultInjection['method'], MemoryStoreStep>> = {
   deleteImage: 'jobs',
-  restoreImage: 'cascade',
+  restoreImage: 'jobs',
+  purgeDeletedChildren: 'children',
   complete: 'location',
 };
 

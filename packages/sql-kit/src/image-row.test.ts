@@ -31,6 +31,14 @@ describe('toImage', () => {
     expect(toImage(mysqlRow)).toEqual(expected);
   });
 
+  it('reads the active locations of a deleted image as pending_delete: the delete never wrote them', () => {
+    const locations = JSON.stringify([['l1', 'file:///x', {}, 'active'], ['l2', 'file:///y', {}, 'deleted']]);
+    const statuses = (row: Partial<ImageRow>) => toImage({ ...sqliteRow, locations, ...row }).locations.map((l) => l.status);
+    expect(statuses({ deleted: 1, status: 'deleted', deleted_at: T.getTime() })).toEqual(['pending_delete', 'deleted']);
+    expect(statuses({ deleted: true, status: 'pending_delete', deleted_at: T })).toEqual(['pending_delete', 'deleted']);
+    expect(statuses({})).toEqual(['active', 'deleted']);
+  });
+
   it('reads NULL aggregates as no children', () => {
     const image = toImage({ ...sqliteRow, tags: null, properties: null, members: null, locations: null });
     expect(image).toMatchObject({ tags: [], properties: {}, members: [], locations: [] });

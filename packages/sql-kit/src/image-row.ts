@@ -1,12 +1,13 @@
 // The image row as every SQL adapter reads it (children aggregated into JSON columns) and its mapping to core's Image.
-import type {
-  Image,
-  ImageLocation,
-  ImageMember,
-  ImageStatus,
-  ImageVisibility,
-  LocationStatus,
-  MemberStatus,
+import {
+  locationStatusOn,
+  type Image,
+  type ImageLocation,
+  type ImageMember,
+  type ImageStatus,
+  type ImageVisibility,
+  type LocationStatus,
+  type MemberStatus,
 } from '@image-catalog/core';
 import {
   asBoolean,
@@ -22,8 +23,9 @@ import {
 } from './column-values.js';
 
 /**
- * One image with its live (or, for a deleted image, deleted-with-it) children, as one SELECT
- * returns it: the `images` columns plus four JSON aggregates.
+ * One image with its children, as one SELECT returns it: the `images` columns plus four JSON
+ * aggregates. A delete never writes the children; the image row's state decides how they read
+ * (`toImage`), until the purge removes those of a finally deleted image.
  */
 export interface ImageRow {
   readonly id: string;
@@ -51,7 +53,7 @@ export interface ImageRow {
   readonly properties: JsonColumn<Readonly<Record<string, string>>> | null;
   /** JSON array of `[member_id, status, created_at, updated_at]`, times as in `TimeColumn`. */
   readonly members: JsonColumn<readonly (readonly [string, MemberStatus, TimeColumn, TimeColumn])[]> | null;
-  /** JSON array of `[id, url, metadata, status]`; metadata an object or its JSON text. */
+  /** JSON array of `[id, url, metadata, status]` with the stored status; metadata an object or its JSON text. */
   readonly locations: JsonColumn<readonly (readonly [string, string, JsonColumn<Readonly<Record<string, string>>>, LocationStatus])[]> | null;
 }
 
@@ -78,12 +80,17 @@ export const IMAGE_COLUMNS = [
   'deleted_at',
 ] as const;
 
+/**
+ * The row as core's `Image`. Locations read through the image's state (`locationStatusOn`): a
+ * deleted image's `active` locations read `pending_delete`.
+ */
 export function toImage(row: ImageRow): Image {
+  const deleted = asBoolean(row.deleted);
   const members = (asJson(row.members ?? '[]') ?? []).map(
     ([memberId, status, createdAt, updatedAt]): ImageMember => ({ memberId, status, createdAt: asDate(createdAt), updatedAt: asDate(updatedAt) }),
   );
   const locations = (asJson(row.locations ?? '[]') ?? []).map(
-    ([id, url, metadata, status]): ImageLocation => ({ id, url, metadata: { ...asJson(metadata) }, status }),
+    ([id, url, metadata, status]): ImageLocation => ({ id, url, metadata: { ...asJson(metadata) }, status: locationStatusOn({ deleted }, status) }),
   );
   return {
     id: row.id,
@@ -107,7 +114,7 @@ export function toImage(row: ImageRow): Image {
     locations,
     createdAt: asDate(row.created_at),
     updatedAt: asDate(row.updated_at),
-    deleted: asBoolean(row.deleted),
+    deleted,
     deletedAt: asDateOrNull(row.deleted_at),
   };
 }

@@ -1,5 +1,5 @@
 // The pure planning of a delete: from the image as read in the store's transaction to what to commit.
-import type { Image, ImageLocation } from '../image/image.js';
+import { locationStatusOn, type Image, type ImageLocation } from '../image/image.js';
 import { toNotificationPayload } from '../image/notification.js';
 import type { DataDeletionJob } from '../ports/data-deletion-job-queue.port.js';
 import type { OutboxEvent } from '../ports/event-outbox.port.js';
@@ -23,7 +23,10 @@ export interface DeletionPlanSettings {
  * - the image row: `status`, `deleted: true`, `deletedAt`, `updatedAt` as in `image`;
  * - one data-deletion job per active location (`jobs`, in the order of the locations);
  * - one `image.delete` outbox event (`event`).
- * `image` is the image as committed: its active locations are `pending_delete`.
+ * `image` is the image as it reads once committed: its active locations read `pending_delete`
+ * (`locationStatusOn`). A store writes only the image row, the jobs and the event: the
+ * properties, tags, members and locations stay as they are, and the image's state alone decides
+ * how they read. So the rows a delete writes do not depend on how many children the image has.
  */
 export interface DeletionPlan {
   readonly image: Image & { readonly status: 'deleted' | 'pending_delete'; readonly deletedAt: Date };
@@ -63,7 +66,7 @@ export function planDeletion(image: Image, settings: DeletionPlanSettings): Dele
     tags: [...image.tags],
     properties: { ...image.properties },
     members: image.members.map((m) => ({ ...m, createdAt: new Date(m.createdAt.getTime()), updatedAt: new Date(m.updatedAt.getTime()) })),
-    locations: image.locations.map((l): ImageLocation => ({ ...l, metadata: { ...l.metadata }, status: l.status === 'active' ? 'pending_delete' : l.status })),
+    locations: image.locations.map((l): ImageLocation => ({ ...l, metadata: { ...l.metadata }, status: locationStatusOn({ deleted: true }, l.status) })),
   };
 
   const event: OutboxEvent = {

@@ -40,6 +40,16 @@ export interface ImageMember {
 
 export type LocationStatus = 'active' | 'pending_delete' | 'deleted';
 
+/**
+ * How a stored location status reads on its image. A delete does not touch the locations: while
+ * the image is deleted (`deleted` or `pending_delete`), a location stored `active` reads
+ * `pending_delete` (its data is still to be removed); `complete` of its job stores `deleted`.
+ * A restore makes the image live again, and with it the location `active`.
+ */
+export function locationStatusOn(image: Pick<Image, 'deleted'>, stored: LocationStatus): LocationStatus {
+  return image.deleted && stored === 'active' ? 'pending_delete' : stored;
+}
+
 /** Where an image's data lives, e.g. `file:///var/lib/images/<id>`. Never part of an event. */
 export interface ImageLocation {
   readonly id: string;

@@ -35,6 +35,14 @@ export interface JobFailure {
   readonly retryAt: Date | null;
 }
 
+/** Which children `purgeDeletedChildren` may remove, and how many at most in one call. */
+export interface PurgeDeletedChildren {
+  /** Only images deleted (their `deletedAt`) at or before this time. */
+  readonly olderThan: Date;
+  /** At most this many child rows (properties, tags, members and locations together) in one call. */
+  readonly limit: number;
+}
+
 export interface JobCounts {
   readonly queued: number;
   readonly done: number;
@@ -66,4 +74,15 @@ export interface DataDeletionJobQueue {
    */
   requeueDead(now: Date, jobIds?: readonly string[]): ResultAsync<number, StorageError>;
   counts(): ResultAsync<JobCounts, StorageError>;
+  /**
+   * Removes, in one transaction, up to `limit` child rows (properties, tags, members,
+   * locations) of images that are finally gone: status `deleted`, `deletedAt <= olderThan`, and
+   * no job `queued` or `dead` (all `done` or `cancelled`, or none). Answers how many rows it
+   * removed; `0` when nothing is left to purge. Never touches a live or `pending_delete` image
+   * (a restore may still bring it back) nor a `deleted` one whose data is still to be removed.
+   * A delete leaves the children where they are (the image's state hides them); this is how
+   * they go, later, in bounded batches, off the request path. A purged image still reads back,
+   * without children; its jobs and its outbox event stay.
+   */
+  purgeDeletedChildren(request: PurgeDeletedChildren): ResultAsync<number, StorageError>;
 }

@@ -43,21 +43,28 @@ export type RestoreImageOutcome =
 
 /** The catalog as the delete side sees it. Every method is one atomic step. */
 export interface ImageRepository {
-  /** The image with this (normalised) id, whatever its status, or `null` when unknown. */
+  /**
+   * The image with this (normalised) id, whatever its status, or `null` when unknown. A deleted
+   * (or `pending_delete`) image reads with the children it had, its `active` locations as
+   * `pending_delete` (`locationStatusOn`), until `purgeDeletedChildren` removes them.
+   */
   findById(imageId: string): ResultAsync<Image | null, StorageError>;
 
   /**
    * The whole catalog side of a delete, in one transaction: reads the image, asks
-   * `request.decide`, and on `Delete` writes its plan (image row, the soft-delete of its
-   * properties, tags, members and locations with the same timestamp, the jobs, the event),
-   * conditional on the row still being the one read. Nothing is written unless all is.
+   * `request.decide`, and on `Delete` writes its plan (the image row, the jobs, the event),
+   * conditional on the row still being the one read. Nothing is written unless all is. The
+   * image's properties, tags, members and locations are not written: the image row's state
+   * decides how they read (a deleted image reads back with the children it had, its active
+   * locations as `pending_delete`), and `DataDeletionJobQueue.purgeDeletedChildren` removes
+   * them later. So a delete writes 2 + (number of active locations) rows, whatever else the image has.
    */
   deleteImage(request: DeleteImageRequest): ResultAsync<DeleteImageOutcome, StorageError>;
 
   /**
    * Brings a `pending_delete` image back to `active` (or the status it had, when it had no
-   * data), un-deleting what the delete cascaded and cancelling its queued and dead jobs, in one
-   * transaction. Refused (`DataAlreadyDeleted`) once any of its jobs is `done` or has ever been
+   * data) and cancels its queued and dead jobs, in one transaction. Its children were never
+   * touched by the delete, so they read live again with the image (its locations `active`). Refused (`DataAlreadyDeleted`) once any of its jobs is `done` or has ever been
    * claimed. Since a claim and a restore are each one transaction, either the claim commits first
    * (the restore is refused) or the restore does (its jobs are cancelled and no claim hands them
    * out): data is never deleted under an image a restore brought back.

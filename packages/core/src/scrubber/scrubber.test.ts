@@ -291,6 +291,95 @@ describe('Scrubber.start/stop', () => {
   });
 });
 
+describe('Scrubber: purging the children of deleted images', () => {
+  const DAY = 86_400;
+
+  /** An image with data and 2 tags, 1 property, 1 member: 1 location + 4 children, 5 rows to purge once deleted. */
+  function imageWithChildren(h: ReturnType<typeof setup>) {
+    const { id, urls } = h.imageWithData();
+    h.storage.change(id, {
+      tags: ['a', 'b'],
+      properties: { os: 'linux' },
+      members: [{ memberId: 'p2', status: 'accepted', createdAt: T0, updatedAt: T0 }],
+    });
+    return { id, urls };
+  }
+  const children = async (h: ReturnType<typeof setup>, id: string) => {
+    const image = (await h.storage.images.findById(id))._unsafeUnwrap()!;
+    return image.tags.length + Object.keys(image.properties).length + image.members.length + image.locations.length;
+  };
+
+  it('purges a finally deleted image after purgeAfterSeconds (a day by default), never before, never one pending_delete', async () => {
+    const h = setup({ delaySeconds: 2 * DAY });
+    // Without data, so deleted at once even in delayed mode: 2 tags, 1 property, 1 member.
+    const gone = h.storage.seed({ id: randomUUID(), owner: 'p1', tags: ['a', 'b'], properties: { os: 'linux' }, members: [{ memberId: 'p2' }] }, h.clock.now());
+    const pending = imageWithChildren(h);
+    expect(await h.remove(gone.id)).toMatchObject({ status: 'deleted' });
+    expect(await h.remove(pending.id)).toMatchObject({ status: 'pending_delete' });
+
+    h.clock.advanceSeconds(DAY - 1);
+    expect(await h.run()).toMatchObject({ purged: 0 });
+    expect(await children(h, gone.id)).toBe(4);
+
+    h.clock.advanceSeconds(1);
+    expect(await h.run()).toMatchObject({ claimed: 0, purged: 4 });
+    expect((await h.storage.images.findById(gone.id))._unsafeUnwrap()).toMatchObject({ status: 'deleted', tags: [], properties: {}, members: [], locations: [] });
+    expect(await children(h, pending.id)).toBe(5);
+    expect(await h.run()).toMatchObject({ purged: 0 });
+  });
+
+  it('leaves a deleted image whose data-deletion job is still queued or dead', async () => {
+    const h = setup({ inline: false, worker: { maxAttempts: 1 } });
+    const image = imageWithChildren(h);
+    await h.remove(image.id);
+    h.clock.advanceSeconds(2 * DAY);
+    h.data.failNext(1, 'DataStoreRejected');
+    expect(await h.run()).toMatchObject({ dead: 1, purged: 0 });
+    expect(await children(h, image.id)).toBe(5);
+
+    (await h.scrubber.requeueDead())._unsafeUnwrap();
+    expect(await h.run()).toMatchObject({ done: 1, purged: 5 });
+  });
+
+  it('purges in batches of purgeBatchSize, at most maxPurgedPerRun per run; null never purges', async () => {
+    const h = setup({ scrubber: { purgeAfterSeconds: 0, purgeBatchSize: 2, maxPurgedPerRun: 7 } });
+    const images = [imageWithChildren(h), imageWithChildren(h)];
+    for (const image of images) await h.remove(image.id);
+    const purge = vi.spyOn(h.storage.jobs, 'purgeDeletedChildren');
+
+    expect(await h.run()).toMatchObject({ purged: 7 });
+    expect(purge.mock.calls.map(([request]) => request.limit)).toEqual([2, 2, 2, 1]);
+    expect(purge.mock.calls[0]![0].olderThan).toEqual(h.clock.now());
+    expect(await h.run()).toMatchObject({ purged: 3 });
+    expect(await h.run()).toMatchObject({ purged: 0 });
+
+    const never = setup({ scrubber: { purgeAfterSeconds: null } });
+    const kept = imageWithChildren(never);
+    await never.remove(kept.id);
+    never.clock.advanceSeconds(365 * DAY);
+    const calls = vi.spyOn(never.storage.jobs, 'purgeDeletedChildren');
+    expect(await never.run()).toMatchObject({ purged: 0 });
+    expect(calls).not.toHaveBeenCalled();
+    expect(await children(never, kept.id)).toBe(5);
+  });
+
+  it('a failing purge is logged at warn and retried by the next run; the jobs\' summary still answers', async () => {
+    const h = setup({ inline: false, scrubber: { purgeAfterSeconds: 0 } });
+    const image = imageWithChildren(h);
+    await h.remove(image.id);
+    h.clock.advanceSeconds(60);
+    h.storage.failNext('purgeDeletedChildren', storageUnavailable());
+    expect(await h.run()).toMatchObject({ claimed: 1, done: 1, purged: 0 });
+    expect(h.entries.find((e) => e.msg?.startsWith('scrubber: purging') === true)).toMatchObject({ level: 'warn' });
+    expect(await h.run()).toMatchObject({ purged: 5 });
+  });
+
+  it.each([{ purgeAfterSeconds: -1 }, { purgeAfterSeconds: Infinity }, { purgeBatchSize: 0 }, { maxPurgedPerRun: 1.5 }])('refuses nonsense purge options %o', (options) => {
+    const h = setup();
+    expect(() => new Scrubber(h.storage.jobs, h.worker, h.clock, undefined, options)).toThrow(RangeError);
+  });
+});
+
 describe('Scrubber and DataDeletionWorker: failure causes in a pino log', () => {
   it('logs a failed claim and an unrecorded result under err, with message and stack', async () => {
     const lines: string[] = [];

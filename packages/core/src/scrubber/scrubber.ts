@@ -1,4 +1,4 @@
-// The scrubber: claims due data-deletion jobs and runs them, periodically or on demand, until the queue is drained.
+// The scrubber: claims due data-deletion jobs and runs them until the queue is drained, then purges the children of images finally deleted.
 import { err, ok, type Result, type ResultAsync } from 'neverthrow';
 import type { DataDeletionWorker, JobRunOutcome } from '../data-deletion/data-deletion-worker.js';
 import { BackgroundLoop, drainInBatches, positiveIntegerOption } from '../lifecycle/background-loop.js';
@@ -20,6 +20,16 @@ export interface ScrubberOptions {
   readonly leaseSeconds?: number;
   /** Upper bound of jobs handled by one run, so a long backlog cannot monopolise a run (default 1 000). */
   readonly maxJobsPerRun?: number;
+  /**
+   * How long a finally deleted image keeps its properties, tags, members and locations before a
+   * run purges them (`DataDeletionJobQueue.purgeDeletedChildren`), in seconds (default 86 400:
+   * a day, in which the image still reads back whole by id). `null`: never purge.
+   */
+  readonly purgeAfterSeconds?: number | null;
+  /** Child rows removed per purge call, i.e. per store transaction (default 500). */
+  readonly purgeBatchSize?: number;
+  /** Upper bound of child rows one run purges (default 10 000); the rest waits for the next run. */
+  readonly maxPurgedPerRun?: number;
 }
 
 /** What one scrubber run did. */
@@ -35,6 +45,8 @@ export interface ScrubSummary {
   readonly batches: number;
   /** Why the run ended. */
   readonly stoppedBecause: 'drained' | 'max-jobs-per-run' | 'no-progress';
+  /** Child rows of finally deleted images purged by this run, after its jobs. */
+  readonly purged: number;
   readonly outcomes: readonly JobRunOutcome[];
 }
 
@@ -42,6 +54,9 @@ export class Scrubber {
   readonly #batchSize: number;
   readonly #leaseSeconds: number;
   readonly #maxJobsPerRun: number;
+  readonly #purgeAfterMs: number | null;
+  readonly #purgeBatchSize: number;
+  readonly #maxPurgedPerRun: number;
   readonly #loop: BackgroundLoop<ScrubSummary>;
 
   constructor(
@@ -54,13 +69,19 @@ export class Scrubber {
     this.#batchSize = positiveIntegerOption('Scrubber', 'batchSize', options.batchSize, 50);
     this.#leaseSeconds = positiveIntegerOption('Scrubber', 'leaseSeconds', options.leaseSeconds, 300);
     this.#maxJobsPerRun = positiveIntegerOption('Scrubber', 'maxJobsPerRun', options.maxJobsPerRun, 1_000);
+    this.#purgeAfterMs = purgeAfterMs(options.purgeAfterSeconds);
+    this.#purgeBatchSize = positiveIntegerOption('Scrubber', 'purgeBatchSize', options.purgeBatchSize, 500);
+    this.#maxPurgedPerRun = positiveIntegerOption('Scrubber', 'maxPurgedPerRun', options.maxPurgedPerRun, 10_000);
     this.#loop = new BackgroundLoop('scrubber', logger, () => this.#run());
   }
 
   /**
    * Claims due jobs in batches and runs them until none are due, `maxJobsPerRun` is reached, or a
    * batch deleted nothing (the store is down: wait for the next run rather than burn through
-   * the backlog's attempts). A call while a run is in flight joins that run. Never rejects.
+   * the backlog's attempts). Then purges the children of images deleted more than
+   * `purgeAfterSeconds` ago whose data is all gone, in batches of `purgeBatchSize` rows, up to
+   * `maxPurgedPerRun`; a purge that fails is logged and left to the next run (the jobs' summary
+   * still answers). A call while a run is in flight joins that run. Never rejects.
    */
   runOnce(): ResultAsync<ScrubSummary, StorageError> {
     return this.#loop.runOnce();
@@ -111,20 +132,51 @@ export class Scrubber {
     }
     const { batches } = drained.value;
     const stoppedBecause = drained.value.stoppedBecause === 'max-per-run' ? 'max-jobs-per-run' : drained.value.stoppedBecause;
-    const result: ScrubSummary = { ...count(outcomes), batches, stoppedBecause, outcomes };
-    const facts = { claimed: result.claimed, done: result.done, retried: result.retried, dead: result.dead, abandoned: result.abandoned, batches, stoppedBecause };
+    const purged = await this.#purge();
+    const result: ScrubSummary = { ...count(outcomes), batches, stoppedBecause, purged, outcomes };
+    const facts = { claimed: result.claimed, done: result.done, retried: result.retried, dead: result.dead, abandoned: result.abandoned, batches, stoppedBecause, purged };
     if (result.dead > 0) {
       this.logger.error(
         { ...facts, deadJobs: outcomes.filter((o) => o.kind === 'dead').map((o) => ({ jobId: o.job.id, imageId: o.job.imageId })) },
         'scrubber run dead-lettered data-deletion jobs: image data is left behind until an operator requeues them',
       );
-    } else if (result.claimed > 0) {
+    } else if (result.claimed > 0 || purged > 0) {
       this.logger.info(facts, 'scrubber run finished');
     } else {
       this.logger.debug(facts, 'scrubber run: nothing due');
     }
     return ok(result);
   }
+
+  /**
+   * Purge batches until one removes fewer rows than asked (nothing left) or the run's cap is
+   * reached. Bounded: every batch but the last removes a full batch. Answers the rows removed.
+   */
+  async #purge(): Promise<number> {
+    if (this.#purgeAfterMs === null) return 0;
+    const olderThan = new Date(this.clock.now().getTime() - this.#purgeAfterMs);
+    let purged = 0;
+    while (purged < this.#maxPurgedPerRun) {
+      const limit = Math.min(this.#purgeBatchSize, this.#maxPurgedPerRun - purged);
+      const removed = await this.queue.purgeDeletedChildren({ olderThan, limit });
+      if (removed.isErr()) {
+        const { error } = removed;
+        this.logger.warn({ error: `${error.kind}: ${error.message}`, err: error.cause, purged }, 'scrubber: purging the children of deleted images failed; the next run tries again');
+        break;
+      }
+      purged += removed.value;
+      if (removed.value < limit) break;
+    }
+    return purged;
+  }
+}
+
+/** `purgeAfterSeconds` in milliseconds: a finite number >= 0, or `null` (never purge). */
+function purgeAfterMs(seconds: number | null | undefined): number | null {
+  if (seconds === null) return null;
+  const value = seconds ?? 86_400;
+  if (!(Number.isFinite(value) && value >= 0)) throw new RangeError('Scrubber: purgeAfterSeconds must be a finite number >= 0, or null');
+  return value * 1000;
 }
 
 function count(outcomes: readonly JobRunOutcome[]): Pick<ScrubSummary, 'claimed' | 'done' | 'retried' | 'dead' | 'abandoned'> {

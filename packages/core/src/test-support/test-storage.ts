@@ -147,6 +147,26 @@ export function createTestStorage(): TestStorage {
         for (const { job } of jobs.values()) counts[job.state] += 1;
         return counts;
       }),
+    purgeDeletedChildren: ({ olderThan, limit }) =>
+      call('purgeDeletedChildren', () => {
+        let left = Math.max(0, Math.floor(limit));
+        const gone = [...images.values()]
+          .filter((i) => i.status === 'deleted' && i.deletedAt !== null && i.deletedAt <= olderThan)
+          .filter((i) => !jobsOf(i.id).some((s) => s.job.state === 'queued' || s.job.state === 'dead'))
+          .sort((a, b) => a.deletedAt!.getTime() - b.deletedAt!.getTime());
+        for (const image of gone) {
+          if (left === 0) break;
+          // Children in a fixed order, as many as the budget allows.
+          const take = <T>(rows: readonly T[]): T[] => {
+            const kept = rows.slice(Math.min(left, rows.length));
+            left -= rows.length - kept.length;
+            return kept;
+          };
+          const properties = Object.fromEntries(take(Object.entries(image.properties)));
+          images.set(image.id, { ...image, properties, tags: take(image.tags), members: take(image.members), locations: take(image.locations) });
+        }
+        return Math.max(0, Math.floor(limit)) - left;
+      }),
   };
 
   const outbox: EventOutbox = {
