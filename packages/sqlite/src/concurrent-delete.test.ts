@@ -75,9 +75,10 @@ describe('concurrent deletes across processes', () => {
     }
     const statuses = db.prepare('SELECT status, deleted, count(*) AS n FROM images GROUP BY status, deleted').all();
     expect(statuses).toEqual([{ status: 'deleted', deleted: 1, n: IMAGES }]);
-    // The cascade happened once, completely: no live child row is left behind.
+    // No delete wrote a child row: every one is as created, the image rows alone say they are gone.
     for (const table of ['image_properties', 'image_tags', 'image_members', 'image_locations']) {
-      expect(db.prepare(`SELECT count(*) FROM ${table} WHERE deleted = 0`).pluck().get()).toBe(0);
+      expect(db.prepare(`SELECT count(*) FROM ${table} WHERE deleted = 1`).pluck().get()).toBe(0);
     }
+    expect(db.prepare("SELECT count(*) FROM image_locations WHERE status <> 'active'").pluck().get()).toBe(0);
   }, 60_000);
 });

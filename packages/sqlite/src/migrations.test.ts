@@ -66,8 +66,9 @@ describe('migrate', () => {
       ];
       for (const [id, imageId, state, attempts, updatedAt] of rows) job.run(id, imageId, state, attempts, created, updatedAt);
 
-      expect(migrate(db)).toEqual({ applied: [2], version: 2 });
+      expect(migrate(db, MIGRATIONS.filter((m) => m.version <= 2))).toEqual({ applied: [2], version: 2 });
       expect(db.prepare("SELECT type, \"notnull\" FROM pragma_table_info('data_deletion_jobs') WHERE name = 'claimed_at'").get()).toEqual({ type: 'INTEGER', notnull: 0 });
+      migrate(db);
       expect(db.prepare('SELECT id, claimed_at FROM data_deletion_jobs ORDER BY seq').all()).toEqual([
         { id: 'fresh', claimed_at: null },
         { id: 'claimed', claimed_at: later },
@@ -80,6 +81,58 @@ describe('migrate', () => {
       const store = createSqliteStorage(db);
       expect((await store.images.restoreImage('claimed-image', new Date(later + 1)))._unsafeUnwrap()).toEqual({ kind: 'DataAlreadyDeleted' });
       expect((await store.images.restoreImage('untouched-image', new Date(later + 1)))._unsafeUnwrap().kind).toBe('Restored');
+    } finally {
+      db.close();
+    }
+  });
+
+  it('version 3 turns the children an older delete soft-deleted back into plain rows: they read as before, restore and purge work on them', async () => {
+    const db = new Database(':memory:');
+    try {
+      migrate(db, MIGRATIONS.filter((m) => m.version <= 2));
+      const at = 7_000;
+      const image = db.prepare(
+        "INSERT INTO images (id, status, status_before_delete, visibility, created_at, updated_at, deleted, deleted_at) VALUES (?, ?, ?, 'private', 0, ?, ?, ?)",
+      );
+      image.run('live', 'active', null, 0, 0, null);
+      image.run('gone', 'deleted', 'active', at, 1, at);
+      image.run('pending', 'pending_delete', 'active', at, 1, at);
+      // As versions 1 and 2 wrote a delete: every child soft-deleted with the image's deleted_at, active locations pending_delete.
+      for (const [id, deleted, deletedAt, locationStatus] of [
+        ['live', 0, null, 'active'],
+        ['gone', 1, at, 'deleted'],
+        ['pending', 1, at, 'pending_delete'],
+      ] as const) {
+        db.prepare('INSERT INTO image_tags (image_id, value, position, deleted, deleted_at) VALUES (?, ?, 0, ?, ?)').run(id, 'tag', deleted, deletedAt);
+        db.prepare('INSERT INTO image_properties (image_id, name, value, position, deleted, deleted_at) VALUES (?, ?, ?, 0, ?, ?)').run(id, 'k', 'v', deleted, deletedAt);
+        db.prepare("INSERT INTO image_members (image_id, member_id, status, position, created_at, updated_at, deleted, deleted_at) VALUES (?, 'm', 'accepted', 0, 0, 0, ?, ?)").run(id, deleted, deletedAt);
+        db.prepare("INSERT INTO image_locations (image_id, id, url, status, position, deleted, deleted_at) VALUES (?, 'l', 'memory://x', ?, 0, ?, ?)").run(id, locationStatus, deleted, deletedAt);
+      }
+      db.prepare("INSERT INTO data_deletion_jobs (id, image_id, location_id, url, state, available_at, created_at, updated_at) VALUES ('j-gone', 'gone', 'l', 'memory://x', 'done', 0, 0, 0)").run();
+      db.prepare("INSERT INTO data_deletion_jobs (id, image_id, location_id, url, state, available_at, created_at, updated_at) VALUES ('j-pending', 'pending', 'l', 'memory://x', 'queued', 0, 0, 0)").run();
+
+      expect(migrate(db)).toEqual({ applied: [3], version: 3 });
+      for (const table of ['image_tags', 'image_properties', 'image_members', 'image_locations']) {
+        expect(db.prepare(`SELECT DISTINCT deleted, deleted_at FROM ${table}`).all()).toEqual([{ deleted: 0, deleted_at: null }]);
+      }
+      expect(db.prepare('SELECT image_id, status FROM image_locations ORDER BY image_id').all()).toEqual([
+        { image_id: 'gone', status: 'deleted' },
+        { image_id: 'live', status: 'active' },
+        { image_id: 'pending', status: 'active' },
+      ]);
+
+      const store = createSqliteStorage(db);
+      const read = async (id: string) => (await store.images.findById(id))._unsafeUnwrap()!;
+      const children = { tags: ['tag'], properties: { k: 'v' }, members: [{ memberId: 'm', status: 'accepted', createdAt: new Date(0), updatedAt: new Date(0) }] };
+      expect(await read('gone')).toMatchObject({ ...children, status: 'deleted', locations: [{ id: 'l', url: 'memory://x', metadata: {}, status: 'deleted' }] });
+      expect(await read('pending')).toMatchObject({ ...children, status: 'pending_delete', locations: [{ id: 'l', status: 'pending_delete' }] });
+      expect((await store.images.restoreImage('pending', new Date(at + 1)))._unsafeUnwrap()).toMatchObject({
+        kind: 'Restored',
+        image: { ...children, status: 'active', deleted: false, locations: [{ id: 'l', status: 'active' }] },
+      });
+      expect((await store.jobs.purgeDeletedChildren({ olderThan: new Date(at), limit: 100 }))._unsafeUnwrap()).toBe(4);
+      expect(await read('gone')).toMatchObject({ tags: [], properties: {}, members: [], locations: [] });
+      expect(await read('live')).toMatchObject({ ...children, locations: [{ id: 'l', status: 'active' }] });
     } finally {
       db.close();
     }

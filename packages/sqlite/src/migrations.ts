@@ -19,6 +19,7 @@ export interface Migration {
  * - Child rows are never removed: a delete marks them `deleted = 1` with the image's
  *   `deleted_at`, so a deleted image reads back as it was, and a restore can undo exactly that
  *   cascade. `position` keeps the caller's order of tags, properties, members and locations.
+ *   (Version 3 changes this: a delete no longer writes the children.)
  * - Jobs and outbox events keep a rowid sequence; the outbox one is AUTOINCREMENT so it never
  *   goes back even if a host prunes delivered events: it is the commit order consumers rely on.
  */
@@ -140,10 +141,35 @@ UPDATE data_deletion_jobs SET claimed_at = updated_at
   WHERE state IN ('queued', 'dead') AND (attempts > 0 OR updated_at > created_at);
 `;
 
+/*
+ * Version 3: a delete writes only the image row, its jobs and its event, whatever the number of
+ * properties, tags, members and locations: the image's state alone hides its children (a
+ * deleted image's `active` locations read `pending_delete`), and the scrubber purges the children
+ * of finally deleted images later (`purgeDeletedChildren`).
+ * - Children an older version soft-deleted with their image (the same `deleted_at`) are made
+ *   plain rows again, and their `pending_delete` locations `active`: they read exactly as before,
+ *   and a restore has nothing but the image row and the jobs to undo.
+ * - `images.children_purged`: the purge is done with this image. The partial index holds only
+ *   the deleted images still to purge, oldest delete first, so a purge never scans the others.
+ */
+const V3_CHILDREN_THROUGH_THEIR_IMAGE = `
+${['image_properties', 'image_tags', 'image_members']
+  .map(
+    (table) => `UPDATE ${table} SET deleted = 0, deleted_at = NULL
+  WHERE deleted = 1 AND deleted_at = (SELECT i.deleted_at FROM images i WHERE i.id = ${table}.image_id);`,
+  )
+  .join('\n')}
+UPDATE image_locations SET status = CASE status WHEN 'pending_delete' THEN 'active' ELSE status END, deleted = 0, deleted_at = NULL
+  WHERE deleted = 1 AND deleted_at = (SELECT i.deleted_at FROM images i WHERE i.id = image_locations.image_id);
+ALTER TABLE images ADD COLUMN children_purged INTEGER NOT NULL DEFAULT 0 CHECK (children_purged IN (0, 1));
+CREATE INDEX images_children_to_purge ON images (deleted_at) WHERE status = 'deleted' AND children_purged = 0;
+`;
+
 /** Every migration, oldest first. Later versions append here. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', up: V1_INITIAL_SCHEMA },
   { version: 2, name: 'data-deletion job claim marker', up: V2_JOB_CLAIMED_AT },
+  { version: 3, name: 'children read through their image, purged later', up: V3_CHILDREN_THROUGH_THEIR_IMAGE },
 ];
 
 export interface MigrationReport {

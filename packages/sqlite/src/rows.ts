@@ -10,10 +10,11 @@ export function liveWhere(alias: string): string {
 }
 
 /**
- * Children that belong to the image as it reads now: live rows of a live image, or the rows its
- * delete cascaded (same `deleted_at`) for a deleted one.
+ * The children of image `i`. A delete never writes them: the image row's state decides how they
+ * read (`toImage`), and whether anyone but `findById` of that image sees them (listings only
+ * list live images). The purge removes those of finally deleted images.
  */
-const CHILD_OF = (alias: string) => `${alias}.image_id = i.id AND (${alias}.deleted = 0 OR ${alias}.deleted_at = i.deleted_at)`;
+const CHILD_OF = (alias: string) => `${alias}.image_id = i.id AND ${alias}.deleted = 0`;
 
 /**
  * One statement reads an image with all its children, so a read is a single consistent snapshot

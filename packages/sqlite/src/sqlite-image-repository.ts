@@ -46,18 +46,16 @@ export class SqliteImageRepository implements ImageRepository {
     return { kind: 'Deleted', ...decision.plan };
   }
 
-  /** The image row, the cascade to its children, the jobs and the event: core decided them, this only stores them. */
+  /**
+   * The image row, the jobs and the event: core decided them, this only stores them. The
+   * children are not written (the image row's state hides them; the purge removes them later),
+   * so a delete is 2 + jobs rows whatever the image has.
+   */
   #writePlan(imageId: string, { image, jobs, event }: DeletionPlan): void {
     const s = this.#s;
-    const at = image.deletedAt.getTime();
-    if (s.markImageDeleted.run(image.status, at, image.updatedAt.getTime(), imageId).changes !== 1) {
+    if (s.markImageDeleted.run(image.status, image.deletedAt.getTime(), image.updatedAt.getTime(), imageId).changes !== 1) {
       throw new StoreInvariantError(`image ${imageId} changed inside its own write transaction`);
     }
-    // Skipping empty child tables keeps a plain image's delete to a handful of statements.
-    if (Object.keys(image.properties).length > 0) s.softDeleteProperties.run(at, imageId);
-    if (image.tags.length > 0) s.softDeleteTags.run(at, imageId);
-    if (image.members.length > 0) s.softDeleteMembers.run(at, imageId);
-    if (image.locations.length > 0) s.softDeleteLocations.run(at, imageId);
     for (const job of jobs) {
       s.insertJob.run(job.id, imageId, job.locationId, job.url, job.availableAt.getTime(), job.createdAt.getTime(), job.updatedAt.getTime());
     }
@@ -87,12 +85,8 @@ export class SqliteImageRepository implements ImageRepository {
     if (before.locations.some((l) => l.status === 'deleted') || s.hasTouchedJob.get(imageId) !== undefined) return { kind: 'DataAlreadyDeleted' };
 
     const at = now.getTime();
-    const deletedAt = before.deletedAt.getTime();
+    // The delete never wrote the children: with the image live again, they read live again.
     s.restoreImage.run(before.locations.length > 0 ? 1 : 0, at, imageId);
-    s.restoreProperties.run(imageId, deletedAt);
-    s.restoreTags.run(imageId, deletedAt);
-    s.restoreMembers.run(imageId, deletedAt);
-    s.restoreLocations.run(imageId, deletedAt);
     // Dead jobs are cancelled too (none was ever claimed, or we would not be here): requeueing one
     // later would delete the data of a live image.
     s.cancelJobs.run(at, imageId);
@@ -105,11 +99,6 @@ export class SqliteImageRepository implements ImageRepository {
 const STATEMENTS = {
   // delete
   markImageDeleted: 'UPDATE images SET status_before_delete = status, status = ?, deleted = 1, deleted_at = ?, updated_at = ? WHERE id = ? AND deleted = 0',
-  softDeleteProperties: 'UPDATE image_properties SET deleted = 1, deleted_at = ? WHERE image_id = ? AND deleted = 0',
-  softDeleteTags: 'UPDATE image_tags SET deleted = 1, deleted_at = ? WHERE image_id = ? AND deleted = 0',
-  softDeleteMembers: 'UPDATE image_members SET deleted = 1, deleted_at = ? WHERE image_id = ? AND deleted = 0',
-  softDeleteLocations:
-    "UPDATE image_locations SET status = CASE status WHEN 'active' THEN 'pending_delete' ELSE status END, deleted = 1, deleted_at = ? WHERE image_id = ? AND deleted = 0",
   insertJob:
     "INSERT INTO data_deletion_jobs (id, image_id, location_id, url, state, attempts, available_at, last_error, created_at, updated_at) VALUES (?, ?, ?, ?, 'queued', 0, ?, NULL, ?, ?)",
   insertEvent: "INSERT INTO outbox_events (id, type, image_id, payload, occurred_at, available_at) VALUES (?, 'image.delete', ?, ?, ?, ?)",
@@ -117,11 +106,6 @@ const STATEMENTS = {
   // restore
   restoreImage:
     "UPDATE images SET status = CASE WHEN ? THEN 'active' ELSE coalesce(status_before_delete, 'active') END, status_before_delete = NULL, deleted = 0, deleted_at = NULL, updated_at = ? WHERE id = ? AND status = 'pending_delete'",
-  restoreProperties: 'UPDATE image_properties SET deleted = 0, deleted_at = NULL WHERE image_id = ? AND deleted = 1 AND deleted_at = ?',
-  restoreTags: 'UPDATE image_tags SET deleted = 0, deleted_at = NULL WHERE image_id = ? AND deleted = 1 AND deleted_at = ?',
-  restoreMembers: 'UPDATE image_members SET deleted = 0, deleted_at = NULL WHERE image_id = ? AND deleted = 1 AND deleted_at = ?',
-  restoreLocations:
-    "UPDATE image_locations SET status = CASE status WHEN 'pending_delete' THEN 'active' ELSE status END, deleted = 0, deleted_at = NULL WHERE image_id = ? AND deleted = 1 AND deleted_at = ?",
   hasTouchedJob: "SELECT 1 FROM data_deletion_jobs WHERE image_id = ? AND (state = 'done' OR claimed_at IS NOT NULL) LIMIT 1",
   cancelJobs: "UPDATE data_deletion_jobs SET state = 'cancelled', updated_at = ? WHERE image_id = ? AND state IN ('queued', 'dead')",
 } as const;

@@ -1,6 +1,15 @@
-// The SQLite DataDeletionJobQueue: leases, completion (finishing a pending delete), failures, dead letters.
+// The SQLite DataDeletionJobQueue: leases, completion (finishing a pending delete), failures, dead letters, the purge of deleted images' children.
 import type { ResultAsync } from 'neverthrow';
-import type { ClaimDueJobs, DataDeletionJob, DataDeletionJobQueue, DataDeletionJobState, JobCounts, JobFailure, StorageError } from '@image-catalog/core';
+import type {
+  ClaimDueJobs,
+  DataDeletionJob,
+  DataDeletionJobQueue,
+  DataDeletionJobState,
+  JobCounts,
+  JobFailure,
+  PurgeDeletedChildren,
+  StorageError,
+} from '@image-catalog/core';
 import { JOB_COLUMNS, oldestFirst, toJob, type JobRow } from '@image-catalog/sql-kit';
 import { sqlLimit, type SqliteConnection, type Statement } from './sqlite-connection.js';
 
@@ -8,11 +17,13 @@ export class SqliteJobQueue implements DataDeletionJobQueue {
   readonly #c: SqliteConnection;
   readonly #s: Record<keyof typeof STATEMENTS, Statement>;
   readonly #completeTx: (jobId: string, now: Date) => void;
+  readonly #purgeTx: (olderThan: number, limit: number) => number;
 
   constructor(connection: SqliteConnection) {
     this.#c = connection;
     this.#s = connection.prepareAll(STATEMENTS);
     this.#completeTx = connection.immediate((jobId: string, now: Date) => this.#completeInTx(jobId, now));
+    this.#purgeTx = connection.immediate((olderThan: number, limit: number) => this.#purgeInTx(olderThan, limit));
   }
 
   /**
@@ -73,6 +84,34 @@ export class SqliteJobQueue implements DataDeletionJobQueue {
     });
   }
 
+  /**
+   * One BEGIN IMMEDIATE transaction: picks the images still to purge (`images_children_to_purge`,
+   * oldest delete first, none with a queued or dead job), deletes up to `limit` of their child rows
+   * table by table, and marks `children_purged` those left without any. Picks again while the
+   * budget lasts and the last pick was full, so an answer below `limit` means nothing is left.
+   */
+  purgeDeletedChildren(request: PurgeDeletedChildren): ResultAsync<number, StorageError> {
+    return this.#c.run(() => {
+      const limit = purgeLimit(request.limit);
+      return limit === 0 ? 0 : this.#purgeTx(request.olderThan.getTime(), limit);
+    });
+  }
+
+  #purgeInTx(olderThan: number, limit: number): number {
+    const s = this.#s;
+    let removed = 0;
+    for (;;) {
+      const ids = s.purgeableImages.pluck().all({ olderThan, limit }) as string[];
+      if (ids.length === 0) return removed;
+      const list = JSON.stringify(ids);
+      for (const remove of [s.purgeProperties, s.purgeTags, s.purgeMembers, s.purgeLocations]) {
+        if (removed < limit) removed += remove.run({ ids: list, limit: limit - removed }).changes;
+      }
+      s.markChildrenPurged.run({ ids: list });
+      if (removed >= limit || ids.length < limit) return removed;
+    }
+  }
+
   counts(): ResultAsync<JobCounts, StorageError> {
     return this.#c.run(() => {
       const counts = { queued: 0, done: 0, dead: 0, cancelled: 0 };
@@ -97,4 +136,26 @@ const STATEMENTS = {
   requeueDeadIds:
     "UPDATE data_deletion_jobs SET state = 'queued', attempts = 0, available_at = ?, updated_at = ? WHERE state = 'dead' AND id IN (SELECT value FROM json_each(?))",
   countJobs: 'SELECT state, count(*) AS n FROM data_deletion_jobs GROUP BY state',
+
+  // purge: the terms of the partial index images_children_to_purge, verbatim, so it serves the pick.
+  purgeableImages: `SELECT id FROM images WHERE status = 'deleted' AND children_purged = 0 AND deleted_at <= @olderThan
+       AND NOT EXISTS (SELECT 1 FROM data_deletion_jobs j WHERE j.image_id = images.id AND j.state IN ('queued', 'dead'))
+     ORDER BY deleted_at, seq LIMIT @limit`,
+  purgeProperties: purgeChildren('image_properties', 'name'),
+  purgeTags: purgeChildren('image_tags', 'value'),
+  purgeMembers: purgeChildren('image_members', 'member_id'),
+  purgeLocations: purgeChildren('image_locations', 'id'),
+  markChildrenPurged: `UPDATE images SET children_purged = 1 WHERE id IN (SELECT value FROM json_each(@ids))
+     ${['image_properties', 'image_tags', 'image_members', 'image_locations'].map((t) => `AND NOT EXISTS (SELECT 1 FROM ${t} c WHERE c.image_id = images.id)`).join(' ')}`,
 } as const;
+
+/** Deletes up to `@limit` rows of `table` belonging to the images of `@ids` (a JSON array), by primary key. */
+function purgeChildren(table: string, key: string): string {
+  return `DELETE FROM ${table} WHERE (image_id, ${key}) IN
+     (SELECT image_id, ${key} FROM ${table} WHERE image_id IN (SELECT value FROM json_each(@ids)) LIMIT @limit)`;
+}
+
+/** A purge `limit` as a row count: NaN or less than one is none, fractions round down, Infinity is as many as there are. */
+function purgeLimit(limit: number): number {
+  return Number.isNaN(limit) ? 0 : Math.max(0, Math.min(Math.floor(limit), Number.MAX_SAFE_INTEGER));
+}

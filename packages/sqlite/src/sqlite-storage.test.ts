@@ -24,9 +24,10 @@ describe('createSqliteStorage', () => {
 
   afterEach(() => db.close());
 
-  it('keeps a deleted image readable as it was: children soft-deleted with the image deleted_at', async () => {
+  it('keeps a deleted image readable as it was, without writing a child row: the image row hides them', async () => {
     const id = uuidFor(1);
     const created = (await store.catalog.createImage(sampleImage(id), clock.now()))._unsafeUnwrap();
+    const children = dumpChildren(db, id);
     clock.advance(1_000);
     const result = await deleteImageUseCase(store.images, clock).execute({ imageId: id, principal: ownerMember });
     expect(result.isOk()).toBe(true);
@@ -40,10 +41,8 @@ describe('createSqliteStorage', () => {
       updatedAt: clock.now(),
       locations: created.locations.map((l) => ({ ...l, status: 'pending_delete' })),
     });
-    const at = clock.now().getTime();
-    for (const table of ['image_properties', 'image_tags', 'image_members', 'image_locations']) {
-      expect(db.prepare(`SELECT DISTINCT deleted, deleted_at FROM ${table} WHERE image_id = ?`).all(id)).toEqual([{ deleted: 1, deleted_at: at }]);
-    }
+    // Byte for byte as they were: still deleted = 0, locations still stored `active`.
+    expect(dumpChildren(db, id)).toEqual(children);
     expect(db.prepare('SELECT status_before_delete FROM images WHERE id = ?').pluck().get(id)).toBe('active');
   });
 
@@ -69,9 +68,10 @@ describe('createSqliteStorage', () => {
     expect(image.locations.map((l) => l.url)).toEqual([`file:///var/lib/images/${id}`, `file:///var/lib/images-mirror/${id}`, 'file:///late']);
   });
 
-  it('restores exactly what the delete cascaded and cancels its jobs, dead ones included', async () => {
+  it('restores the image row and cancels its jobs, dead ones included: the children were never touched', async () => {
     const id = uuidFor(4);
     const created = (await store.catalog.createImage(sampleImage(id), clock.now()))._unsafeUnwrap();
+    const children = dumpChildren(db, id);
     const deleted = await deleteImageUseCase(store.images, clock, { delayedDelete: { delaySeconds: 3600 } }).execute({ imageId: id, principal: ownerMember });
     expect(deleted._unsafeUnwrap().status).toBe('pending_delete');
     const [first] = (await store.jobs.listJobs({ imageId: id }))._unsafeUnwrap();
@@ -80,32 +80,39 @@ describe('createSqliteStorage', () => {
     clock.advance(5_000);
     const restored = (await store.images.restoreImage(id, clock.now()))._unsafeUnwrap();
     expect(restored).toEqual({ kind: 'Restored', image: { ...created, updatedAt: clock.now() } });
+    expect(dumpChildren(db, id)).toEqual(children);
     expect((await store.jobs.listJobs({ imageId: id }))._unsafeUnwrap().map((j) => j.state)).toEqual(['cancelled', 'cancelled']);
     // A dead job must never be requeued for a restored (live) image's data.
     expect((await store.jobs.requeueDead(clock.now()))._unsafeUnwrap()).toBe(0);
   });
 
-  it('deletes with the minimum of statements: BEGIN, one read, one write per non-empty table, COMMIT', async () => {
+  it('writes the same rows and statements for a delete whatever the number of children: image, one job per location, event', async () => {
     const log: string[] = [];
     const traced = new Database(':memory:', { verbose: (sql) => log.push(String(sql)) });
     try {
       migrate(traced);
       const tracedStore = createSqliteStorage(traced);
-      const full = uuidFor(5);
+      const big = uuidFor(5);
       const bare = uuidFor(6);
-      await tracedStore.catalog.createImage(sampleImage(full), clock.now());
-      await tracedStore.catalog.createImage({ id: bare, owner: 'project-a' }, clock.now());
+      await tracedStore.catalog.createImage(manyChildren(big, { properties: 20, tags: 20, members: 10 }), clock.now());
+      await tracedStore.catalog.createImage(manyChildren(bare, { properties: 0, tags: 0, members: 0 }), clock.now());
+      const changes = () => traced.prepare('SELECT total_changes()').pluck().get() as number;
 
-      log.length = 0;
-      await tracedStore.images.deleteImage(deleteImageRequest({ id: full }, clock.now(), { jobsDueAt: clock.now(), eventId: 'e-full' }));
-      // image + properties + tags + members + locations + 2 jobs + outbox, between BEGIN IMMEDIATE/read and COMMIT.
-      expect(log).toHaveLength(11);
-      expect(log[0]).toBe('BEGIN IMMEDIATE');
-      expect(log.at(-1)).toBe('COMMIT');
-
-      log.length = 0;
-      await tracedStore.images.deleteImage(deleteImageRequest({ id: bare }, clock.now(), { jobsDueAt: clock.now(), eventId: 'e-bare' }));
-      expect(log).toHaveLength(5); // BEGIN, read, image, outbox, COMMIT
+      const deleteTraced = async (id: string) => {
+        const before = changes();
+        log.length = 0;
+        const outcome = (await tracedStore.images.deleteImage(deleteImageRequest({ id }, clock.now(), { jobsDueAt: clock.now(), eventId: `e-${id}` })))._unsafeUnwrap();
+        // Each statement by its first words (the log has the values bound in).
+        const statements = log.map((sql) => sql.trim().split(/\s+/).slice(0, 3).join(' '));
+        return { outcome: outcome.kind, statements, rows: changes() - before };
+      };
+      const ofBig = await deleteTraced(big);
+      const ofBare = await deleteTraced(bare);
+      console.log(`[sqlite delete cost] 20 properties, 20 tags, 10 members, 1 location: ${ofBig.statements.length} statements, ${ofBig.rows} rows; none: ${ofBare.statements.length} statements, ${ofBare.rows} rows`);
+      // BEGIN IMMEDIATE, the read, the image row, one job, the event, COMMIT: 3 rows written.
+      expect(ofBig).toMatchObject({ outcome: 'Deleted', rows: 3 });
+      expect(ofBig.statements).toEqual(['BEGIN IMMEDIATE', 'SELECT i.id, i.name,', 'UPDATE images SET', 'INSERT INTO data_deletion_jobs', 'INSERT INTO outbox_events', 'COMMIT']);
+      expect(ofBare).toEqual(ofBig);
 
       log.length = 0;
       await tracedStore.images.deleteImage(deleteImageRequest({ id: bare }, clock.now(), { jobsDueAt: clock.now(), eventId: 'e-again' }));
@@ -113,6 +120,24 @@ describe('createSqliteStorage', () => {
     } finally {
       traced.close();
     }
+  });
+
+  it('purges the children of finally deleted images in batches, and restore or a live image never lose any', async () => {
+    const gone = uuidFor(8);
+    const live = uuidFor(9);
+    await store.catalog.createImage(manyChildren(gone, { properties: 20, tags: 20, members: 10 }), clock.now());
+    await store.catalog.createImage(manyChildren(live, { properties: 20, tags: 20, members: 10 }), clock.now());
+    const outcome = (await store.images.deleteImage(deleteImageRequest({ id: gone }, clock.now(), { jobsDueAt: clock.now() })))._unsafeUnwrap();
+    if (outcome.kind !== 'Deleted') expect.fail(outcome.kind);
+    for (const job of outcome.jobs) (await store.jobs.complete(job.id, clock.now()))._unsafeUnwrap();
+    const liveChildren = dumpChildren(db, live);
+
+    const batches: number[] = [];
+    for (let n = -1; n !== 0; ) batches.push((n = (await store.jobs.purgeDeletedChildren({ olderThan: clock.now(), limit: 15 }))._unsafeUnwrap()));
+    expect(batches).toEqual([15, 15, 15, 6, 0]);
+    expect(dumpChildren(db, gone)).toEqual({ image_properties: [], image_tags: [], image_members: [], image_locations: [] });
+    expect(dumpChildren(db, live)).toEqual(liveChildren);
+    expect(db.prepare('SELECT children_purged FROM images WHERE id = ?').pluck().all(gone)).toEqual([1]);
   });
 
   it('serves its queries from indexes, never by scanning a whole table', () => {
@@ -131,10 +156,30 @@ describe('createSqliteStorage', () => {
       "SELECT 1 FROM image_locations WHERE image_id = 'x' AND id = 'y'",
       "SELECT 1 FROM data_deletion_jobs WHERE id = 'x'",
       "SELECT 1 FROM outbox_events WHERE id = 'x'",
+      // The purge's pick: only the deleted images still to purge, by the partial index.
+      "SELECT id FROM images WHERE status = 'deleted' AND children_purged = 0 AND deleted_at <= 5 ORDER BY deleted_at, seq LIMIT 10",
+      "DELETE FROM image_tags WHERE (image_id, value) IN (SELECT image_id, value FROM image_tags WHERE image_id IN ('x', 'y') LIMIT 3)",
     ];
     for (const sql of queries) expect(scans(plan(sql)), `${sql}\n${plan(sql)}`).toBe(false);
   });
 });
+
+/** The child rows of one image as stored, table by table. */
+function dumpChildren(db: BetterSqlite3.Database, imageId: string): Record<string, unknown[]> {
+  const tables = ['image_properties', 'image_tags', 'image_members', 'image_locations'];
+  return Object.fromEntries(tables.map((t) => [t, db.prepare(`SELECT * FROM ${t} WHERE image_id = ? ORDER BY position`).all(imageId)]));
+}
+
+/** `sampleImage` with this many properties, tags and members, and one location. */
+function manyChildren(id: string, counts: { properties: number; tags: number; members: number }) {
+  const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+  return sampleImage(id, {
+    properties: Object.fromEntries(range(counts.properties).map((i) => [`property_${i}`, `value ${i}`])),
+    tags: range(counts.tags).map((i) => `tag-${i}`),
+    members: range(counts.members).map((i) => ({ memberId: `project-${i}`, status: 'accepted' as const })),
+    locations: [{ url: `file:///var/lib/images/${id}` }],
+  });
+}
 
 describe('sqliteImageCatalogModule', () => {
   const dir = tempDir();

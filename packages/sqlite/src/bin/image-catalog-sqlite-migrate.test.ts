@@ -15,11 +15,11 @@ function migrateCommand(...args: string[]) {
   return runProcess(process.execPath, [...TYPESCRIPT_SOURCE_EXEC_ARGV, BIN, ...args], { timeoutMs: 30_000 });
 }
 
-/** A database file migrated to the first migration only: what an older release left behind. */
-function databaseAtVersionOne(file: string): void {
+/** A database file migrated to all but the latest migration: what the previous release left behind. */
+function databaseOneBehind(file: string): void {
   const db = new Database(file);
   try {
-    migrate(db, MIGRATIONS.slice(0, 1));
+    migrate(db, MIGRATIONS.slice(0, -1));
   } finally {
     db.close();
   }
@@ -40,7 +40,7 @@ describe('image-catalog-sqlite-migrate', () => {
 
   it('--check on an out-of-date file exits 1, names the pending migrations and changes nothing', async () => {
     const file = dir.file('old.db');
-    databaseAtVersionOne(file);
+    databaseOneBehind(file);
     const before = readFileSync(file);
     const run = await migrateCommand(file, '--check');
     expect(run.code).toBe(1);
@@ -52,7 +52,7 @@ describe('image-catalog-sqlite-migrate', () => {
 
   it('applies the pending migrations and prints them; then --check exits 0 and a second run applies nothing', async () => {
     const file = dir.file('upgrade.db');
-    databaseAtVersionOne(file);
+    databaseOneBehind(file);
     const old = new Database(file);
     expect(() => createSqliteStorage(old)).toThrow(`pending migrations: ${LATEST.version} (${LATEST.name})`);
     old.close();
