@@ -1,21 +1,18 @@
-// The delete side's SQL: the guarded one-statement delete, and the restore's lock, check and undo.
+// The delete side's SQL: the guarded one-statement delete (image row, jobs, event), and the restore's lock, check and undo.
 import type { PostgresConnection } from './postgres-connection.js';
 import { liveWhere } from './rows.js';
 
 export function imageRepositoryStatements({ schema, statement }: PostgresConnection) {
   const s = schema.sql;
-  const softDelete = (table: string) =>
-    `UPDATE ${s}.${table} c SET deleted = true, deleted_at = $5::timestamptz FROM img WHERE c.image_id = img.id AND NOT c.deleted`;
-  const restoreChildren = (table: string, extra = '') =>
-    `UPDATE ${s}.${table} c SET ${extra}deleted = false, deleted_at = NULL FROM img WHERE c.image_id = img.id AND c.deleted AND c.deleted_at = $3::timestamptz`;
 
   return {
     /**
      * The whole catalog side of a delete as one statement (one implicit transaction). It writes
      * only if the image row still has the `row_version` the caller decided on, so a concurrent
      * delete, protect, owner change, upload or member change makes it write nothing at all; the
-     * caller then reads and decides again. Every other part hangs off `img` (by join), so the
-     * image row is always locked before any child row: no lock-order deadlock with other writers.
+     * caller then reads and decides again. The jobs and the event hang off `img` (by join), so
+     * nothing is written unless the image row is. No child row is written: the image row's state
+     * hides them, so the statement writes 2 + jobs rows whatever the image has.
      * $1 id, $2 row_version, $3 expected owner, $4 new status, $5 deleted_at, $6 jobs due,
      * $7-$9 job ids, location ids, urls (location order), $10 event id, $11 payload.
      */
@@ -26,13 +23,6 @@ export function imageRepositoryStatements({ schema, statement }: PostgresConnect
            deleted_at = $5::timestamptz, updated_at = $5::timestamptz, row_version = i.row_version + 1
          WHERE i.id = $1 AND i.row_version = $2::bigint AND i.owner IS NOT DISTINCT FROM $3::text AND NOT i.protected AND ${liveWhere('i')}
          RETURNING i.id
-       ), properties AS (${softDelete('image_properties')}),
-       tags AS (${softDelete('image_tags')}),
-       members AS (${softDelete('image_members')}),
-       locations AS (
-         UPDATE ${s}.image_locations c SET status = CASE c.status WHEN 'active' THEN 'pending_delete' ELSE c.status END,
-           deleted = true, deleted_at = $5::timestamptz
-         FROM img WHERE c.image_id = img.id AND NOT c.deleted
        ), jobs AS (
          INSERT INTO ${s}.data_deletion_jobs (id, image_id, location_id, url, state, available_at, created_at, updated_at)
          SELECT j.id, img.id, j.location_id, j.url, 'queued', $6::timestamptz, $5::timestamptz, $5::timestamptz
@@ -56,25 +46,20 @@ export function imageRepositoryStatements({ schema, statement }: PostgresConnect
       // MATERIALIZED and an aggregate over every row: all of the image's jobs are locked, not just the first match.
       `WITH j AS MATERIALIZED (SELECT state, claims FROM ${s}.data_deletion_jobs WHERE image_id = $1 FOR UPDATE)
        SELECT coalesce(bool_or(j.state = 'done' OR j.claims > 0), false)
-           OR EXISTS (SELECT 1 FROM ${s}.image_locations l
-                      WHERE l.image_id = $1 AND l.status = 'deleted' AND (NOT l.deleted OR l.deleted_at = $2::timestamptz)) AS blocked
+           OR EXISTS (SELECT 1 FROM ${s}.image_locations l WHERE l.image_id = $1 AND l.status = 'deleted' AND NOT l.deleted) AS blocked
        FROM j`,
     ),
-    /** $1 id, $2 now, $3 the delete's deleted_at. */
+    /** $1 id, $2 now. The delete never wrote the children: with the image live again, they read live again. */
     restoreImage: statement(
       'restoreImage',
       `WITH img AS (
          UPDATE ${s}.images i SET
-           status = CASE WHEN EXISTS (SELECT 1 FROM ${s}.image_locations l WHERE l.image_id = i.id AND (NOT l.deleted OR l.deleted_at = $3::timestamptz))
+           status = CASE WHEN EXISTS (SELECT 1 FROM ${s}.image_locations l WHERE l.image_id = i.id AND NOT l.deleted)
                          THEN 'active' ELSE coalesce(i.status_before_delete, 'active') END,
            status_before_delete = NULL, deleted = false, deleted_at = NULL, updated_at = $2::timestamptz, row_version = i.row_version + 1
          WHERE i.id = $1 AND i.status = 'pending_delete'
          RETURNING i.id
-       ), properties AS (${restoreChildren('image_properties')}),
-       tags AS (${restoreChildren('image_tags')}),
-       members AS (${restoreChildren('image_members')}),
-       locations AS (${restoreChildren('image_locations', "status = CASE c.status WHEN 'pending_delete' THEN 'active' ELSE c.status END, ")}),
-       jobs AS (
+       ), jobs AS (
          UPDATE ${s}.data_deletion_jobs j SET state = 'cancelled', updated_at = $2::timestamptz
          FROM img WHERE j.image_id = img.id AND j.state IN ('queued', 'dead')
        )

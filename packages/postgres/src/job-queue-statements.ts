@@ -1,10 +1,18 @@
-// The data-deletion job queue's SQL: claim with SKIP LOCKED, complete under the image lock, fail, requeue, count, list.
+// The data-deletion job queue's SQL: claim with SKIP LOCKED, complete under the image lock, fail, requeue, count, list, purge deleted images' children.
 import { JOB_COLUMNS } from '@image-catalog/sql-kit';
 import type { PostgresConnection } from './postgres-connection.js';
 import { qualified } from './rows.js';
 
+/** The tables of an image's children, in the order the purge empties them. */
+const CHILD_TABLES = ['image_properties', 'image_tags', 'image_members', 'image_locations'] as const;
+
 export function jobQueueStatements({ schema, statement }: PostgresConnection) {
   const s = schema.sql;
+  const purgeChildren = (table: (typeof CHILD_TABLES)[number], key: string) =>
+    statement(
+      `purge_${table}`,
+      `DELETE FROM ${s}.${table} WHERE (image_id, ${key}) IN (SELECT image_id, ${key} FROM ${s}.${table} WHERE image_id = ANY ($1::text[]) LIMIT $2)`,
+    );
 
   return {
     /** Several scrubbers share the queue: rows another claim has locked are skipped, never waited for. */
@@ -61,6 +69,29 @@ export function jobQueueStatements({ schema, statement }: PostgresConnection) {
        WHERE state = 'dead' AND id = ANY ($2::text[])`,
     ),
     countJobs: statement('countJobs', `SELECT state, count(*)::int AS n FROM ${s}.data_deletion_jobs GROUP BY state`),
+    /**
+     * $1 olderThan, $2 limit. The deleted images still to purge (`images_children_to_purge`),
+     * oldest delete first, none with data left to remove; locked, and skipped by another purger.
+     */
+    purgeableImages: statement(
+      'purgeableImages',
+      `SELECT i.id FROM ${s}.images i WHERE i.status = 'deleted' AND NOT i.children_purged AND i.deleted_at <= $1::timestamptz
+         AND NOT EXISTS (SELECT 1 FROM ${s}.data_deletion_jobs j WHERE j.image_id = i.id AND j.state IN ('queued', 'dead'))
+       ORDER BY i.deleted_at, i.seq LIMIT $2 FOR UPDATE SKIP LOCKED`,
+    ),
+    /** $1 image ids, $2 limit: up to that many rows of one child table, by primary key. */
+    purgeChildren: {
+      image_properties: purgeChildren('image_properties', 'name'),
+      image_tags: purgeChildren('image_tags', 'value'),
+      image_members: purgeChildren('image_members', 'member_id'),
+      image_locations: purgeChildren('image_locations', 'id'),
+    },
+    /** $1 image ids: those left without a child row are done. */
+    markChildrenPurged: statement(
+      'markChildrenPurged',
+      `UPDATE ${s}.images i SET children_purged = true, row_version = i.row_version + 1 WHERE i.id = ANY ($1::text[])
+         ${CHILD_TABLES.map((t) => `AND NOT EXISTS (SELECT 1 FROM ${s}.${t} c WHERE c.image_id = i.id)`).join(' ')}`,
+    ),
     /** One statement per filter shape, so each keeps an index-friendly plan. */
     listJobs: (byImage: boolean, byState: boolean) => {
       const where = [byImage ? 'image_id = $2' : null, byState ? `state = $${byImage ? 3 : 2}` : null].filter((w) => w !== null);

@@ -6,6 +6,9 @@ import { openPostgresStorage } from './postgres-storage.js';
 import { runWorkers } from './test-support/spawn-workers.js';
 import { dropSchema, postgresUnreachable, randomSchemaName, skipNote, TEST_PG_URL, testPool } from './test-support/test-database.js';
 
+const ALL = MIGRATIONS.map((m) => m.version);
+const LATEST = MIGRATIONS.at(-1)!.version;
+
 describe('migrate options', () => {
   it.each(['Image_Catalog', 'a-b', '1abc', '', 'x'.repeat(64), 'public; DROP TABLE x'])('refuses schema %j before touching the database', async (schema) => {
     const untouchable = { query: () => Promise.reject(new Error('touched')), connect: () => Promise.reject(new Error('touched')) };
@@ -46,9 +49,9 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: migrations${skipNote}`,
   it('creates the schema and every table once; running again applies nothing', async () => {
     const schema = fresh();
     expect(await appliedVersions(pool, { schema })).toEqual([]);
-    expect((await pendingMigrations(pool, { schema })).map((m) => m.version)).toEqual([1, 2]);
+    expect((await pendingMigrations(pool, { schema })).map((m) => m.version)).toEqual(ALL);
 
-    expect(await migrate(pool, { schema })).toEqual({ applied: [1, 2], version: 2 });
+    expect(await migrate(pool, { schema })).toEqual({ applied: ALL, version: LATEST });
     expect(await tables(schema)).toEqual([
       'data_deletion_jobs',
       'image_locations',
@@ -60,27 +63,27 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: migrations${skipNote}`,
       'rate_limit_windows',
       'schema_migrations',
     ]);
-    expect(await migrate(pool, { schema })).toEqual({ applied: [], version: 2 });
-    expect(await appliedVersions(pool, { schema })).toEqual([1, 2]);
+    expect(await migrate(pool, { schema })).toEqual({ applied: [], version: LATEST });
+    expect(await appliedVersions(pool, { schema })).toEqual(ALL);
     expect(await pendingMigrations(pool, { schema })).toEqual([]);
   });
 
-  it('applies only what is missing: a schema at version 1 gets version 2', async () => {
+  it('applies only what is missing: a schema at version 1 gets the later versions', async () => {
     const schema = fresh();
     expect(await migrate(pool, { schema, migrations: MIGRATIONS.slice(0, 1) })).toEqual({ applied: [1], version: 1 });
     expect(await tables(schema)).not.toContain('rate_limit_windows');
-    expect(await migrate(pool, { schema })).toEqual({ applied: [2], version: 2 });
+    expect(await migrate(pool, { schema })).toEqual({ applied: ALL.slice(1), version: LATEST });
     expect(await tables(schema)).toContain('rate_limit_windows');
   });
 
   it('a failing migration leaves nothing behind, not even the schema', async () => {
     const schema = fresh();
-    const broken: PostgresMigration[] = [...MIGRATIONS, { version: 3, name: 'broken', up: (s) => `CREATE TABLE ${s}.half_done (x int); SELECT 1 / 0;` }];
+    const broken: PostgresMigration[] = [...MIGRATIONS, { version: LATEST + 1, name: 'broken', up: (s) => `CREATE TABLE ${s}.half_done (x int); SELECT 1 / 0;` }];
     await expect(migrate(pool, { schema, migrations: broken })).rejects.toMatchObject({ code: '22012' });
     expect(await tables(schema)).toEqual([]);
     expect(await appliedVersions(pool, { schema })).toEqual([]);
     // And the pool's connection is still good.
-    expect(await migrate(pool, { schema })).toEqual({ applied: [1, 2], version: 2 });
+    expect(await migrate(pool, { schema })).toEqual({ applied: ALL, version: LATEST });
   });
 
   it('eight pools migrating one new schema at once: each version applied exactly once', async () => {
@@ -88,8 +91,8 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: migrations${skipNote}`,
     const pools = Array.from({ length: 8 }, () => testPool({ max: 1 }));
     try {
       const reports = await Promise.all(pools.map((p) => migrate(p, { schema })));
-      expect(reports.flatMap((r) => r.applied).sort()).toEqual([1, 2]);
-      expect(reports.every((r) => r.version === 2)).toBe(true);
+      expect(reports.flatMap((r) => r.applied).sort()).toEqual(ALL);
+      expect(reports.every((r) => r.version === LATEST)).toBe(true);
     } finally {
       await Promise.all(pools.map((p) => p.end()));
     }
@@ -102,9 +105,51 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: migrations${skipNote}`,
     const results = await runWorkers(Array.from({ length: 4 }, () => ({ mode: 'open' as const, url: TEST_PG_URL, schema, offset: 0, poolSize: 1 })));
     const applied = results.flatMap((r) => r.migrationsApplied);
     console.log(`[postgres migrations] processes=4 applied-by-process=[${results.map((r) => `[${r.migrationsApplied.join(',')}]`).join(' ')}]`);
-    expect(applied.sort()).toEqual([1, 2]);
-    expect(await appliedVersions(pool, { schema })).toEqual([1, 2]);
+    expect(applied.sort()).toEqual(ALL);
+    expect(await appliedVersions(pool, { schema })).toEqual(ALL);
   }, 60_000);
+
+  it('version 3 turns the children an older delete soft-deleted back into plain rows: they read as before, restore and purge work on them', async () => {
+    const schema = fresh();
+    await migrate(pool, { schema, migrations: MIGRATIONS.filter((m) => m.version < 3) });
+    const s = `"${schema}"`;
+    const at = new Date('2025-03-04T05:06:07.000Z');
+    const image = `INSERT INTO ${s}.images (id, status, status_before_delete, visibility, created_at, updated_at, deleted, deleted_at) VALUES ($1, $2, 'active', 'private', $3, $3, $4, $5)`;
+    await pool.query(image, ['live', 'active', at, false, null]);
+    await pool.query(image, ['gone', 'deleted', at, true, at]);
+    await pool.query(image, ['pending', 'pending_delete', at, true, at]);
+    // As versions 1 and 2 wrote a delete: every child soft-deleted with the image's deleted_at, active locations pending_delete.
+    for (const [id, deleted, deletedAt, locationStatus] of [['live', false, null, 'active'], ['gone', true, at, 'deleted'], ['pending', true, at, 'pending_delete']] as const) {
+      await pool.query(`INSERT INTO ${s}.image_tags (image_id, value, position, deleted, deleted_at) VALUES ($1, 'tag', 0, $2, $3)`, [id, deleted, deletedAt]);
+      await pool.query(`INSERT INTO ${s}.image_properties (image_id, name, value, position, deleted, deleted_at) VALUES ($1, 'k', 'v', 0, $2, $3)`, [id, deleted, deletedAt]);
+      await pool.query(`INSERT INTO ${s}.image_members (image_id, member_id, status, position, created_at, updated_at, deleted, deleted_at) VALUES ($1, 'm', 'accepted', 0, $2, $2, $3, $4)`, [id, at, deleted, deletedAt]);
+      await pool.query(`INSERT INTO ${s}.image_locations (image_id, id, url, status, position, deleted, deleted_at) VALUES ($1, 'l', 'memory://x', $2, 0, $3, $4)`, [id, locationStatus, deleted, deletedAt]);
+    }
+    await pool.query(`INSERT INTO ${s}.data_deletion_jobs (id, image_id, location_id, url, state, available_at, created_at, updated_at) VALUES ('j-gone', 'gone', 'l', 'memory://x', 'done', $1, $1, $1), ('j-pending', 'pending', 'l', 'memory://x', 'queued', $1, $1, $1)`, [at]);
+
+    expect(await migrate(pool, { schema })).toEqual({ applied: [3], version: 3 });
+    for (const table of ['image_tags', 'image_properties', 'image_members', 'image_locations']) {
+      expect((await pool.query(`SELECT DISTINCT deleted, deleted_at FROM ${s}.${table}`)).rows).toEqual([{ deleted: false, deleted_at: null }]);
+    }
+    expect((await pool.query(`SELECT image_id, status FROM ${s}.image_locations ORDER BY image_id`)).rows).toEqual([
+      { image_id: 'gone', status: 'deleted' },
+      { image_id: 'live', status: 'active' },
+      { image_id: 'pending', status: 'active' },
+    ]);
+
+    const store = await openPostgresStorage(pool, { schema });
+    const read = async (id: string) => (await store.images.findById(id))._unsafeUnwrap()!;
+    const children = { tags: ['tag'], properties: { k: 'v' }, members: [{ memberId: 'm', status: 'accepted', createdAt: at, updatedAt: at }] };
+    expect(await read('gone')).toMatchObject({ ...children, status: 'deleted', locations: [{ id: 'l', url: 'memory://x', metadata: {}, status: 'deleted' }] });
+    expect(await read('pending')).toMatchObject({ ...children, status: 'pending_delete', locations: [{ id: 'l', status: 'pending_delete' }] });
+    expect((await store.images.restoreImage('pending', new Date(at.getTime() + 1)))._unsafeUnwrap()).toMatchObject({
+      kind: 'Restored',
+      image: { ...children, status: 'active', deleted: false, locations: [{ id: 'l', status: 'active' }] },
+    });
+    expect((await store.jobs.purgeDeletedChildren({ olderThan: at, limit: 100 }))._unsafeUnwrap()).toBe(4);
+    expect(await read('gone')).toMatchObject({ tags: [], properties: {}, members: [], locations: [] });
+    expect(await read('live')).toMatchObject({ ...children, locations: [{ id: 'l', status: 'active' }] });
+  });
 
   it('two schemas in one database are independent stores, even on one pool', async () => {
     const [a, b] = [fresh(), fresh()];

@@ -20,7 +20,8 @@ export interface PostgresMigration {
  *   the image, decides, and commits one statement guarded by `row_version`: if anything changed in
  *   between, nothing is written and it decides again. No lock is held while the use case thinks.
  * - Child rows are never removed: a delete marks them `deleted` with the image's `deleted_at`, so a
- *   deleted image reads back as it was and a restore undoes exactly that cascade.
+ *   deleted image reads back as it was and a restore undoes exactly that cascade. (Version 3
+ *   changes this: a delete no longer writes the children.)
  * - Jobs count their claims (`claims`, `claimed_at`): once a scrubber has claimed one, the data
  *   may be going right now, so the image can no longer be restored.
  * - Outbox `seq` is the order events are offered in. Jobs and events reference their image.
@@ -141,10 +142,32 @@ CREATE TABLE ${s}.rate_limit_windows (
 CREATE INDEX rate_limit_windows_by_start ON ${s}.rate_limit_windows (window_start);
 `;
 
+/*
+ * Version 3: a delete writes only the image row, its jobs and its event, whatever the number of
+ * properties, tags, members and locations: the image's state alone hides its children (a
+ * deleted image's `active` locations read `pending_delete`), and the scrubber purges the children
+ * of finally deleted images later (`purgeDeletedChildren`).
+ * - Children an older version soft-deleted with their image (the same `deleted_at`) become plain
+ *   rows again, their `pending_delete` locations `active`: they read exactly as before, and a
+ *   restore has nothing but the image row and the jobs to undo.
+ * - `images.children_purged`: the purge is done with this image. The partial index holds only
+ *   the deleted images still to purge, oldest delete first, so a purge never scans the others.
+ */
+const V3_CHILDREN_THROUGH_THEIR_IMAGE = (s: string) => `
+${['image_properties', 'image_tags', 'image_members']
+  .map((table) => `UPDATE ${s}.${table} c SET deleted = false, deleted_at = NULL FROM ${s}.images i WHERE i.id = c.image_id AND c.deleted AND c.deleted_at = i.deleted_at;`)
+  .join('\n')}
+UPDATE ${s}.image_locations c SET status = CASE c.status WHEN 'pending_delete' THEN 'active' ELSE c.status END, deleted = false, deleted_at = NULL
+  FROM ${s}.images i WHERE i.id = c.image_id AND c.deleted AND c.deleted_at = i.deleted_at;
+ALTER TABLE ${s}.images ADD COLUMN children_purged boolean NOT NULL DEFAULT false;
+CREATE INDEX images_children_to_purge ON ${s}.images (deleted_at, seq) WHERE status = 'deleted' AND NOT children_purged;
+`;
+
 /** Every migration, oldest first. Later versions append here. */
 export const MIGRATIONS: readonly PostgresMigration[] = [
   { version: 1, name: 'catalog, data-deletion jobs, outbox', up: V1_CATALOG },
   { version: 2, name: 'rate limiter windows', up: V2_RATE_LIMITS },
+  { version: 3, name: 'children read through their image, purged later', up: V3_CHILDREN_THROUGH_THEIR_IMAGE },
 ];
 
 export interface MigrateOptions {

@@ -87,8 +87,9 @@ export class PostgresImageRepository implements ImageRepository {
    * Restorable: a `pending_delete` image none of whose jobs is `done` or was ever claimed by a
    * scrubber (`DataAlreadyDeleted` otherwise: a claimed job's data may be being deleted right
    * now, and a restore must never race that). Status `active` (or the status before the delete
-   * when it has no location), children un-deleted, queued and dead jobs `cancelled`, the
-   * `image.delete` event kept. One transaction; the image and then its jobs are locked first.
+   * when it has no location), queued and dead jobs `cancelled`, the `image.delete` event kept;
+   * the children, never written by the delete, read live again with the image. One transaction;
+   * the image and then its jobs are locked first.
    */
   restoreImage(imageId: string, now: Date): ResultAsync<RestoreImageOutcome, StorageError> {
     return this.#c.db.transaction(async (tx): Promise<RestoreImageOutcome> => {
@@ -97,10 +98,10 @@ export class PostgresImageRepository implements ImageRepository {
       if (current === undefined) return { kind: 'NotFound' };
       if (current.status !== 'pending_delete' || current.deleted_at === null) return { kind: 'NotPendingDelete', status: current.status };
 
-      const blocked = await tx.query<{ blocked: boolean }>(this.#q.restoreBlocked([imageId, current.deleted_at]));
+      const blocked = await tx.query<{ blocked: boolean }>(this.#q.restoreBlocked([imageId]));
       if (blocked.rows[0]?.blocked === true) return { kind: 'DataAlreadyDeleted' };
 
-      const restored = await tx.query<{ restored: number }>(this.#q.restoreImage([imageId, now, current.deleted_at]));
+      const restored = await tx.query<{ restored: number }>(this.#q.restoreImage([imageId, now]));
       if (restored.rows[0]?.restored !== 1) throw new StoreInvariantError(`image ${imageId} was locked pending_delete but not restored`);
       const image = await this.#c.readImage(tx, imageId);
       if (image === null) throw new StoreInvariantError(`image ${imageId} vanished during its restore`);

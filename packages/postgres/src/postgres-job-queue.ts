@@ -1,6 +1,15 @@
 // DataDeletionJobQueue on PostgreSQL: scrubbers in any number of processes share the queue without waiting for each other.
 import { okAsync, type ResultAsync } from 'neverthrow';
-import type { ClaimDueJobs, DataDeletionJob, DataDeletionJobQueue, DataDeletionJobState, JobCounts, JobFailure, StorageError } from '@image-catalog/core';
+import type {
+  ClaimDueJobs,
+  DataDeletionJob,
+  DataDeletionJobQueue,
+  DataDeletionJobState,
+  JobCounts,
+  JobFailure,
+  PurgeDeletedChildren,
+  StorageError,
+} from '@image-catalog/core';
 import { oldestFirst, toJob, type JobRow } from '@image-catalog/sql-kit';
 import { jobQueueStatements } from './job-queue-statements.js';
 import type { PostgresConnection } from './postgres-connection.js';
@@ -64,6 +73,30 @@ export class PostgresJobQueue implements DataDeletionJobQueue {
     return this.#c.db.run(async (db) => {
       const result = await db.query(jobIds === undefined ? this.#q.requeueAllDead([now]) : this.#q.requeueDeadIds([now, [...jobIds]]));
       return result.rowCount ?? 0;
+    });
+  }
+
+  /**
+   * One transaction: locks the images still to purge (oldest delete first, none with a queued or
+   * dead job; those another purger holds are skipped), deletes up to `limit` of their child rows
+   * table by table, and marks `children_purged` those left without any. Picks again while the
+   * budget lasts and the last pick was full, so an answer below `limit` means nothing is left.
+   */
+  purgeDeletedChildren(request: PurgeDeletedChildren): ResultAsync<number, StorageError> {
+    // No limit (Infinity) would be one unbounded transaction: as many as fit in a number instead.
+    const limit = sqlLimit(request.limit) ?? Number.MAX_SAFE_INTEGER;
+    if (limit === 0) return okAsync(0);
+    return this.#c.db.transaction(async (tx) => {
+      let removed = 0;
+      for (;;) {
+        const ids = (await tx.query<{ id: string }>(this.#q.purgeableImages([request.olderThan, limit]))).rows.map((r) => r.id);
+        if (ids.length === 0) return removed;
+        for (const purge of Object.values(this.#q.purgeChildren)) {
+          if (removed < limit) removed += (await tx.query(purge([ids, limit - removed]))).rowCount ?? 0;
+        }
+        await tx.query(this.#q.markChildrenPurged([ids]));
+        if (removed >= limit || ids.length < limit) return removed;
+      }
     });
   }
 

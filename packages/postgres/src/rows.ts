@@ -18,10 +18,11 @@ export function qualified(columns: string | readonly string[], alias: string): s
 }
 
 /**
- * Children that belong to the image as it reads now: live rows of a live image, or the rows its
- * delete cascaded (same `deleted_at`) for a deleted one.
+ * The children of image `i`. A delete never writes them: the image row's state decides how they
+ * read (`toImage`), and whether anyone but `findById` of that image sees them (listings only list
+ * live images). The purge removes those of finally deleted images.
  */
-const childOf = (alias: string) => `${alias}.image_id = i.id AND (NOT ${alias}.deleted OR ${alias}.deleted_at = i.deleted_at)`;
+const childOf = (alias: string) => `${alias}.image_id = i.id AND NOT ${alias}.deleted`;
 
 /**
  * Reads an image with all its children in one statement: one round trip and one consistent
