@@ -3,8 +3,12 @@ import type { Image } from '@image-catalog/core';
 import { IMAGE_COLUMNS, toImage, type ImageRow } from '@image-catalog/sql-kit';
 import type { Sql } from './mysql-connection.js';
 
-/** A child row belongs to the image as read: live, or deleted together with it (the same `deleted_at`). */
-const belongs = (alias: string) => `${alias}.image_id = i.id AND (${alias}.deleted = FALSE OR ${alias}.deleted_at = i.deleted_at)`;
+/**
+ * The children of image `i`. A delete never writes them: the image row's state decides how they
+ * read (`toImage`), and whether anyone but `findById` of that image sees them (listings only list
+ * live images). The purge removes those of finally deleted images.
+ */
+const belongs = (alias: string) => `${alias}.image_id = i.id AND ${alias}.deleted = FALSE`;
 
 // MariaDB's JSON_ARRAYAGG takes an ORDER BY (10.5+); JSON_OBJECTAGG needs none (an object has no order).
 // Both are built on GROUP_CONCAT, so one image's aggregate is capped by group_concat_max_len (1 MiB by default).

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATE_USAGE, runMigrateCommand } from './migrate-command.js';
-import { appliedVersions } from './migrations.js';
+import { appliedVersions, MIGRATIONS } from './migrations.js';
 import { createTestDatabase, mysqlUnreachable, skipNote, type TestDatabase } from './test-support/test-database.js';
 
 const CLI = fileURLToPath(new URL('./migrate-cli.ts', import.meta.url));
@@ -51,13 +51,15 @@ describe.skipIf(mysqlUnreachable !== null)(`mysql: the migrate executable${skipN
   it('--check on a new database exits 1 naming the pending versions; migrating exits 0; --check then exits 0', async () => {
     db = await createTestDatabase({ migrate: false });
     const pending = await runCli([db.url, '--check']);
-    expect(pending).toMatchObject({ code: 1, stdout: 'pending migrations: 1 (initial schema)\n' });
+    expect(pending).toMatchObject({ code: 1, stdout: `pending migrations: ${MIGRATIONS.map((m) => `${m.version} (${m.name})`).join(', ')}\n` });
     expect(await appliedVersions(db.pool)).toEqual([]);
 
-    expect(await runCli([db.url])).toMatchObject({ code: 0, stdout: 'applied 1; schema at version 1\n' });
-    expect(await appliedVersions(db.pool)).toEqual([1]);
+    const all = MIGRATIONS.map((m) => m.version);
+    const latest = all.at(-1)!;
+    expect(await runCli([db.url])).toMatchObject({ code: 0, stdout: `applied ${all.join(', ')}; schema at version ${latest}\n` });
+    expect(await appliedVersions(db.pool)).toEqual(all);
     expect(await runCli(['--check', db.url])).toMatchObject({ code: 0, stdout: 'schema is current\n' });
-    expect(await runCli([db.url])).toMatchObject({ code: 0, stdout: 'schema is current at version 1\n' });
+    expect(await runCli([db.url])).toMatchObject({ code: 0, stdout: `schema is current at version ${latest}\n` });
   }, 60_000);
 
   it('a server that cannot be reached exits 1 with the reason on stderr', async () => {

@@ -8,6 +8,8 @@ import { runWorkers } from './test-support/spawn-workers.js';
 import { createTestDatabase, mysqlUnreachable, skipNote, testPool, type TestDatabase } from './test-support/test-database.js';
 
 const untouchable: MysqlPool = { getConnection: () => Promise.reject(new Error('touched')) };
+const ALL = MIGRATIONS.map((m) => m.version);
+const LATEST = MIGRATIONS.at(-1)!.version;
 
 describe('migration and store options', () => {
   it('refuses migrations out of order before touching the database', async () => {
@@ -58,9 +60,9 @@ describe.skipIf(mysqlUnreachable !== null)(`mysql: migrations${skipNote}`, () =>
     const created = await fresh();
     const { pool } = created;
     expect(await appliedVersions(pool)).toEqual([]);
-    expect((await pendingMigrations(pool)).map((m) => m.version)).toEqual([1]);
+    expect((await pendingMigrations(pool)).map((m) => m.version)).toEqual(ALL);
 
-    expect(await migrate(pool)).toEqual({ applied: [1], version: 1 });
+    expect(await migrate(pool)).toEqual({ applied: ALL, version: LATEST });
     expect(await tables(created)).toEqual(
       [
         'data_deletion_jobs',
@@ -78,17 +80,17 @@ describe.skipIf(mysqlUnreachable !== null)(`mysql: migrations${skipNote}`, () =>
     );
     expect(engines).toEqual([{ engine: 'InnoDB', collation: 'utf8mb4_bin' }]);
 
-    expect(await migrate(pool)).toEqual({ applied: [], version: 1 });
-    expect(await appliedVersions(pool)).toEqual([1]);
+    expect(await migrate(pool)).toEqual({ applied: [], version: LATEST });
+    expect(await appliedVersions(pool)).toEqual(ALL);
     expect(await pendingMigrations(pool)).toEqual([]);
   });
 
-  it('applies only what is missing: a database at version 1 gets a later version', async () => {
+  it('applies only what is missing: a database at the latest version gets a later one', async () => {
     const { pool } = await fresh();
     await migrate(pool);
-    const next: MysqlMigration = { version: 2, name: 'an index', up: ['CREATE INDEX IF NOT EXISTS images_by_owner ON images (owner)'] };
-    expect((await pendingMigrations(pool, [...MIGRATIONS, next])).map((m) => m.version)).toEqual([2]);
-    expect(await migrate(pool, { migrations: [...MIGRATIONS, next] })).toEqual({ applied: [2], version: 2 });
+    const next: MysqlMigration = { version: LATEST + 1, name: 'an index', up: ['CREATE INDEX IF NOT EXISTS images_by_owner ON images (owner)'] };
+    expect((await pendingMigrations(pool, [...MIGRATIONS, next])).map((m) => m.version)).toEqual([next.version]);
+    expect(await migrate(pool, { migrations: [...MIGRATIONS, next] })).toEqual({ applied: [next.version], version: next.version });
     const [indexes] = await pool.query(
       "SELECT 1 FROM information_schema.statistics WHERE table_schema = DATABASE() AND index_name = 'images_by_owner'",
     );
@@ -99,28 +101,74 @@ describe.skipIf(mysqlUnreachable !== null)(`mysql: migrations${skipNote}`, () =>
     const created = await fresh();
     const { pool } = created;
     const halfDone = 'CREATE TABLE IF NOT EXISTS half_done (x INT) ENGINE=InnoDB';
-    const broken: MysqlMigration = { version: 2, name: 'broken', up: [halfDone, 'ALTER TABLE no_such_table ADD COLUMN y INT'] };
+    const broken: MysqlMigration = { version: LATEST + 1, name: 'broken', up: [halfDone, 'ALTER TABLE no_such_table ADD COLUMN y INT'] };
     await expect(migrate(pool, { migrations: [...MIGRATIONS, broken] })).rejects.toMatchObject({ errno: 1146 });
-    // MariaDB commits DDL as it goes: version 1 and the first statement of version 2 stayed.
-    expect(await appliedVersions(pool)).toEqual([1]);
+    // MariaDB commits DDL as it goes: the earlier versions and the first statement of the broken one stayed.
+    expect(await appliedVersions(pool)).toEqual(ALL);
     expect(await tables(created)).toContain('half_done');
     const fixed: MysqlMigration = { ...broken, up: [halfDone, 'ALTER TABLE half_done ADD COLUMN IF NOT EXISTS y INT'] };
-    expect(await migrate(pool, { migrations: [...MIGRATIONS, fixed] })).toEqual({ applied: [2], version: 2 });
+    expect(await migrate(pool, { migrations: [...MIGRATIONS, fixed] })).toEqual({ applied: [fixed.version], version: fixed.version });
     // And the lock was released on failure: another connection can migrate at once.
-    expect(await migrate(pool, { migrations: [...MIGRATIONS, fixed], lockTimeoutSeconds: 1 })).toEqual({ applied: [], version: 2 });
+    expect(await migrate(pool, { migrations: [...MIGRATIONS, fixed], lockTimeoutSeconds: 1 })).toEqual({ applied: [], version: fixed.version });
+  });
+
+  it('version 2 turns the children a version 1 delete soft-deleted back into plain rows: they read as before, restore and purge work on them', async () => {
+    const { pool } = await fresh();
+    await migrate(pool, { migrations: MIGRATIONS.slice(0, 1) });
+    const at = 7_000;
+    const image = `INSERT INTO images (id, status, status_before_delete, visibility, created_at, updated_at, deleted, deleted_at) VALUES (?, ?, 'active', 'private', 0, ?, ?, ?)`;
+    await pool.query(image, ['live', 'active', 0, false, null]);
+    await pool.query(image, ['gone', 'deleted', at, true, at]);
+    await pool.query(image, ['pending', 'pending_delete', at, true, at]);
+    // As version 1 wrote a delete: every child soft-deleted with the image's deleted_at, active locations pending_delete.
+    for (const [id, deleted, deletedAt, locationStatus] of [['live', false, null, 'active'], ['gone', true, at, 'deleted'], ['pending', true, at, 'pending_delete']] as const) {
+      await pool.query('INSERT INTO image_tags (image_id, value, position, deleted, deleted_at) VALUES (?, ?, 0, ?, ?)', [id, 'tag', deleted, deletedAt]);
+      await pool.query('INSERT INTO image_properties (image_id, name, value, position, deleted, deleted_at) VALUES (?, ?, ?, 0, ?, ?)', [id, 'k', 'v', deleted, deletedAt]);
+      await pool.query("INSERT INTO image_members (image_id, member_id, status, position, created_at, updated_at, deleted, deleted_at) VALUES (?, 'm', 'accepted', 0, 0, 0, ?, ?)", [id, deleted, deletedAt]);
+      await pool.query("INSERT INTO image_locations (image_id, id, url, metadata, status, position, deleted, deleted_at) VALUES (?, 'l', 'memory://x', '{}', ?, 0, ?, ?)", [id, locationStatus, deleted, deletedAt]);
+    }
+    await pool.query("INSERT INTO data_deletion_jobs (id, image_id, location_id, url, state, available_at, created_at, updated_at) VALUES ('j-gone', 'gone', 'l', 'memory://x', 'done', 0, 0, 0), ('j-pending', 'pending', 'l', 'memory://x', 'queued', 0, 0, 0)");
+
+    expect(await migrate(pool)).toEqual({ applied: [2], version: 2 });
+    for (const table of ['image_tags', 'image_properties', 'image_members', 'image_locations']) {
+      const [rows] = await pool.query(`SELECT DISTINCT deleted, deleted_at FROM ${table}`);
+      expect(rows).toEqual([{ deleted: 0, deleted_at: null }]);
+    }
+    const [locations] = await pool.query('SELECT image_id, status FROM image_locations ORDER BY image_id');
+    expect(locations).toEqual([
+      { image_id: 'gone', status: 'deleted' },
+      { image_id: 'live', status: 'active' },
+      { image_id: 'pending', status: 'active' },
+    ]);
+
+    const store = await openMysqlStorage(pool);
+    const read = async (id: string) => (await store.images.findById(id))._unsafeUnwrap()!;
+    const children = { tags: ['tag'], properties: { k: 'v' }, members: [{ memberId: 'm', status: 'accepted', createdAt: new Date(0), updatedAt: new Date(0) }] };
+    expect(await read('gone')).toMatchObject({ ...children, status: 'deleted', locations: [{ id: 'l', url: 'memory://x', metadata: {}, status: 'deleted' }] });
+    expect(await read('pending')).toMatchObject({ ...children, status: 'pending_delete', locations: [{ id: 'l', status: 'pending_delete' }] });
+    expect((await store.images.restoreImage('pending', new Date(at + 1)))._unsafeUnwrap()).toMatchObject({
+      kind: 'Restored',
+      image: { ...children, status: 'active', deleted: false, locations: [{ id: 'l', status: 'active' }] },
+    });
+    expect((await store.jobs.purgeDeletedChildren({ olderThan: new Date(at), limit: 100 }))._unsafeUnwrap()).toBe(4);
+    expect(await read('gone')).toMatchObject({ tags: [], properties: {}, members: [], locations: [] });
+    expect(await read('live')).toMatchObject({ ...children, locations: [{ id: 'l', status: 'active' }] });
+    // Every statement of version 2 can run again (MariaDB commits DDL as it goes): nothing changes.
+    for (const statement of MIGRATIONS[1]!.up) await pool.query(statement);
+    expect(await read('live')).toMatchObject({ ...children, locations: [{ id: 'l', status: 'active' }] });
   });
 
   it('the store refuses a schema that is not current, naming the pending versions; { migrate: true } migrates first', async () => {
     const { pool } = await fresh();
     const refused = openMysqlStorage(pool);
     await expect(refused).rejects.toBeInstanceOf(SchemaNotCurrentError);
-    await expect(refused).rejects.toThrow(/pending migration\(s\): 1 \(initial schema\)/);
-    await expect(refused).rejects.toMatchObject({ pending: [MIGRATIONS[0]] });
+    await expect(refused).rejects.toThrow(/pending migration\(s\): 1 \(initial schema\), 2 \(/);
+    await expect(refused).rejects.toMatchObject({ pending: MIGRATIONS });
 
     const storage = await openMysqlStorage(pool, { migrate: true });
     expect((await storage.jobs.counts())._unsafeUnwrap()).toEqual({ queued: 0, done: 0, dead: 0, cancelled: 0 });
-    const later: MysqlMigration = { version: 2, name: 'later', up: ['SELECT 1'] };
-    await expect(openMysqlStorage(pool, { migrations: [...MIGRATIONS, later] })).rejects.toThrow(/pending migration\(s\): 2 \(later\)/);
+    const later: MysqlMigration = { version: LATEST + 1, name: 'later', up: ['SELECT 1'] };
+    await expect(openMysqlStorage(pool, { migrations: [...MIGRATIONS, later] })).rejects.toThrow(`pending migration(s): ${later.version} (later)`);
   });
 
   it('eight pools migrating one new database at once: each version applied exactly once', async () => {
@@ -128,8 +176,8 @@ describe.skipIf(mysqlUnreachable !== null)(`mysql: migrations${skipNote}`, () =>
     const pools = Array.from({ length: 8 }, () => testPool(name, { connectionLimit: 1 }));
     try {
       const reports = await Promise.all(pools.map((p) => migrate(p)));
-      expect(reports.flatMap((r) => r.applied)).toEqual([1]);
-      expect(reports.every((r) => r.version === 1)).toBe(true);
+      expect(reports.flatMap((r) => r.applied).sort()).toEqual(ALL);
+      expect(reports.every((r) => r.version === LATEST)).toBe(true);
     } finally {
       await Promise.all(pools.map((p) => p.end()));
     }
@@ -143,7 +191,7 @@ describe.skipIf(mysqlUnreachable !== null)(`mysql: migrations${skipNote}`, () =>
     console.log(
       `[mysql migrations] processes=4 applied-by-process=[${results.map((r) => `[${r.migrationsApplied.join(',')}]`).join(' ')}]`,
     );
-    expect(results.flatMap((r) => r.migrationsApplied)).toEqual([1]);
-    expect(await appliedVersions(pool)).toEqual([1]);
+    expect(results.flatMap((r) => r.migrationsApplied).sort()).toEqual(ALL);
+    expect(await appliedVersions(pool)).toEqual(ALL);
   }, 60_000);
 });

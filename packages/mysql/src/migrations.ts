@@ -27,7 +27,8 @@ export interface MysqlMigration {
  * - `deleted` mirrors the status (TRUE for `deleted` and `pending_delete`); MariaDB has no partial
  *   indexes, so the listing indexes lead with it.
  * - Child rows are never removed: a delete marks them with the image's `deleted_at`, a restore
- *   undoes exactly that. `position` keeps the caller's order.
+ *   undoes exactly that. `position` keeps the caller's order. (Version 2 changes this: a delete
+ *   no longer writes the children.)
  * - `data_deletion_jobs.claimed_at`: when `claimDue` first handed the job out; a restore is
  *   refused from then on.
  * - InnoDB locks index records as a statement scans them. The claim indexes follow the hand-out
@@ -153,8 +154,37 @@ const V1_INITIAL_SCHEMA: readonly string[] = [
   ) ${TABLE_OPTIONS}`,
 ];
 
+/*
+ * Version 2: a delete writes only the image row, its jobs and its event, whatever the number of
+ * properties, tags, members and locations: the image's state alone hides its children (a
+ * deleted image's `active` locations read `pending_delete`), and the scrubber purges the children
+ * of finally deleted images later (`purgeDeletedChildren`).
+ * - Children version 1 soft-deleted with their image (the same `deleted_at`) become plain rows
+ *   again, their `pending_delete` locations `active`: they read exactly as before, and a restore
+ *   has nothing but the image row and the jobs to undo. Each UPDATE only touches rows still
+ *   marked, so running it again is harmless.
+ * - `images.children_purged`: the purge is done with this image. The purge scans
+ *   `images_children_to_purge` in its order (`status`, `children_purged` equal, then oldest
+ *   delete first), so it reads only deleted images still to purge.
+ */
+const V2_CHILDREN_THROUGH_THEIR_IMAGE: readonly string[] = [
+  ...['image_properties', 'image_tags', 'image_members'].map(
+    (table) => `UPDATE ${table} c JOIN images i ON i.id = c.image_id SET c.deleted = FALSE, c.deleted_at = NULL
+     WHERE c.deleted = TRUE AND c.deleted_at = i.deleted_at`,
+  ),
+  // Left to right: the status is set while c.deleted is still TRUE, from the status as it was.
+  `UPDATE image_locations c JOIN images i ON i.id = c.image_id
+     SET c.status = IF(c.status = 'pending_delete', 'active', c.status), c.deleted = FALSE, c.deleted_at = NULL
+   WHERE c.deleted = TRUE AND c.deleted_at = i.deleted_at`,
+  'ALTER TABLE images ADD COLUMN IF NOT EXISTS children_purged BOOLEAN NOT NULL DEFAULT FALSE',
+  'CREATE INDEX IF NOT EXISTS images_children_to_purge ON images (status, children_purged, deleted_at)',
+];
+
 /** Every migration, oldest first. Later versions append here. */
-export const MIGRATIONS: readonly MysqlMigration[] = [{ version: 1, name: 'initial schema', up: V1_INITIAL_SCHEMA }];
+export const MIGRATIONS: readonly MysqlMigration[] = [
+  { version: 1, name: 'initial schema', up: V1_INITIAL_SCHEMA },
+  { version: 2, name: 'children read through their image, purged later', up: V2_CHILDREN_THROUGH_THEIR_IMAGE },
+];
 
 export interface MigrationOptions {
   /** The migration list (default {@link MIGRATIONS}). */

@@ -13,9 +13,6 @@ import type { ResultAsync } from 'neverthrow';
 import { selectImage } from './image-query.js';
 import type { MysqlConnection, Sql } from './mysql-connection.js';
 
-/** Child tables a delete soft-deletes and a restore brings back. Locations also change status, below. */
-const PLAIN_CHILDREN = ['image_properties', 'image_tags', 'image_members'] as const;
-
 export class MysqlImageRepository implements ImageRepository {
   constructor(private readonly db: MysqlConnection) {}
 
@@ -59,17 +56,7 @@ export class MysqlImageRepository implements ImageRepository {
       if (dataGone) return { kind: 'DataAlreadyDeleted' };
 
       const at = now.getTime();
-      for (const table of PLAIN_CHILDREN) {
-        await sql.run(`UPDATE ${table} SET deleted = FALSE, deleted_at = NULL WHERE image_id = ? AND deleted_at = ?`, [
-          imageId,
-          image.deleted_at,
-        ]);
-      }
-      await sql.run(
-        `UPDATE image_locations SET status = IF(status = 'pending_delete', 'active', status), deleted = FALSE, deleted_at = NULL
-         WHERE image_id = ? AND deleted_at = ?`,
-        [imageId, image.deleted_at],
-      );
+      // The delete never wrote the children: with the image live again, they read live again.
       await sql.run(
         `UPDATE data_deletion_jobs FORCE INDEX (data_deletion_jobs_by_image) SET state = 'cancelled', updated_at = ?
          WHERE image_id = ? AND state IN ('queued', 'dead')`,
@@ -91,25 +78,20 @@ export class MysqlImageRepository implements ImageRepository {
   }
 }
 
-/** Writes a plan exactly as core made it: the guarded image row, the cascade, the jobs, the event. */
+/**
+ * Writes a plan exactly as core made it: the guarded image row, the jobs, the event. No child
+ * row: the image row's state hides them, so a delete is the same few statements whatever the
+ * image has.
+ */
 async function writeDeletionPlan(sql: Sql, plan: DeletionPlan): Promise<void> {
   const { image, jobs, event } = plan;
-  const at = image.deletedAt.getTime();
   // status_before_delete first: MySQL assigns left to right, so `status` on its right is still the old one.
   const changed = await sql.run(
     `UPDATE images FORCE INDEX (images_id) SET status_before_delete = status, status = ?, deleted = TRUE, deleted_at = ?, updated_at = ?
      WHERE id = ? AND deleted = FALSE`,
-    [image.status, at, image.updatedAt.getTime(), image.id],
+    [image.status, image.deletedAt.getTime(), image.updatedAt.getTime(), image.id],
   );
   if (changed !== 1) throw new Error(`image ${image.id} was not live when its deletion plan was written`);
-  for (const table of PLAIN_CHILDREN) {
-    await sql.run(`UPDATE ${table} SET deleted = TRUE, deleted_at = ? WHERE image_id = ? AND deleted = FALSE`, [at, image.id]);
-  }
-  await sql.run(
-    `UPDATE image_locations SET status = IF(status = 'active', 'pending_delete', status), deleted = TRUE, deleted_at = ?
-     WHERE image_id = ? AND deleted = FALSE`,
-    [at, image.id],
-  );
   if (jobs.length > 0) {
     await sql.run(
       `INSERT INTO data_deletion_jobs (id, image_id, location_id, url, state, attempts, available_at, last_error, created_at, updated_at)

@@ -1,4 +1,4 @@
-// DataDeletionJobQueue over MariaDB: leased claims (FOR UPDATE SKIP LOCKED), completion that finishes a pending_delete image, dead letters.
+// DataDeletionJobQueue over MariaDB: leased claims (FOR UPDATE SKIP LOCKED), completion that finishes a pending_delete image, dead letters, the purge of deleted images' children.
 import type {
   ClaimDueJobs,
   DataDeletionJob,
@@ -6,11 +6,15 @@ import type {
   DataDeletionJobState,
   JobCounts,
   JobFailure,
+  PurgeDeletedChildren,
   StorageError,
 } from '@image-catalog/core';
 import { JOB_COLUMNS, oldestFirst, toJob, type JobRow } from '@image-catalog/sql-kit';
 import { okAsync, type ResultAsync } from 'neverthrow';
 import type { MysqlConnection } from './mysql-connection.js';
+
+/** The tables of an image's children, in the order the purge empties them. */
+const CHILD_TABLES = ['image_properties', 'image_tags', 'image_members', 'image_locations'] as const;
 
 export class MysqlJobQueue implements DataDeletionJobQueue {
   constructor(private readonly db: MysqlConnection) {}
@@ -104,6 +108,41 @@ export class MysqlJobQueue implements DataDeletionJobQueue {
         ? sql.run(`UPDATE data_deletion_jobs ${set} WHERE state = 'dead'`, [at, at])
         : sql.run(`UPDATE data_deletion_jobs FORCE INDEX (data_deletion_jobs_id) ${set} WHERE state = 'dead' AND id IN (?)`, [at, at, jobIds]),
     );
+  }
+
+  /**
+   * One transaction: locks the images still to purge (oldest delete first, none with a queued or
+   * dead job; rows another purger holds are skipped), deletes up to `limit` of their child rows
+   * table by table, and marks `children_purged` those left without any. Picks again while the
+   * budget lasts and the last pick was full, so an answer below `limit` means nothing is left.
+   */
+  purgeDeletedChildren(request: PurgeDeletedChildren): ResultAsync<number, StorageError> {
+    const limit = Number.isNaN(request.limit) ? 0 : Math.max(0, Math.min(Math.floor(request.limit), Number.MAX_SAFE_INTEGER));
+    if (limit === 0) return okAsync(0);
+    const olderThan = request.olderThan.getTime();
+    return this.db.transaction(async (sql) => {
+      let removed = 0;
+      for (;;) {
+        const picked = await sql.rows<{ id: string }>(
+          `SELECT id FROM images FORCE INDEX (images_children_to_purge)
+           WHERE status = 'deleted' AND children_purged = FALSE AND deleted_at <= ?
+             AND NOT EXISTS (SELECT 1 FROM data_deletion_jobs j WHERE j.image_id = images.id AND j.state IN ('queued', 'dead'))
+           ORDER BY deleted_at, seq LIMIT ? FOR UPDATE SKIP LOCKED`,
+          [olderThan, limit],
+        );
+        const ids = picked.map((row) => row.id);
+        if (ids.length === 0) return removed;
+        for (const table of CHILD_TABLES) {
+          if (removed < limit) removed += await sql.run(`DELETE FROM ${table} WHERE image_id IN (?) LIMIT ?`, [ids, limit - removed]);
+        }
+        await sql.run(
+          `UPDATE images FORCE INDEX (images_id) SET children_purged = TRUE WHERE id IN (?)
+             ${CHILD_TABLES.map((t) => `AND NOT EXISTS (SELECT 1 FROM ${t} c WHERE c.image_id = images.id)`).join(' ')}`,
+          [ids],
+        );
+        if (removed >= limit || ids.length < limit) return removed;
+      }
+    });
   }
 
   counts(): ResultAsync<JobCounts, StorageError> {

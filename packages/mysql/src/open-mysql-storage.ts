@@ -9,7 +9,7 @@ import { MysqlImageRepository } from './mysql-image-repository.js';
 import { MysqlJobQueue } from './mysql-job-queue.js';
 import { assertSupportedPool } from './server-version.js';
 
-/** The four storage ports over one pool: a delete's cascade, jobs and event share one transaction. */
+/** The four storage ports over one pool: a delete's image row, jobs and event share one transaction. */
 export interface MysqlStorage {
   readonly images: ImageRepository;
   readonly jobs: DataDeletionJobQueue;

@@ -83,7 +83,7 @@ export class PostgresImageCatalog implements ImageCatalog {
   /**
    * Applies the fields `patch` defines and sets `updatedAt`, only on a live image. A patch moving
    * the status to `deleted` or `pending_delete` is refused with `StorageFault`: only `deleteImage`
-   * writes the cascade, the jobs and the event.
+   * writes the jobs and the event with it.
    */
   updateImage(imageId: string, patch: ImagePatch, now: Date): ResultAsync<Image | null, StorageError> {
     if (patch.status === 'deleted' || patch.status === 'pending_delete') {

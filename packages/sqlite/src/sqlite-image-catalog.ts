@@ -55,7 +55,7 @@ export class SqliteImageCatalog implements ImageCatalog {
 
   /**
    * A patch moving the status to `deleted` or `pending_delete` is refused with `StorageFault`:
-   * only `deleteImage` may do that, because only it writes the cascade, the jobs and the event.
+   * only `deleteImage` may do that, because only it writes the jobs and the event with it.
    */
   updateImage(imageId: string, patch: ImagePatch, now: Date): ResultAsync<Image | null, StorageError> {
     if (patch.status === 'deleted' || patch.status === 'pending_delete') {

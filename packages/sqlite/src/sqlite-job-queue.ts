@@ -92,7 +92,8 @@ export class SqliteJobQueue implements DataDeletionJobQueue {
    */
   purgeDeletedChildren(request: PurgeDeletedChildren): ResultAsync<number, StorageError> {
     return this.#c.run(() => {
-      const limit = purgeLimit(request.limit);
+      // SQLite's "no limit" (-1, for Infinity) would be unbounded: as many as fit in a number instead.
+      const limit = sqlLimit(request.limit) === -1 ? Number.MAX_SAFE_INTEGER : sqlLimit(request.limit);
       return limit === 0 ? 0 : this.#purgeTx(request.olderThan.getTime(), limit);
     });
   }
@@ -153,9 +154,4 @@ const STATEMENTS = {
 function purgeChildren(table: string, key: string): string {
   return `DELETE FROM ${table} WHERE (image_id, ${key}) IN
      (SELECT image_id, ${key} FROM ${table} WHERE image_id IN (SELECT value FROM json_each(@ids)) LIMIT @limit)`;
-}
-
-/** A purge `limit` as a row count: NaN or less than one is none, fractions round down, Infinity is as many as there are. */
-function purgeLimit(limit: number): number {
-  return Number.isNaN(limit) ? 0 : Math.max(0, Math.min(Math.floor(limit), Number.MAX_SAFE_INTEGER));
 }

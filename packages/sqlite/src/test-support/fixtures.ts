@@ -34,7 +34,7 @@ export function uuidFor(n: number, prefix = 0): string {
   return `${(prefix >>> 0).toString(16).padStart(8, '0')}-0000-4000-8000-${hex}`;
 }
 
-/** An image with every kind of child row, so a delete exercises the whole cascade. */
+/** An image with every kind of child row: a delete must leave them all as they are. */
 export function sampleImage(id: string, overrides: Partial<NewImage> = {}): NewImage {
   return {
     id,
