@@ -12,7 +12,7 @@ export const BENCH_PROJECT = 'bench-project';
 export const BENCH_PRINCIPAL: Principal = { userId: 'bench-user', projectId: BENCH_PROJECT, roles: ['member'] };
 export const BENCH_TOKEN = 'bench-token-0123456789abcdef';
 
-/** A shared image with properties, tags, one member and one data location: every part of the cascade. */
+/** A shared image with properties, tags, one member and one data location: every kind of child row. */
 export function benchImage(id: string): NewImage {
   return {
     id,

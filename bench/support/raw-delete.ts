@@ -37,9 +37,11 @@ const isoTime = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`;
 
 /**
  * What a team would write without the library: BEGIN IMMEDIATE, read the image and its children,
- * check owner and protection, guarded UPDATE, soft-delete the children, queue one job per active
- * location, write the same `image.delete` outbox payload, COMMIT. The caller's project must own
- * the image (the baseline has no visibility rules, roles or admin). Throws what SQLite throws.
+ * check owner and protection, guarded UPDATE of the image row, queue one job per active location,
+ * write the same `image.delete` outbox payload, COMMIT. Like the library, it writes no child row:
+ * the image row's state hides them (and a scrubber purges them later), so both sides write the
+ * same rows. The caller's project must own the image (the baseline has no visibility rules, roles
+ * or admin). Throws what SQLite throws.
  */
 export function createRawDelete(db: BetterSqlite3.Database, options: RawDeleteOptions = {}): (imageId: string, projectId: string) => RawDeleteOutcome {
   const newId = options.newId ?? (() => globalThis.crypto.randomUUID());
@@ -61,12 +63,6 @@ export function createRawDelete(db: BetterSqlite3.Database, options: RawDeleteOp
     `UPDATE images SET status_before_delete = status, status = 'deleted', deleted = 1, deleted_at = ?, updated_at = ?
      WHERE id = ? AND deleted = 0 AND protected = 0 AND status NOT IN ('deleted', 'pending_delete')`,
   );
-  const softDeleteProperties = db.prepare('UPDATE image_properties SET deleted = 1, deleted_at = ? WHERE image_id = ? AND deleted = 0');
-  const softDeleteTags = db.prepare('UPDATE image_tags SET deleted = 1, deleted_at = ? WHERE image_id = ? AND deleted = 0');
-  const softDeleteMembers = db.prepare('UPDATE image_members SET deleted = 1, deleted_at = ? WHERE image_id = ? AND deleted = 0');
-  const softDeleteLocations = db.prepare(
-    "UPDATE image_locations SET status = CASE status WHEN 'active' THEN 'pending_delete' ELSE status END, deleted = 1, deleted_at = ? WHERE image_id = ? AND deleted = 0",
-  );
   const insertJob = db.prepare(
     "INSERT INTO data_deletion_jobs (id, image_id, location_id, url, state, attempts, available_at, created_at, updated_at) VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?)",
   );
@@ -83,10 +79,6 @@ export function createRawDelete(db: BetterSqlite3.Database, options: RawDeleteOp
 
     const at = now();
     if (markDeleted.run(at, at, imageId).changes !== 1) return 'not-found';
-    softDeleteProperties.run(at, imageId);
-    softDeleteTags.run(at, imageId);
-    softDeleteMembers.run(at, imageId);
-    softDeleteLocations.run(at, imageId);
     for (const [locationId, url] of locations) insertJob.run(newId(), imageId, locationId, url, at + leaseMs, at, at);
 
     const payload = {

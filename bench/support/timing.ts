@@ -77,8 +77,9 @@ export async function pairedRound(imageIds: readonly string[], batchSize: number
 }
 
 /**
- * What every side must leave behind after deleting all `expected` images: each one deleted with
- * its children, one job and one outbox event per image.
+ * What every side must leave behind after deleting all `expected` images: each one deleted, its
+ * children untouched (one member each, still there: the image row hides them), one job and one
+ * outbox event per image.
  */
 export function checkDatabase(db: BetterSqlite3.Database, expected: number, runs: SideRuns): void {
   const count = (sql: string) => (db.prepare(sql).pluck().get() as number) ?? 0;
@@ -86,7 +87,7 @@ export function checkDatabase(db: BetterSqlite3.Database, expected: number, runs
     ['deleted images', count("SELECT count(*) FROM images WHERE deleted = 1 AND status = 'deleted'")],
     ['outbox events', count("SELECT count(*) FROM outbox_events WHERE type = 'image.delete'")],
     ['data-deletion jobs', count('SELECT count(*) FROM data_deletion_jobs')],
-    ['soft-deleted members', count('SELECT count(*) FROM image_members WHERE deleted = 1')],
+    ['untouched members of deleted images', count("SELECT count(*) FROM image_members m JOIN images i ON i.id = m.image_id WHERE i.deleted = 1 AND m.deleted = 0")],
   ];
   for (const [what, actual] of checks) {
     if (actual !== expected) recordProblem(runs, `database has ${actual} ${what}, expected ${expected}`);
