@@ -79,7 +79,7 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: bounded under storage s
   });
 
   const lock = async (sql: string, values: readonly unknown[] = []) => {
-    const lock = await holdLock(sql, values);
+    const lock = await holdLock(sql, { values });
     held.push(lock);
     return lock;
   };

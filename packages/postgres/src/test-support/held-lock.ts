@@ -7,9 +7,16 @@ export interface HeldLock {
   release(): Promise<void>;
 }
 
+export interface HoldLockOptions {
+  /** Parameters of `sql`. */
+  readonly values?: readonly unknown[];
+  /** The database (default `TEST_PG_URL`). */
+  readonly url?: string;
+}
+
 /** Opens its own `pg.Client` (not from any pool under test), runs `BEGIN` and `sql`, and returns once the lock is held. */
-export async function holdLock(sql: string, values: readonly unknown[] = []): Promise<HeldLock> {
-  const client = new pg.Client({ connectionString: TEST_PG_URL });
+export async function holdLock(sql: string, { values = [], url = TEST_PG_URL }: HoldLockOptions = {}): Promise<HeldLock> {
+  const client = new pg.Client({ connectionString: url });
   client.on('error', () => {});
   await client.connect();
   try {
