@@ -46,7 +46,7 @@ export class PostgresImageCatalog implements ImageCatalog {
       return errAsync(storageFault(cause));
     }
     const properties = Object.entries(record.properties);
-    const created = this.#c.db.run(async (db) => {
+    const created = this.#c.db.transaction(async (db) => {
       try {
         const result = await db.query<{ created: number }>(
           this.#q.createImage([
@@ -73,7 +73,7 @@ export class PostgresImageCatalog implements ImageCatalog {
 
   /** Live images, oldest first (`created_at`, then creation order), optionally with exactly `name`. */
   listImages(query: ImageListQuery): ResultAsync<readonly Image[], StorageError> {
-    return this.#c.db.run(async (db) => {
+    return this.#c.db.transaction(async (db) => {
       const limit = sqlLimit(query.limit);
       const statement = query.name === undefined ? this.#q.listLive([limit]) : this.#q.listLiveByName([query.name, limit]);
       return (await db.query<PgImageRow>(statement)).rows.map(toImage);
