@@ -1,5 +1,5 @@
 // Finds the TypeScript blocks of the repository's Markdown and type-checks them, each as its own module, in one program.
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 
@@ -117,21 +117,52 @@ export function snippetCompilerOptions(root: string): ts.CompilerOptions {
 }
 
 /**
- * Type-checks the snippets with one program: each is written to
- * `node_modules/.cache/readme-snippets/<markdown path>/<block>.ts` (inside the repository, so
- * `@image-catalog/*` resolves to the workspace packages, through their `source` condition).
- * Besides compiler errors, an `await` on something that is not a promise is reported.
+ * The folder, relative to `root` (`''` for the root itself), of the package a Markdown file
+ * belongs to: the nearest folder above it, up to `root`, that holds a `package.json`.
+ */
+export function packageFolderOf(root: string, markdownPath: string): string {
+  let folder = path.posix.dirname(markdownPath);
+  while (folder !== '.' && folder !== '') {
+    if (existsSync(path.join(root, ...folder.split('/'), 'package.json'))) return folder;
+    folder = path.posix.dirname(folder);
+  }
+  return '';
+}
+
+/** Where a snippet's file goes: under its own package's `node_modules/.cache/readme-snippets/`. */
+export function snippetFile(root: string, snippet: Snippet): string {
+  const folder = packageFolderOf(root, snippet.markdownPath);
+  const inPackage = folder === '' ? snippet.markdownPath : path.posix.relative(folder, snippet.markdownPath);
+  return path.join(snippetCacheOf(root, folder), ...inPackage.split('/'), `${snippet.block}.ts`);
+}
+
+function snippetCacheOf(root: string, packageFolder: string): string {
+  return path.join(root, ...(packageFolder === '' ? [] : packageFolder.split('/')), 'node_modules', '.cache', 'readme-snippets');
+}
+
+/**
+ * Type-checks the snippets with one program. Each is written to
+ * `<its package>/node_modules/.cache/readme-snippets/<markdown path in the package>/<block>.ts`,
+ * its package being the nearest folder above the Markdown file with a `package.json` (the
+ * repository root for the root README and docs/). So a snippet resolves its imports the way a
+ * user of that package would: the package's own dependencies and dev dependencies first (hono in
+ * `@image-catalog/http`'s README, prom-client in the example's), then the workspace root's, where
+ * `@image-catalog/*` are the workspace packages, read through their `source` condition.
+ * Besides compiler errors, an `await` on something that is not a promise and a `switch` over a
+ * union of literals without a `never` default are reported.
  */
 export function checkSnippets(root: string, snippets: readonly Snippet[]): SnippetCheck {
-  const cache = path.join(root, 'node_modules', '.cache', 'readme-snippets');
-  rmSync(cache, { recursive: true, force: true });
-  mkdirSync(cache, { recursive: true });
-  // node_modules/ ends the search for a package scope, so the snippets need their own: ESM, like the workspace.
-  writeFileSync(path.join(cache, 'package.json'), '{ "type": "module" }\n');
+  const caches = new Set(snippets.map((s) => snippetCacheOf(root, packageFolderOf(root, s.markdownPath))));
+  for (const cache of caches) {
+    rmSync(cache, { recursive: true, force: true });
+    mkdirSync(cache, { recursive: true });
+    // node_modules/ ends the search for a package scope, so the snippets need their own: ESM, like the workspace.
+    writeFileSync(path.join(cache, 'package.json'), '{ "type": "module" }\n');
+  }
 
   const byFile = new Map<string, Snippet>();
   for (const snippet of snippets) {
-    const file = path.join(cache, ...snippet.markdownPath.split('/'), `${snippet.block}.ts`);
+    const file = snippetFile(root, snippet);
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, `${snippet.code}\n`);
     byFile.set(path.resolve(file), snippet);
