@@ -65,11 +65,17 @@ const [inPackage, atRoot] = [
   extractSnippets('packages/http/(self-check).md', RESOLUTION_MARKDOWN)[0]!,
   extractSnippets('(self-check resolution).md', RESOLUTION_MARKDOWN)[0]!,
 ];
+// A relative import resolves from the Markdown file's folder, as in a README that quotes its package's own modules.
+const RELATIVE_MARKDOWN = ['```ts', "import { FAILURE_STATUS } from './src/status-table.js';", 'export const status: 404 = FAILURE_STATUS.ImageNotFound;', '```'].join('\n');
+const [relative, relativeAtRoot] = [
+  extractSnippets('packages/http/(self-check relative).md', RELATIVE_MARKDOWN)[0]!,
+  extractSnippets('(self-check relative).md', RELATIVE_MARKDOWN)[0]!,
+];
 
 let result: SnippetCheck;
 
 beforeAll(() => {
-  result = checkSnippets(ROOT, [...checked, ...selfCheck.filter((s) => !s.skip), inPackage, atRoot]);
+  result = checkSnippets(ROOT, [...checked, ...selfCheck.filter((s) => !s.skip), inPackage, atRoot, relative, relativeAtRoot]);
 }, 120_000);
 
 afterAll(() => {
@@ -113,11 +119,13 @@ describe('README snippets', () => {
     expect(switches).toEqual([expect.stringMatching(/^\(self-check\)\.md:20:1 \(block 4\) exhaustive: switch over 'failure\.kind'/)]);
   });
 
-  it("resolves a snippet's imports from its own package, as that package's user would (self-check)", () => {
+  it("resolves a snippet's imports from its own package, and relative ones from its Markdown file's folder (self-check)", () => {
     expect(packageFolderOf(ROOT, 'packages/http/README.md')).toBe('packages/http');
     expect(packageFolderOf(ROOT, 'docs/behaviour.md')).toBe('');
-    expect(path.relative(ROOT, snippetFile(ROOT, inPackage)).split(path.sep).join('/')).toBe('packages/http/node_modules/.cache/readme-snippets/(self-check).md/1.ts');
+    expect(path.relative(ROOT, snippetFile(ROOT, inPackage)).split(path.sep).join('/')).toBe('packages/http/node_modules/.cache/readme-snippets/(self-check).md.1.ts');
     expect(problemsOf(inPackage)).toEqual([]);
+    expect(problemsOf(relative)).toEqual([]);
+    expect(problemsOf(relativeAtRoot)).toEqual([expect.stringMatching(/^\(self-check relative\)\.md:2:\d+ \(block 1\) TS2307: Cannot find module '\.\/src\/status-table\.js'/)]);
     expect(problemsOf(atRoot)).toEqual([expect.stringMatching(/^\(self-check resolution\)\.md:2:\d+ \(block 1\) TS2307: Cannot find module 'hono'/)]);
   });
 

@@ -129,11 +129,19 @@ export function packageFolderOf(root: string, markdownPath: string): string {
   return '';
 }
 
-/** Where a snippet's file goes: under its own package's `node_modules/.cache/readme-snippets/`. */
+/**
+ * Where a snippet's file goes: under its own package's `node_modules/.cache/readme-snippets/`,
+ * in the folder that mirrors the Markdown file's, named `<markdown file>.<block>.ts`.
+ */
 export function snippetFile(root: string, snippet: Snippet): string {
   const folder = packageFolderOf(root, snippet.markdownPath);
   const inPackage = folder === '' ? snippet.markdownPath : path.posix.relative(folder, snippet.markdownPath);
-  return path.join(snippetCacheOf(root, folder), ...inPackage.split('/'), `${snippet.block}.ts`);
+  return path.join(snippetCacheOf(root, folder), ...`${inPackage}.${snippet.block}.ts`.split('/'));
+}
+
+/** The path a snippet stands for: a file beside its Markdown file. */
+function besideMarkdown(root: string, snippet: Snippet): string {
+  return path.join(root, ...`${snippet.markdownPath}.${snippet.block}.ts`.split('/'));
 }
 
 function snippetCacheOf(root: string, packageFolder: string): string {
@@ -142,18 +150,20 @@ function snippetCacheOf(root: string, packageFolder: string): string {
 
 /**
  * Type-checks the snippets with one program. Each is written to
- * `<its package>/node_modules/.cache/readme-snippets/<markdown path in the package>/<block>.ts`,
+ * `<its package>/node_modules/.cache/readme-snippets/<markdown path in the package>.<block>.ts`,
  * its package being the nearest folder above the Markdown file with a `package.json` (the
  * repository root for the root README and docs/). So a snippet resolves its imports the way a
  * user of that package would: the package's own dependencies and dev dependencies first (hono in
  * `@image-catalog/http`'s README, prom-client in the example's), then the workspace root's, where
- * `@image-catalog/*` are the workspace packages, read through their `source` condition.
+ * `@image-catalog/*` are the workspace packages, read through their `source` condition. A
+ * relative import (`./src/metrics.js`) resolves from the Markdown file's own folder, as it would
+ * for a reader who pastes the block into a file beside it.
  * Besides compiler errors, an `await` on something that is not a promise and a `switch` over a
  * union of literals without a `never` default are reported.
  */
 export function checkSnippets(root: string, snippets: readonly Snippet[]): SnippetCheck {
-  const caches = new Set(snippets.map((s) => snippetCacheOf(root, packageFolderOf(root, s.markdownPath))));
-  for (const cache of caches) {
+  const folders = new Set(snippets.map((s) => packageFolderOf(root, s.markdownPath)));
+  for (const cache of [...folders].map((folder) => snippetCacheOf(root, folder))) {
     rmSync(cache, { recursive: true, force: true });
     mkdirSync(cache, { recursive: true });
     // node_modules/ ends the search for a package scope, so the snippets need their own: ESM, like the workspace.
@@ -168,7 +178,19 @@ export function checkSnippets(root: string, snippets: readonly Snippet[]): Snipp
     byFile.set(path.resolve(file), snippet);
   }
 
-  const program = ts.createProgram({ rootNames: [...byFile.keys()], options: snippetCompilerOptions(root) });
+  const options = snippetCompilerOptions(root);
+  const host = ts.createCompilerHost(options);
+  const resolutionCache = ts.createModuleResolutionCache(root, (file) => host.getCanonicalFileName(file), options);
+  host.resolveModuleNameLiterals = (literals, containingFile, redirectedReference, compilerOptions, containingSourceFile) => {
+    const snippet = byFile.get(path.resolve(containingFile));
+    return literals.map((literal) => {
+      // A snippet's relative imports start where its Markdown file is; everything else where the snippet's file is.
+      const from = snippet !== undefined && /^\.\.?(\/|$)/.test(literal.text) ? besideMarkdown(root, snippet) : containingFile;
+      const mode = ts.getModeForUsageLocation(containingSourceFile, literal, compilerOptions);
+      return ts.resolveModuleName(literal.text, from, compilerOptions, host, resolutionCache, redirectedReference, mode);
+    });
+  };
+  const program = ts.createProgram({ rootNames: [...byFile.keys()], options, host });
   const checker = program.getTypeChecker();
   const problems = new Map<Snippet, SnippetProblem[]>(snippets.map((s) => [s, []]));
   const general: string[] = [];
