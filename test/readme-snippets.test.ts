@@ -66,7 +66,12 @@ const [inPackage, atRoot] = [
   extractSnippets('(self-check resolution).md', RESOLUTION_MARKDOWN)[0]!,
 ];
 // A relative import resolves from the Markdown file's folder, as in a README that quotes its package's own modules.
-const RELATIVE_MARKDOWN = ['```ts', "import { FAILURE_STATUS } from './src/status-table.js';", 'export const status: 404 = FAILURE_STATUS.ImageNotFound;', '```'].join('\n');
+const RELATIVE_MARKDOWN = [
+  '```ts',
+  "import { FAILURE_STATUS } from './src/status-table.js';",
+  'export const status: 404 = FAILURE_STATUS.ImageNotFound;',
+  '```',
+].join('\n');
 const [relative, relativeAtRoot] = [
   extractSnippets('packages/http/(self-check relative).md', RELATIVE_MARKDOWN)[0]!,
   extractSnippets('(self-check relative).md', RELATIVE_MARKDOWN)[0]!,
@@ -122,11 +127,17 @@ describe('README snippets', () => {
   it("resolves a snippet's imports from its own package, and relative ones from its Markdown file's folder (self-check)", () => {
     expect(packageFolderOf(ROOT, 'packages/http/README.md')).toBe('packages/http');
     expect(packageFolderOf(ROOT, 'docs/behaviour.md')).toBe('');
-    expect(path.relative(ROOT, snippetFile(ROOT, inPackage)).split(path.sep).join('/')).toBe('packages/http/node_modules/.cache/readme-snippets/(self-check).md.1.ts');
+    expect(path.relative(ROOT, snippetFile(ROOT, inPackage)).split(path.sep).join('/')).toBe(
+      'packages/http/node_modules/.cache/readme-snippets/(self-check).md.1.ts',
+    );
     expect(problemsOf(inPackage)).toEqual([]);
     expect(problemsOf(relative)).toEqual([]);
-    expect(problemsOf(relativeAtRoot)).toEqual([expect.stringMatching(/^\(self-check relative\)\.md:2:\d+ \(block 1\) TS2307: Cannot find module '\.\/src\/status-table\.js'/)]);
-    expect(problemsOf(atRoot)).toEqual([expect.stringMatching(/^\(self-check resolution\)\.md:2:\d+ \(block 1\) TS2307: Cannot find module 'hono'/)]);
+    expect(problemsOf(relativeAtRoot)).toEqual([
+      expect.stringMatching(/^\(self-check relative\)\.md:2:\d+ \(block 1\) TS2307: Cannot find module '\.\/src\/status-table\.js'/),
+    ]);
+    expect(problemsOf(atRoot)).toEqual([
+      expect.stringMatching(/^\(self-check resolution\)\.md:2:\d+ \(block 1\) TS2307: Cannot find module 'hono'/),
+    ]);
   });
 
   for (const file of files) {

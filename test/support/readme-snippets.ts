@@ -79,7 +79,10 @@ export function extractSnippets(markdownPath: string, markdown: string): Snippet
     const close = new RegExp(`^\\s*${fence[0] === '`' ? '`' : '~'}{${fence.length},}\\s*$`);
     let end = i + 1;
     while (end < lines.length && !close.test(lines[end]!)) end++;
-    const words = info.trim().split(/[\s,{}]+/).filter(Boolean);
+    const words = info
+      .trim()
+      .split(/[\s,{}]+/)
+      .filter(Boolean);
     const language = (words[0] ?? '').toLowerCase();
     if (TS_LANGUAGES.has(language)) {
       block++;
@@ -220,14 +223,32 @@ export function checkSnippets(root: string, snippets: readonly Snippet[]): Snipp
     for (const node of awaitsOfNonPromises(source, checker)) {
       const { line, character } = source.getLineAndCharacterOfPosition(node.getStart(source));
       const type = checker.typeToString(checker.getTypeAtLocation(node.expression));
-      problems.get(snippet)!.push(locate(snippet, line, character, 'await', `'await' on a value of type '${type}', which is not a promise: drop the await, or call the method that returns one`));
+      problems
+        .get(snippet)!
+        .push(
+          locate(
+            snippet,
+            line,
+            character,
+            'await',
+            `'await' on a value of type '${type}', which is not a promise: drop the await, or call the method that returns one`,
+          ),
+        );
     }
     for (const node of switchesWithoutNeverDefault(source, checker)) {
       const { line, character } = source.getLineAndCharacterOfPosition(node.getStart(source));
       const over = node.expression.getText(source);
-      problems.get(snippet)!.push(
-        locate(snippet, line, character, 'exhaustive', `switch over '${over}' (a union of literals) has no default that uses the value as 'never': add \`default: { const unreachable: never = ...; }\` so a new kind fails compilation`),
-      );
+      problems
+        .get(snippet)!
+        .push(
+          locate(
+            snippet,
+            line,
+            character,
+            'exhaustive',
+            `switch over '${over}' (a union of literals) has no default that uses the value as 'never': add \`default: { const unreachable: never = ...; }\` so a new kind fails compilation`,
+          ),
+        );
     }
   }
   return { problems, general };

@@ -50,14 +50,35 @@ function deps(): RecipeDeps & { store: MemoryStorage } {
 const honoServer = (app: Hono<HonoEnv> | Hono): Server => createAdaptorServer({ fetch: app.fetch }) as Server;
 
 /** Host identity for the recipes that take it: a `sid=alice` cookie is the owner project's member. */
-const sessionUser = (cookie: string | undefined): Principal | undefined => (/(?:^|;\s*)sid=alice(?:;|$)/.test(cookie ?? '') ? OWNER_MEMBER : undefined);
+const sessionUser = (cookie: string | undefined): Principal | undefined =>
+  /(?:^|;\s*)sid=alice(?:;|$)/.test(cookie ?? '') ? OWNER_MEMBER : undefined;
 
-const RECIPES: readonly { name: string; readme: keyof typeof READMES; start: (d: RecipeDeps) => Server; credentials: Record<string, string> }[] = [
+const RECIPES: readonly {
+  name: string;
+  readme: keyof typeof READMES;
+  start: (d: RecipeDeps) => Server;
+  credentials: Record<string, string>;
+}[] = [
   { name: 'node-http', readme: 'http', start: nodeHttpRecipe, credentials: { 'x-auth-token': CONFORMANCE_TOKENS.ownerMember } },
   { name: 'express', readme: 'http', start: expressRecipe, credentials: { 'x-auth-token': CONFORMANCE_TOKENS.ownerMember } },
-  { name: 'hono-mount', readme: 'http', start: (d) => honoServer(honoMountRecipe(d)), credentials: { authorization: `Bearer ${CONFORMANCE_TOKENS.ownerMember}` } },
-  { name: 'hono-app-mount', readme: 'http', start: (d) => honoServer(honoAppMountRecipe(d)), credentials: { 'x-auth-token': CONFORMANCE_TOKENS.ownerMember } },
-  { name: 'hono-route', readme: 'http', start: (d) => honoServer(honoRouteRecipe(d)), credentials: { 'x-auth-token': CONFORMANCE_TOKENS.ownerMember } },
+  {
+    name: 'hono-mount',
+    readme: 'http',
+    start: (d) => honoServer(honoMountRecipe(d)),
+    credentials: { authorization: `Bearer ${CONFORMANCE_TOKENS.ownerMember}` },
+  },
+  {
+    name: 'hono-app-mount',
+    readme: 'http',
+    start: (d) => honoServer(honoAppMountRecipe(d)),
+    credentials: { 'x-auth-token': CONFORMANCE_TOKENS.ownerMember },
+  },
+  {
+    name: 'hono-route',
+    readme: 'http',
+    start: (d) => honoServer(honoRouteRecipe(d)),
+    credentials: { 'x-auth-token': CONFORMANCE_TOKENS.ownerMember },
+  },
   {
     name: 'hono-context',
     readme: 'http',
@@ -96,35 +117,38 @@ describe('README recipes', () => {
     expect(READMES[readme]).toContain(region(name));
   });
 
-  it.each(RECIPES)('$name: 204, then 404; 405 and OPTIONS with Allow; 401 without credentials; 400 for a malformed id; 503 once the catalog stops', async ({ start, credentials }) => {
-    const d = deps();
-    const { origin } = await listen(start(d));
-    const id = (await d.store.catalog.createImage(conformanceNewImage({}), new Date()))._unsafeUnwrap().id;
-    const url = `${origin}/v2/images/${id}`;
+  it.each(RECIPES)(
+    '$name: 204, then 404; 405 and OPTIONS with Allow; 401 without credentials; 400 for a malformed id; 503 once the catalog stops',
+    async ({ start, credentials }) => {
+      const d = deps();
+      const { origin } = await listen(start(d));
+      const id = (await d.store.catalog.createImage(conformanceNewImage({}), new Date()))._unsafeUnwrap().id;
+      const url = `${origin}/v2/images/${id}`;
 
-    const options = await fetch(url, { method: 'OPTIONS' });
-    expect([options.status, options.headers.get('allow')]).toEqual([204, 'DELETE, OPTIONS']);
-    const unauthenticated = await fetch(url, { method: 'DELETE' });
-    expect([unauthenticated.status, unauthenticated.headers.get('www-authenticate')]).toEqual([401, 'Bearer realm="image-catalog"']);
-    const put = await fetch(url, { method: 'PUT', headers: credentials });
-    expect([put.status, put.headers.get('allow')]).toEqual([405, 'DELETE, OPTIONS']);
-    expect(await put.json()).toMatchObject({ badMethod: { code: 405 } });
+      const options = await fetch(url, { method: 'OPTIONS' });
+      expect([options.status, options.headers.get('allow')]).toEqual([204, 'DELETE, OPTIONS']);
+      const unauthenticated = await fetch(url, { method: 'DELETE' });
+      expect([unauthenticated.status, unauthenticated.headers.get('www-authenticate')]).toEqual([401, 'Bearer realm="image-catalog"']);
+      const put = await fetch(url, { method: 'PUT', headers: credentials });
+      expect([put.status, put.headers.get('allow')]).toEqual([405, 'DELETE, OPTIONS']);
+      expect(await put.json()).toMatchObject({ badMethod: { code: 405 } });
 
-    // The raw, still-encoded path reaches the handler (mounts rewrite it without decoding).
-    const malformed = await fetch(`${origin}/v2/images/%zz`, { method: 'DELETE', headers: credentials });
-    expect([malformed.status, Object.keys((await malformed.json()) as object)]).toEqual([400, ['badRequest']]);
+      // The raw, still-encoded path reaches the handler (mounts rewrite it without decoding).
+      const malformed = await fetch(`${origin}/v2/images/%zz`, { method: 'DELETE', headers: credentials });
+      expect([malformed.status, Object.keys((await malformed.json()) as object)]).toEqual([400, ['badRequest']]);
 
-    const deleted = await fetch(url, { method: 'DELETE', headers: credentials });
-    expect(deleted.status).toBe(204);
-    expect(deleted.headers.get('x-openstack-request-id')).toMatch(/^req-/);
-    expect((await d.store.images.findById(id))._unsafeUnwrap()?.status).toBe('deleted');
-    expect((await fetch(url, { method: 'DELETE', headers: credentials })).status).toBe(404);
+      const deleted = await fetch(url, { method: 'DELETE', headers: credentials });
+      expect(deleted.status).toBe(204);
+      expect(deleted.headers.get('x-openstack-request-id')).toMatch(/^req-/);
+      expect((await d.store.images.findById(id))._unsafeUnwrap()?.status).toBe('deleted');
+      expect((await fetch(url, { method: 'DELETE', headers: credentials })).status).toBe(404);
 
-    // The recipe's entry shares the catalog's pipeline: stop() drains it.
-    await d.catalog.stop();
-    const draining = await fetch(url, { method: 'DELETE', headers: credentials });
-    expect([draining.status, draining.headers.get('retry-after'), draining.headers.get('connection')]).toEqual([503, '5', 'close']);
-  });
+      // The recipe's entry shares the catalog's pipeline: stop() drains it.
+      await d.catalog.stop();
+      const draining = await fetch(url, { method: 'DELETE', headers: credentials });
+      expect([draining.status, draining.headers.get('retry-after'), draining.headers.get('connection')]).toEqual([503, '5', 'close']);
+    },
+  );
 });
 
 describe('why the Hono route recipe uses app.all', () => {

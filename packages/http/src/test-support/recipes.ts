@@ -76,7 +76,10 @@ export function honoRouteRecipe({ catalog, authenticator }: RecipeDeps): Hono {
 /** What the Hono host's own middleware stores in the context. */
 export type HonoEnv = { Variables: { user: Principal | undefined } };
 
-export function honoContextRecipe({ catalog, hostAuth }: Pick<RecipeDeps, 'catalog'> & { readonly hostAuth: MiddlewareHandler<HonoEnv> }): Hono<HonoEnv> {
+export function honoContextRecipe({
+  catalog,
+  hostAuth,
+}: Pick<RecipeDeps, 'catalog'> & { readonly hostAuth: MiddlewareHandler<HonoEnv> }): Hono<HonoEnv> {
   // #region hono-context
   // identify reads the Hono context, where the host's auth middleware put the user.
   const handler = catalog.handler({
@@ -93,7 +96,14 @@ export function honoContextRecipe({ catalog, hostAuth }: Pick<RecipeDeps, 'catal
   return app;
 }
 
-export function expressCookieRecipe({ catalog, session, sessionUser }: Pick<RecipeDeps, 'catalog'> & { readonly session: RequestHandler; readonly sessionUser: (req: express.Request) => Principal | undefined }): Server {
+export function expressCookieRecipe({
+  catalog,
+  session,
+  sessionUser,
+}: Pick<RecipeDeps, 'catalog'> & {
+  readonly session: RequestHandler;
+  readonly sessionUser: (req: express.Request) => Principal | undefined;
+}): Server {
   // #region express-cookie
   const app = express();
   app.use(session); // the host's own cookie session (express-session, passport, ...)
