@@ -8,7 +8,7 @@ import type { Result } from 'neverthrow';
 import { migrate } from './migrations.js';
 import { openDatabase } from './open-database.js';
 import { createSqliteStorage, type SqliteStorage } from './sqlite-storage.js';
-import { deleteImageUseCase, dumpTables, fixedClock, OWNER, ownerMember, sampleImage, tempDir, uuidFor } from './test-support/fixtures.js';
+import { deleteImageUseCase, dumpTables, fixedClock, ownerMember, sampleImage, tempDir, uuidFor } from './test-support/fixtures.js';
 import { runWorkers } from './test-support/spawn-workers.js';
 
 const dir = tempDir('image-catalog-group-commit-');
