@@ -5,8 +5,11 @@ import { MIGRATIONS, migrate, type Migration } from './migrations.js';
 
 export interface OpenDatabaseOptions {
   /**
-   * How long a statement waits for another connection's write lock before failing with
-   * SQLITE_BUSY, which the store reports as `StorageUnavailable` (default 5 000 ms).
+   * How long an operation waits for another connection's lock (default 5 000 ms). It is the
+   * connection's SQLite `busy_timeout`, so opening and migrating here wait synchronously, as a
+   * start-up step; `createSqliteStorage` then sets `busy_timeout` to 0 and adopts this as its
+   * `lockWaitMs`: the ports wait on timers, never blocking the event loop, and answer
+   * `StorageUnavailable` past it.
    */
   readonly busyTimeoutMs?: number;
   /**
