@@ -6,26 +6,29 @@ import { asDate, toImage, type ImageRow } from '@image-catalog/sql-kit';
 import { liveWhere, SELECT_IMAGE } from './rows.js';
 import { sqlLimit, StoreInvariantError, type SqliteConnection, type Statement } from './sqlite-connection.js';
 
-/** Every write is conditional on the image being live, so none can resurrect a deleted image. */
+/**
+ * Every write is conditional on the image being live, so none can resurrect a deleted image, and
+ * is one BEGIN IMMEDIATE transaction, waiting for the lock on timers (see `SqliteConnection.transaction`).
+ */
 export class SqliteImageCatalog implements ImageCatalog {
   readonly #c: SqliteConnection;
   readonly #s: Record<keyof typeof STATEMENTS, Statement>;
-  readonly #createTx: (image: Image) => Image | null;
-  readonly #updateTx: (imageId: string, patch: ImagePatch, now: Date) => Image | null;
-  readonly #addMemberTx: (imageId: string, memberId: string, now: Date) => ImageMember | null;
-  readonly #attachTx: (imageId: string, data: ImageDataRecord, now: Date) => Image | null;
+  readonly #createTx: (image: Image) => ResultAsync<Image | null, StorageError>;
+  readonly #updateTx: (imageId: string, patch: ImagePatch, now: Date) => ResultAsync<Image | null, StorageError>;
+  readonly #addMemberTx: (imageId: string, memberId: string, now: Date) => ResultAsync<ImageMember | null, StorageError>;
+  readonly #attachTx: (imageId: string, data: ImageDataRecord, now: Date) => ResultAsync<Image | null, StorageError>;
 
   constructor(connection: SqliteConnection) {
     this.#c = connection;
     this.#s = connection.prepareAll(STATEMENTS);
-    this.#createTx = connection.immediate((image: Image) => this.#createInTx(image));
-    this.#updateTx = connection.immediate((imageId: string, patch: ImagePatch, now: Date) => this.#updateInTx(imageId, patch, now));
-    this.#addMemberTx = connection.immediate((imageId: string, memberId: string, now: Date) => this.#addMemberInTx(imageId, memberId, now));
-    this.#attachTx = connection.immediate((imageId: string, data: ImageDataRecord, now: Date) => this.#attachInTx(imageId, data, now));
+    this.#createTx = connection.transaction((image: Image) => this.#createInTx(image));
+    this.#updateTx = connection.transaction((imageId: string, patch: ImagePatch, now: Date) => this.#updateInTx(imageId, patch, now));
+    this.#addMemberTx = connection.transaction((imageId: string, memberId: string, now: Date) => this.#addMemberInTx(imageId, memberId, now));
+    this.#attachTx = connection.transaction((imageId: string, data: ImageDataRecord, now: Date) => this.#attachInTx(imageId, data, now));
   }
 
   createImage(input: NewImage, now: Date): ResultAsync<Image, StorageError | { readonly kind: 'Conflict' }> {
-    return this.#c.run(() => this.#createTx(newImageRecord(input, now))).andThen((created) => (created === null ? errAsync({ kind: 'Conflict' } as const) : okAsync(created)));
+    return this.#createTx(newImageRecord(input, now)).andThen((created) => (created === null ? errAsync({ kind: 'Conflict' } as const) : okAsync(created)));
   }
 
   /** The image as stored (read back, so nothing returned aliases the input), or `null` when the id is taken. */
@@ -46,7 +49,7 @@ export class SqliteImageCatalog implements ImageCatalog {
   }
 
   listImages(query: ImageListQuery): ResultAsync<readonly Image[], StorageError> {
-    return this.#c.run(() => {
+    return this.#c.read(() => {
       const limit = sqlLimit(query.limit);
       const rows = (query.name === undefined ? this.#s.listLive.all(limit) : this.#s.listLiveByName.all(query.name, limit)) as ImageRow[];
       return rows.map(toImage);
@@ -61,7 +64,7 @@ export class SqliteImageCatalog implements ImageCatalog {
     if (patch.status === 'deleted' || patch.status === 'pending_delete') {
       return errAsync(storageFault(new Error(`updateImage cannot set status ${patch.status}; use deleteImage`)));
     }
-    return this.#c.run(() => this.#updateTx(imageId, patch, now));
+    return this.#updateTx(imageId, patch, now);
   }
 
   #updateInTx(imageId: string, patch: ImagePatch, now: Date): Image | null {
@@ -78,7 +81,7 @@ export class SqliteImageCatalog implements ImageCatalog {
   }
 
   addMember(imageId: string, memberId: string, now: Date): ResultAsync<ImageMember | null, StorageError> {
-    return this.#c.run(() => this.#addMemberTx(imageId, memberId, now));
+    return this.#addMemberTx(imageId, memberId, now);
   }
 
   #addMemberInTx(imageId: string, memberId: string, now: Date): ImageMember | null {
@@ -91,7 +94,7 @@ export class SqliteImageCatalog implements ImageCatalog {
   }
 
   attachImageData(imageId: string, data: ImageDataRecord, now: Date): ResultAsync<Image | null, StorageError> {
-    return this.#c.run(() => this.#attachTx(imageId, data, now));
+    return this.#attachTx(imageId, data, now);
   }
 
   #attachInTx(imageId: string, data: ImageDataRecord, now: Date): Image | null {
