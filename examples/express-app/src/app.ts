@@ -1,5 +1,11 @@
 // The example service's Express app: request ids and the request log, the draining gate, documents, the Glance fixture routes, our DELETE router.
-import { DEFAULT_RETRY_AFTER_SECONDS, type ImageIdFormat, type ImageRepository, type Logger, type WritableImageDataStore } from '@image-catalog/core';
+import {
+  DEFAULT_RETRY_AFTER_SECONDS,
+  type ImageIdFormat,
+  type ImageRepository,
+  type Logger,
+  type WritableImageDataStore,
+} from '@image-catalog/core';
 import type { ImageCatalog } from '@image-catalog/core/authoring';
 import { createImagesRouter, type ExpressIdentityResolver } from '@image-catalog/express';
 import { hostFault, toFault, type ImageCatalogPipeline, type RateLimiter } from '@image-catalog/http';
@@ -9,14 +15,13 @@ import { createGlanceFixtureRouter } from './fixtures/glance-fixture-router.js';
 import { contextOf, requestContext, sendFault } from './request-context.js';
 
 export interface AppDependencies {
-  /** `findById` and authoring, for the fixture routes. */
-  readonly storage: { readonly images: ImageRepository; readonly catalog: ImageCatalog };
+  /** `findById` and authoring for the fixture routes, and the rate limiter for DELETE. */
+  readonly storage: { readonly images: ImageRepository; readonly catalog: ImageCatalog; readonly rateLimiter: RateLimiter | null };
   readonly dataStore: WritableImageDataStore;
   /** `catalog.pipeline`: the catalog's counted `deleteImage` and its draining switch. */
   readonly pipeline: ImageCatalogPipeline;
   /** Who is calling, for DELETE and the fixture routes alike. */
   readonly identify: ExpressIdentityResolver;
-  readonly rateLimiter: RateLimiter | null;
   readonly overLimitStatus: 413 | 429;
   readonly logger: Logger;
   readonly idFormat?: ImageIdFormat;
@@ -38,14 +43,27 @@ export function createApp(deps: AppDependencies): express.Express {
   });
   app.use(createDocumentsRouter());
 
-  const { images, catalog } = deps.storage;
-  const fixtures = createGlanceFixtureRouter({ images, catalog, dataStore: deps.dataStore, identify, logger, ...(deps.idFormat ? { idFormat: deps.idFormat } : {}) });
+  const { images, catalog, rateLimiter } = deps.storage;
+  const fixtures = createGlanceFixtureRouter({
+    images,
+    catalog,
+    dataStore: deps.dataStore,
+    identify,
+    logger,
+    ...(deps.idFormat ? { idFormat: deps.idFormat } : {}),
+  });
   const pipelineLogsItself = (req: Request, res: Response, next: NextFunction) => {
     contextOf(req, res).route = null;
     next();
   };
-  const { rateLimiter, overLimitStatus } = deps;
-  const deleteRouter = createImagesRouter({ ...pipeline, identify, rateLimiter, overLimitStatus, logger, hostMethods: ['GET', 'PATCH'] });
+  const deleteRouter = createImagesRouter({
+    ...pipeline,
+    identify,
+    rateLimiter,
+    overLimitStatus: deps.overLimitStatus,
+    logger,
+    hostMethods: ['GET', 'PATCH'],
+  });
   app.use('/v2', fixtures, pipelineLogsItself, deleteRouter);
 
   // Anything else: a 404 fault in the negotiated format.
@@ -59,7 +77,11 @@ export function createApp(deps: AppDependencies): express.Express {
     context.route ??= 'error';
     const status = (error as { status?: unknown }).status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      sendFault(req, res, status === 413 ? hostFault(413, 'Request body too large.') : toFault({ kind: 'MalformedRequest', reason: 'Unparseable' }));
+      sendFault(
+        req,
+        res,
+        status === 413 ? hostFault(413, 'Request body too large.') : toFault({ kind: 'MalformedRequest', reason: 'Unparseable' }),
+      );
       return;
     }
     context.cause = error;

@@ -84,7 +84,8 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 /** pino's levels; anything else would make the logger throw at start-up instead of naming the setting. */
 function logLevel(raw: string | undefined): string {
   const level = raw?.trim().toLowerCase() || 'info';
-  if (!LOG_LEVELS.includes(level)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(raw!.slice(0, 32))}`);
+  if (!LOG_LEVELS.includes(level))
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify((raw ?? '').slice(0, 32))}`);
   return level;
 }
 
@@ -124,19 +125,31 @@ export function amqpSetting(env: Env): AmqpSetting | null {
     throw new ConfigError('IMAGE_CATALOG_AMQP_URL must be an amqp:// or amqps:// URL, e.g. amqp://guest:guest@127.0.0.1:5672');
   }
   const exchange = amqpName(env, 'IMAGE_CATALOG_AMQP_EXCHANGE', AMQP_PUBLISHER_DEFAULTS.exchange);
-  if (exchange.startsWith('amq.')) throw new ConfigError(`IMAGE_CATALOG_AMQP_EXCHANGE: the broker reserves amq.* exchanges; name one of your own (default ${AMQP_PUBLISHER_DEFAULTS.exchange})`);
+  if (exchange.startsWith('amq.'))
+    throw new ConfigError(
+      `IMAGE_CATALOG_AMQP_EXCHANGE: the broker reserves amq.* exchanges; name one of your own (default ${AMQP_PUBLISHER_DEFAULTS.exchange})`,
+    );
   const format = env.IMAGE_CATALOG_AMQP_FORMAT?.trim() || AMQP_PUBLISHER_DEFAULTS.format;
   if (!(AMQP_BODY_FORMATS as readonly string[]).includes(format)) {
-    throw new ConfigError(`IMAGE_CATALOG_AMQP_FORMAT must be one of ${AMQP_BODY_FORMATS.join(', ')}, got ${JSON.stringify(format.slice(0, 32))}`);
+    throw new ConfigError(
+      `IMAGE_CATALOG_AMQP_FORMAT must be one of ${AMQP_BODY_FORMATS.join(', ')}, got ${JSON.stringify(format.slice(0, 32))}`,
+    );
   }
-  return { url, exchange, routingKey: amqpName(env, 'IMAGE_CATALOG_AMQP_ROUTING_KEY', AMQP_PUBLISHER_DEFAULTS.routingKey), format: format as AmqpBodyFormat };
+  return {
+    url,
+    exchange,
+    routingKey: amqpName(env, 'IMAGE_CATALOG_AMQP_ROUTING_KEY', AMQP_PUBLISHER_DEFAULTS.routingKey),
+    format: format as AmqpBodyFormat,
+  };
 }
 
 /** `<count>/<seconds>`, e.g. `100/60`, with the status to answer when over it. */
 export function rateLimitSetting(raw: string, status: 413 | 429 = 413): RateLimitSetting {
   const spec = parseRateLimit(raw);
   if (spec === null) {
-    throw new ConfigError(`IMAGE_CATALOG_RATE_LIMIT must be <count>/<seconds> with both at least 1, e.g. 100/60; got ${JSON.stringify(raw.slice(0, 64))}`);
+    throw new ConfigError(
+      `IMAGE_CATALOG_RATE_LIMIT must be <count>/<seconds> with both at least 1, e.g. 100/60; got ${JSON.stringify(raw.slice(0, 64))}`,
+    );
   }
   return { ...spec, status };
 }

@@ -20,10 +20,18 @@ export function openEventPublisher(config: ServiceConfig, logger: Logger): Servi
   if (config.amqp !== null) {
     const amqp = new AmqpEventPublisher({ ...config.amqp, logger });
     const { url, exchange, routingKey, format } = amqp.destination;
-    return { publisher: amqp, description: `amqp:${url} exchange=${exchange} routingKey=${routingKey} format=${format}`, close: () => amqp.close() };
+    return {
+      publisher: amqp,
+      description: `amqp:${url} exchange=${exchange} routingKey=${routingKey} format=${format}`,
+      close: () => amqp.close(),
+    };
   }
   if (config.eventsFile !== null) {
-    return { publisher: new JsonLinesEventPublisher({ path: config.eventsFile }), description: `file:${config.eventsFile}`, close: async () => {} };
+    return {
+      publisher: new JsonLinesEventPublisher({ path: config.eventsFile }),
+      description: `file:${config.eventsFile}`,
+      close: async () => {},
+    };
   }
   return null;
 }

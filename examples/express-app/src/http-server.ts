@@ -5,7 +5,10 @@ import type { Logger } from '@image-catalog/core';
 import { createClientErrorListener } from '@image-catalog/http';
 
 /** Listens on `host:port` (`port` 0: any free one) and answers the URL it got. */
-export async function listen(app: RequestListener, { host, port }: { host: string; port: number }): Promise<{ server: Server; url: string }> {
+export async function listen(
+  app: RequestListener,
+  { host, port }: { host: string; port: number },
+): Promise<{ server: Server; url: string }> {
   const server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 300_000, headersTimeout: 20_000 }, app);
   server.on('clientError', createClientErrorListener());
   // node:http answers an `Expect` other than 100-continue with a bare 417 (no request id, not a documented

@@ -23,7 +23,9 @@ export async function openServicePostgresStorage(config: ServiceConfig, logger: 
     logger.error({ err: error }, message);
     throw new Error(message);
   }
-  const rateLimiter = config.rateLimit ? new PostgresRateLimiter({ pool, limit: config.rateLimit.limit, windowSeconds: config.rateLimit.windowSeconds }) : null;
+  const rateLimiter = config.rateLimit
+    ? new PostgresRateLimiter({ pool, limit: config.rateLimit.limit, windowSeconds: config.rateLimit.windowSeconds })
+    : null;
   const safeUrl = new URL(url);
   safeUrl.password = '';
   return {

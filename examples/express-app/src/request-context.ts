@@ -1,6 +1,14 @@
 // What the example's own routes share per request: the request id, one log line, faults rendered exactly as the DELETE pipeline renders them.
 import type { Logger, Principal } from '@image-catalog/core';
-import { negotiateFaultFormat, renderFault, REQUEST_ID_HEADER, requestIdFor, writeNodeReply, type Fault, type HostFault } from '@image-catalog/http';
+import {
+  negotiateFaultFormat,
+  renderFault,
+  REQUEST_ID_HEADER,
+  requestIdFor,
+  writeNodeReply,
+  type Fault,
+  type HostFault,
+} from '@image-catalog/http';
 import type { Request, RequestHandler, Response } from 'express';
 
 export interface RequestContext {
@@ -48,7 +56,8 @@ export function requestContext(logger: Logger): RequestHandler {
         projectId: context.principal?.projectId ?? null,
         userId: context.principal?.userId ?? null,
       };
-      if (res.statusCode >= 500 && context.cause !== undefined) logger[res.statusCode === 500 ? 'error' : 'warn']({ ...entry, err: context.cause }, 'request failed');
+      if (res.statusCode >= 500 && context.cause !== undefined)
+        logger[res.statusCode === 500 ? 'error' : 'warn']({ ...entry, err: context.cause }, 'request failed');
       else logger.info(entry, 'request');
     });
     next();

@@ -35,7 +35,10 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     throw error;
   }
-  const logger = pino({ level: flags.has('--quiet') ? 'warn' : config.logLevel, base: { service: 'image-catalog-scrub' } }, stdoutLogDestination());
+  const logger = pino(
+    { level: flags.has('--quiet') ? 'warn' : config.logLevel, base: { service: 'image-catalog-scrub' } },
+    stdoutLogDestination(),
+  );
   const { catalog, close } = await openCatalog(config, logger);
   try {
     const { scrubber, relay } = catalog;
@@ -52,7 +55,10 @@ async function main(argv: readonly string[]): Promise<number> {
     const relayed = relay === null ? ok(null) : await relay.runOnce();
     const counts = await scrubber.counts();
     if (scrubbed.isErr() || relayed.isErr() || counts.isErr()) {
-      logger.error({ scrub: scrubbed.isErr() ? scrubbed.error : undefined, relay: relayed.isErr() ? relayed.error : undefined }, 'scrub failed');
+      logger.error(
+        { scrub: scrubbed.isErr() ? scrubbed.error : undefined, relay: relayed.isErr() ? relayed.error : undefined },
+        'scrub failed',
+      );
       return 1;
     }
     const { outcomes: _outcomes, ...scrubSummary } = scrubbed.value;

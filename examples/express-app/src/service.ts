@@ -9,26 +9,15 @@ import type { ServiceConfig } from './config.js';
 import { reportDeadJobs } from './dead-jobs.js';
 import { openEventPublisher } from './event-publisher.js';
 import { closeServer, listen } from './http-server.js';
-import { openStorage, type OpenedStorage } from './storage.js';
+import { openStorage } from './storage.js';
 
 /** For tests that inject faults: a data store used instead of the file store under `<data dir>/images`. */
 export interface ServiceOverrides {
   readonly dataStore?: WritableImageDataStore;
 }
 
-export interface OpenedCatalog {
-  readonly storage: OpenedStorage;
-  readonly dataStore: WritableImageDataStore;
-  /** Use cases, workers (`scrubber`, `relay`), `pipeline`, `start()` / `stop()`. */
-  readonly catalog: ImageCatalogService;
-  /** Where events go (`null`: they wait in the outbox). */
-  readonly events: string | null;
-  /** After `catalog.stop()`: closes the publisher and the database. */
-  close(): Promise<void>;
-}
-
 /** Storage, data store, event publisher and the catalog over them; nothing runs yet. `pnpm scrub` uses it too. */
-export async function openCatalog(config: ServiceConfig, logger: Logger, overrides: ServiceOverrides = {}): Promise<OpenedCatalog> {
+export async function openCatalog(config: ServiceConfig, logger: Logger, overrides: ServiceOverrides = {}) {
   const storage = await openStorage(config, logger);
   mkdirSync(config.imagesDir, { recursive: true }); // everything the service needs exists after the first start
   const dataStore = overrides.dataStore ?? new FileImageDataStore({ root: config.imagesDir });
@@ -44,12 +33,16 @@ export async function openCatalog(config: ServiceConfig, logger: Logger, overrid
     relay: { leaseSeconds: config.relayLeaseSeconds, publishTimeoutMs: Math.min(30_000, config.relayLeaseSeconds * 500), intervalMs: 1000 },
     drainTimeoutMs: config.shutdownGraceSeconds * 1000,
   });
+  /** After `catalog.stop()`: closes the publisher, then the database. */
   const close = async () => {
     await events?.close();
     await storage.close();
   };
   return { storage, dataStore, catalog, events: events?.description ?? null, close };
 }
+
+/** `catalog`: use cases, workers (`scrubber`, `relay`), `pipeline`, `start()` / `stop()`; `events`: where events go, or `null`. */
+export type OpenedCatalog = Awaited<ReturnType<typeof openCatalog>>;
 
 export interface RunningService extends Omit<OpenedCatalog, 'close'> {
   /** `http://host:port` (the real port when `PORT=0`). */
@@ -68,7 +61,7 @@ export async function startService(config: ServiceConfig, logger: Logger, overri
   // 2. HTTP: versions documents, the Glance fixture routes and our DELETE router with `catalog.pipeline`.
   const identify = tokenIdentity(new StaticTokenAuthenticator(config.tokens));
   const overLimitStatus = config.rateLimit?.status ?? 413;
-  const app = createApp({ storage, dataStore: opened.dataStore, pipeline: catalog.pipeline, identify, rateLimiter: storage.rateLimiter, overLimitStatus, logger });
+  const app = createApp({ storage, dataStore: opened.dataStore, pipeline: catalog.pipeline, identify, overLimitStatus, logger });
   const { server, url } = await listen(app, config);
 
   // 3. Background work: scrubber and relay run at once, so work left from before a restart is picked up now.

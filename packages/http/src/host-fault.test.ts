@@ -2,7 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import { hostFault, toFault } from './fault.js';
 import { renderFault } from './fault-reply.js';
-import { FAULT_NAMES, HOST_FAULT_NAMES, HOST_REASON_PHRASES, REASON_PHRASES, type FaultStatus, type HostFaultStatus } from './status-table.js';
+import {
+  FAULT_NAMES,
+  HOST_FAULT_NAMES,
+  HOST_REASON_PHRASES,
+  REASON_PHRASES,
+  type FaultStatus,
+  type HostFaultStatus,
+} from './status-table.js';
 
 const REQUEST_ID = 'req-6f1d3c1e-0a55-4a0e-9d4b-1c2a3b4c5d6e';
 
@@ -27,12 +34,20 @@ describe('hostFault', () => {
     const reply = renderFault(hostFault(409, 'Image with identifier x already exists!'), 'json', REQUEST_ID);
     expect(reply.status).toBe(409);
     expect(reply.statusText).toBe('Conflict');
-    expect(reply.headers).toMatchObject({ 'content-type': 'application/json; charset=utf-8', vary: 'Accept', 'x-openstack-request-id': REQUEST_ID });
-    expect(JSON.parse(reply.body!)).toEqual({ conflictingRequest: { code: 409, message: 'Image with identifier x already exists!', requestId: REQUEST_ID } });
+    expect(reply.headers).toMatchObject({
+      'content-type': 'application/json; charset=utf-8',
+      vary: 'Accept',
+      'x-openstack-request-id': REQUEST_ID,
+    });
+    expect(JSON.parse(reply.body!)).toEqual({
+      conflictingRequest: { code: 409, message: 'Image with identifier x already exists!', requestId: REQUEST_ID },
+    });
   });
 
   it('renders a 415 as problem details and as text, with its extra headers in lower case', () => {
-    const fault = hostFault(415, 'Unsupported Content-Type.', { headers: { 'Accept-Patch': 'application/openstack-images-v2.1-json-patch' } });
+    const fault = hostFault(415, 'Unsupported Content-Type.', {
+      headers: { 'Accept-Patch': 'application/openstack-images-v2.1-json-patch' },
+    });
     const problem = renderFault(fault, 'problem', REQUEST_ID);
     expect(problem.headers['accept-patch']).toBe('application/openstack-images-v2.1-json-patch');
     expect(JSON.parse(problem.body!)).toEqual({

@@ -10,7 +10,10 @@ import { tokenIdentity } from './token-identity.js';
 
 const ALICE: Principal = { userId: 'alice', projectId: 'p1', roles: ['member'] };
 const REQUEST: ImagesRequest = { method: 'GET', path: '/v2/images', header: () => null, bodyHasContent: async () => false };
-const answering = (identity: Identity): IdentityResolver => () => identity;
+const answering =
+  (identity: Identity): IdentityResolver =>
+  () =>
+    identity;
 
 describe('identifyCaller', () => {
   it('gives the principal of Authenticated, and hands the resolver the source and the request', async () => {
@@ -32,7 +35,9 @@ describe('identifyCaller', () => {
 
   it('turns IdentityUnavailable into a 503 failure with its Retry-After (default 5) and its cause', async () => {
     const cause = new Error('session store down');
-    expect((await identifyCaller(answering(identityUnavailable({ retryAfterSeconds: 7, cause })), null, REQUEST))._unsafeUnwrapErr()).toEqual({
+    expect(
+      (await identifyCaller(answering(identityUnavailable({ retryAfterSeconds: 7, cause })), null, REQUEST))._unsafeUnwrapErr(),
+    ).toEqual({
       kind: 'IdentityUnavailable',
       retryAfterSeconds: 7,
       cause,
@@ -50,7 +55,9 @@ describe('identifyCaller', () => {
     const rejecting: IdentityResolver = () => Promise.reject(thrown);
     expect((await identifyCaller(throwing, null, REQUEST))._unsafeUnwrapErr()).toEqual({ kind: 'InternalError', cause: thrown });
     expect((await identifyCaller(rejecting, null, REQUEST))._unsafeUnwrapErr()).toEqual({ kind: 'InternalError', cause: thrown });
-    const wrong = (await identifyCaller((() => ({ kind: 'authenticated' })) as unknown as IdentityResolver, null, REQUEST))._unsafeUnwrapErr();
+    const wrong = (
+      await identifyCaller((() => ({ kind: 'authenticated' })) as unknown as IdentityResolver, null, REQUEST)
+    )._unsafeUnwrapErr();
     expect(wrong).toMatchObject({ kind: 'InternalError', cause: expect.any(TypeError) });
   });
 

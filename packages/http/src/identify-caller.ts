@@ -16,7 +16,11 @@ export type IdentityFailure = Unauthorized | IdentityUnavailable | InternalError
  * an `InternalError` with that error as cause. The pipeline identifies its callers with it, and
  * a host guards its own routes with it (`toFault` then renders the failure the same way).
  */
-export async function identifyCaller<Source>(identify: IdentityResolver<Source>, source: Source, request: ImagesRequest): Promise<Result<Principal, IdentityFailure>> {
+export async function identifyCaller<Source>(
+  identify: IdentityResolver<Source>,
+  source: Source,
+  request: ImagesRequest,
+): Promise<Result<Principal, IdentityFailure>> {
   let identity: Identity;
   try {
     identity = checkIdentity(await identify(source, request));
@@ -29,7 +33,11 @@ export async function identifyCaller<Source>(identify: IdentityResolver<Source>,
     case 'Unauthenticated':
       return err({ kind: 'Unauthorized' });
     case 'IdentityUnavailable':
-      return err({ kind: 'IdentityUnavailable', retryAfterSeconds: identity.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS, cause: identity.cause });
+      return err({
+        kind: 'IdentityUnavailable',
+        retryAfterSeconds: identity.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS,
+        cause: identity.cause,
+      });
     default: {
       const unknown: never = identity;
       return unknown;
