@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { Logger, WritableImageDataStore } from '@image-catalog/core';
 import { FileImageDataStore } from '@image-catalog/filesystem';
-import { createImageCatalog, StaticTokenAuthenticator, tokenIdentity, type ImageCatalogService } from '@image-catalog/http';
+import { createImageCatalog, StaticTokenAuthenticator, tokenIdentity } from '@image-catalog/http';
 import { createApp } from './app.js';
 import type { ServiceConfig } from './config.js';
 import { reportDeadJobs } from './dead-jobs.js';
