@@ -14,6 +14,7 @@ import {
 import { newImageRecord, type NewImage } from '@image-catalog/core/authoring';
 import { describe, expect, it } from 'vitest';
 import { expectErr, expectOk } from './expect-result.js';
+import { describeImageCatalogInputContract } from './image-catalog-input.contract.js';
 import { allowingDecision, deleteImageRequest, planSettings } from './fixtures/delete-image-request.js';
 import { emptyImageFixture, FIXTURE_OWNER, fixtureLocations, imageFixture } from './fixtures/image-fixture.js';
 import { secondsAfter, TEST_EPOCH } from './fixtures/test-clock.js';
@@ -32,6 +33,7 @@ const T2 = secondsAfter(T0, 20);
 export function describeImageRepositoryContract(name: string, factory: StorageHarnessFactory): void {
   describe(`${name}: ImageRepository & ImageCatalog contract`, () => {
     const h = useHarness(factory);
+    describeImageCatalogInputContract(name, factory);
 
     describe('authoring', () => {
       it('createImage stores the image with Glance defaults and findById returns it', async () => {

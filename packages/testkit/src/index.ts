@@ -10,6 +10,7 @@ export * from './fixtures/delete-image-request.js';
 export * from './fixtures/recording-image-data-store.js';
 export * from './fixtures/failing-image-repository.js';
 export * from './image-repository.contract.js';
+export * from './image-catalog-input.contract.js';
 export * from './data-deletion-job-queue.contract.js';
 export * from './event-outbox.contract.js';
 export * from './image-data-store.contract.js';
