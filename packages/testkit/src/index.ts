@@ -16,6 +16,7 @@ export { describeImageRepositoryAuthoring } from './image-repository/authoring.c
 export { describeImageRepositoryDelete } from './image-repository/delete.contract.js';
 export { describeImageRepositoryDeleteDecision } from './image-repository/delete-decision.contract.js';
 export { describeImageRepositoryRestore } from './image-repository/restore.contract.js';
+export * from './image-catalog-input.contract.js';
 export * from './data-deletion-job-queue.contract.js';
 export { describeDataDeletionJobQueueClaim } from './data-deletion-job-queue/claim.contract.js';
 export { describeDataDeletionJobQueueComplete } from './data-deletion-job-queue/complete.contract.js';
