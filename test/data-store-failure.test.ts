@@ -4,8 +4,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  resolve,
-  TOKENS,
   type DataStoreError,
   type StoredImageData,
   type WritableImageDataStore,
@@ -124,7 +122,7 @@ describe('data store failures (example service in process, SQLite, file store be
     expect(job).toMatchObject({ state: 'dead', attempts: 1, last_error: expect.stringMatching(/DataStoreRejected/) });
     expect(existsSync(file)).toBe(true);
     expect(logged(service.logs, 'error', /dead-lettered/)).toEqual([expect.objectContaining({ obj: expect.objectContaining({ imageId: id, jobId: job!.id }) })]);
-    expect(await resolve(service.service.container, TOKENS.Scrubber).counts()).toMatchObject({ value: { dead: 1 } });
+    expect(await service.service.catalog.scrubber.counts()).toMatchObject({ value: { dead: 1 } });
 
     // The event is not held back by the data.
     await poll('the image.delete event', () => (readEventsFile(service.config.eventsFile!).byImage.get(id)?.size === 1 ? true : null));

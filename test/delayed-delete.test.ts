@@ -3,7 +3,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resolve, TOKENS } from '@image-catalog/core';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DEMO_TOKENS } from '../examples/express-app/src/config.js';
 import { authHeaders, deleteImage, startInProcessService, type InProcessService } from '../examples/express-app/src/test-support/in-process-service.js';
@@ -41,7 +40,7 @@ describe('delayed delete, restore before the delay (example service in process)'
     // The delete is announced when it commits, not when the data goes.
     await poll('the image.delete event', () => (readEventsFile(running!.config.eventsFile!).byImage.get(id)?.size === 1 ? true : null));
 
-    const restore = resolve(service.container, TOKENS.RestoreImage);
+    const restore = service.catalog.restoreImage;
     const refused = await restore.execute({ imageId: id, principal: MEMBER_PRINCIPAL });
     expect(refused.isErr() && refused.error.kind).toBe('RestoreForbidden');
     const restored = await restore.execute({ imageId: id, principal: ADMIN });
@@ -54,7 +53,7 @@ describe('delayed delete, restore before the delay (example service in process)'
     expect(readCatalog(dbPath).jobs.filter((j) => j.image_id === id).map((j) => j.state)).toEqual(['cancelled']);
 
     // The scrubber never touches a cancelled job, and the image can be deleted again like any other.
-    await resolve(service.container, TOKENS.Scrubber).runOnce();
+    await service.catalog.scrubber.runOnce();
     expect(existsSync(file)).toBe(true);
     expect((await deleteImage(api, MEMBER, id)).status).toBe(204);
     expect(readCatalog(dbPath).images.get(id)).toMatchObject({ status: 'pending_delete' });

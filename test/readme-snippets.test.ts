@@ -1,4 +1,4 @@
-// Every ```ts block of every README and of docs/*.md type-checks as its own module, as a reader would paste it.
+// Every ```ts block of every README and of docs/*.md type-checks as its own module, as a reader of that package would paste it.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,8 @@ import {
   findMarkdownFiles,
   formatProblem,
   NOCHECK,
+  packageFolderOf,
+  snippetFile,
   type Snippet,
   type SnippetCheck,
 } from './support/readme-snippets.js';
@@ -57,10 +59,28 @@ const SELF_CHECK_MARKDOWN = [
 ].join('\n');
 const selfCheck = extractSnippets('(self-check).md', SELF_CHECK_MARKDOWN);
 
+// One import of a dev dependency of @image-catalog/http (not of the root): it resolves from that package's README only.
+const RESOLUTION_MARKDOWN = ['```ts', "import { Hono } from 'hono';", 'export const app: Hono = new Hono();', '```'].join('\n');
+const [inPackage, atRoot] = [
+  extractSnippets('packages/http/(self-check).md', RESOLUTION_MARKDOWN)[0]!,
+  extractSnippets('(self-check resolution).md', RESOLUTION_MARKDOWN)[0]!,
+];
+// A relative import resolves from the Markdown file's folder, as in a README that quotes its package's own modules.
+const RELATIVE_MARKDOWN = [
+  '```ts',
+  "import { FAILURE_STATUS } from './src/status-table.js';",
+  'export const status: 404 = FAILURE_STATUS.ImageNotFound;',
+  '```',
+].join('\n');
+const [relative, relativeAtRoot] = [
+  extractSnippets('packages/http/(self-check relative).md', RELATIVE_MARKDOWN)[0]!,
+  extractSnippets('(self-check relative).md', RELATIVE_MARKDOWN)[0]!,
+];
+
 let result: SnippetCheck;
 
 beforeAll(() => {
-  result = checkSnippets(ROOT, [...checked, ...selfCheck.filter((s) => !s.skip)]);
+  result = checkSnippets(ROOT, [...checked, ...selfCheck.filter((s) => !s.skip), inPackage, atRoot, relative, relativeAtRoot]);
 }, 120_000);
 
 afterAll(() => {
@@ -102,6 +122,22 @@ describe('README snippets', () => {
     expect(typeError![0]).toMatch(/^\(self-check\)\.md:5:7 \(block 1\) TS2322: .*not assignable to type 'number'/);
     expect(awaited).toEqual([expect.stringMatching(/^\(self-check\)\.md:11:1 \(block 2\) await: 'await' on a value of type '1'/)]);
     expect(switches).toEqual([expect.stringMatching(/^\(self-check\)\.md:20:1 \(block 4\) exhaustive: switch over 'failure\.kind'/)]);
+  });
+
+  it("resolves a snippet's imports from its own package, and relative ones from its Markdown file's folder (self-check)", () => {
+    expect(packageFolderOf(ROOT, 'packages/http/README.md')).toBe('packages/http');
+    expect(packageFolderOf(ROOT, 'docs/behaviour.md')).toBe('');
+    expect(path.relative(ROOT, snippetFile(ROOT, inPackage)).split(path.sep).join('/')).toBe(
+      'packages/http/node_modules/.cache/readme-snippets/(self-check).md.1.ts',
+    );
+    expect(problemsOf(inPackage)).toEqual([]);
+    expect(problemsOf(relative)).toEqual([]);
+    expect(problemsOf(relativeAtRoot)).toEqual([
+      expect.stringMatching(/^\(self-check relative\)\.md:2:\d+ \(block 1\) TS2307: Cannot find module '\.\/src\/status-table\.js'/),
+    ]);
+    expect(problemsOf(atRoot)).toEqual([
+      expect.stringMatching(/^\(self-check resolution\)\.md:2:\d+ \(block 1\) TS2307: Cannot find module 'hono'/),
+    ]);
   });
 
   for (const file of files) {

@@ -1,5 +1,5 @@
 // Finds the TypeScript blocks of the repository's Markdown and type-checks them, each as its own module, in one program.
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 
@@ -79,7 +79,10 @@ export function extractSnippets(markdownPath: string, markdown: string): Snippet
     const close = new RegExp(`^\\s*${fence[0] === '`' ? '`' : '~'}{${fence.length},}\\s*$`);
     let end = i + 1;
     while (end < lines.length && !close.test(lines[end]!)) end++;
-    const words = info.trim().split(/[\s,{}]+/).filter(Boolean);
+    const words = info
+      .trim()
+      .split(/[\s,{}]+/)
+      .filter(Boolean);
     const language = (words[0] ?? '').toLowerCase();
     if (TS_LANGUAGES.has(language)) {
       block++;
@@ -117,27 +120,80 @@ export function snippetCompilerOptions(root: string): ts.CompilerOptions {
 }
 
 /**
- * Type-checks the snippets with one program: each is written to
- * `node_modules/.cache/readme-snippets/<markdown path>/<block>.ts` (inside the repository, so
- * `@image-catalog/*` resolves to the workspace packages, through their `source` condition).
- * Besides compiler errors, an `await` on something that is not a promise is reported.
+ * The folder, relative to `root` (`''` for the root itself), of the package a Markdown file
+ * belongs to: the nearest folder above it, up to `root`, that holds a `package.json`.
+ */
+export function packageFolderOf(root: string, markdownPath: string): string {
+  let folder = path.posix.dirname(markdownPath);
+  while (folder !== '.' && folder !== '') {
+    if (existsSync(path.join(root, ...folder.split('/'), 'package.json'))) return folder;
+    folder = path.posix.dirname(folder);
+  }
+  return '';
+}
+
+/**
+ * Where a snippet's file goes: under its own package's `node_modules/.cache/readme-snippets/`,
+ * in the folder that mirrors the Markdown file's, named `<markdown file>.<block>.ts`.
+ */
+export function snippetFile(root: string, snippet: Snippet): string {
+  const folder = packageFolderOf(root, snippet.markdownPath);
+  const inPackage = folder === '' ? snippet.markdownPath : path.posix.relative(folder, snippet.markdownPath);
+  return path.join(snippetCacheOf(root, folder), ...`${inPackage}.${snippet.block}.ts`.split('/'));
+}
+
+/** The path a snippet stands for: a file beside its Markdown file. */
+function besideMarkdown(root: string, snippet: Snippet): string {
+  return path.join(root, ...`${snippet.markdownPath}.${snippet.block}.ts`.split('/'));
+}
+
+function snippetCacheOf(root: string, packageFolder: string): string {
+  return path.join(root, ...(packageFolder === '' ? [] : packageFolder.split('/')), 'node_modules', '.cache', 'readme-snippets');
+}
+
+/**
+ * Type-checks the snippets with one program. Each is written to
+ * `<its package>/node_modules/.cache/readme-snippets/<markdown path in the package>.<block>.ts`,
+ * its package being the nearest folder above the Markdown file with a `package.json` (the
+ * repository root for the root README and docs/). So a snippet resolves its imports the way a
+ * user of that package would: the package's own dependencies and dev dependencies first (hono in
+ * `@image-catalog/http`'s README, prom-client in the example's), then the workspace root's, where
+ * `@image-catalog/*` are the workspace packages, read through their `source` condition. A
+ * relative import (`./src/metrics.js`) resolves from the Markdown file's own folder, as it would
+ * for a reader who pastes the block into a file beside it.
+ * Besides compiler errors, an `await` on something that is not a promise and a `switch` over a
+ * union of literals without a `never` default are reported.
  */
 export function checkSnippets(root: string, snippets: readonly Snippet[]): SnippetCheck {
-  const cache = path.join(root, 'node_modules', '.cache', 'readme-snippets');
-  rmSync(cache, { recursive: true, force: true });
-  mkdirSync(cache, { recursive: true });
-  // node_modules/ ends the search for a package scope, so the snippets need their own: ESM, like the workspace.
-  writeFileSync(path.join(cache, 'package.json'), '{ "type": "module" }\n');
+  const folders = new Set(snippets.map((s) => packageFolderOf(root, s.markdownPath)));
+  for (const cache of [...folders].map((folder) => snippetCacheOf(root, folder))) {
+    rmSync(cache, { recursive: true, force: true });
+    mkdirSync(cache, { recursive: true });
+    // node_modules/ ends the search for a package scope, so the snippets need their own: ESM, like the workspace.
+    writeFileSync(path.join(cache, 'package.json'), '{ "type": "module" }\n');
+  }
 
   const byFile = new Map<string, Snippet>();
   for (const snippet of snippets) {
-    const file = path.join(cache, ...snippet.markdownPath.split('/'), `${snippet.block}.ts`);
+    const file = snippetFile(root, snippet);
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, `${snippet.code}\n`);
     byFile.set(path.resolve(file), snippet);
   }
 
-  const program = ts.createProgram({ rootNames: [...byFile.keys()], options: snippetCompilerOptions(root) });
+  const options = snippetCompilerOptions(root);
+  const host = ts.createCompilerHost(options);
+  const resolutionCache = ts.createModuleResolutionCache(root, (file) => host.getCanonicalFileName(file), options);
+  host.resolveModuleNameLiterals = (literals, containingFile, redirectedReference, compilerOptions, containingSourceFile) => {
+    const snippet = byFile.get(path.resolve(containingFile));
+    return literals.map((literal) => {
+      // A snippet's relative imports start where its Markdown file is; everything else where the snippet's file is.
+      const from = snippet !== undefined && /^\.\.?(\/|$)/.test(literal.text) ? besideMarkdown(root, snippet) : containingFile;
+      const mode = ts.getModeForUsageLocation(containingSourceFile, literal, compilerOptions);
+      return ts.resolveModuleName(literal.text, from, compilerOptions, host, resolutionCache, redirectedReference, mode);
+    });
+  };
+  const program = ts.createProgram({ rootNames: [...byFile.keys()], options, host });
   const checker = program.getTypeChecker();
   const problems = new Map<Snippet, SnippetProblem[]>(snippets.map((s) => [s, []]));
   const general: string[] = [];
@@ -167,14 +223,32 @@ export function checkSnippets(root: string, snippets: readonly Snippet[]): Snipp
     for (const node of awaitsOfNonPromises(source, checker)) {
       const { line, character } = source.getLineAndCharacterOfPosition(node.getStart(source));
       const type = checker.typeToString(checker.getTypeAtLocation(node.expression));
-      problems.get(snippet)!.push(locate(snippet, line, character, 'await', `'await' on a value of type '${type}', which is not a promise: drop the await, or call the method that returns one`));
+      problems
+        .get(snippet)!
+        .push(
+          locate(
+            snippet,
+            line,
+            character,
+            'await',
+            `'await' on a value of type '${type}', which is not a promise: drop the await, or call the method that returns one`,
+          ),
+        );
     }
     for (const node of switchesWithoutNeverDefault(source, checker)) {
       const { line, character } = source.getLineAndCharacterOfPosition(node.getStart(source));
       const over = node.expression.getText(source);
-      problems.get(snippet)!.push(
-        locate(snippet, line, character, 'exhaustive', `switch over '${over}' (a union of literals) has no default that uses the value as 'never': add \`default: { const unreachable: never = ...; }\` so a new kind fails compilation`),
-      );
+      problems
+        .get(snippet)!
+        .push(
+          locate(
+            snippet,
+            line,
+            character,
+            'exhaustive',
+            `switch over '${over}' (a union of literals) has no default that uses the value as 'never': add \`default: { const unreachable: never = ...; }\` so a new kind fails compilation`,
+          ),
+        );
     }
   }
   return { problems, general };

@@ -39,6 +39,7 @@ describe('loadConfig: defaults', () => {
       rateLimit: null,
       delayedDelete: null,
       eventsFile: null,
+      amqp: null,
       databaseUrl: null,
       migrate: true,
       durable: false,
@@ -104,6 +105,28 @@ describe('loadConfig: every setting', () => {
     expect(loadConfig({ IMAGE_CATALOG_EVENTS_FILE: 'events/delete.jsonl' }, CWD).eventsFile).toBe(path.join(CWD, 'events', 'delete.jsonl'));
   });
 
+  it('IMAGE_CATALOG_AMQP_URL: events to RabbitMQ, by default as Glance sends them (glance exchange, notifications.info, oslo envelope)', () => {
+    const url = 'amqp://guest:guest@127.0.0.1:5672';
+    expect(loadConfig({ IMAGE_CATALOG_AMQP_URL: ` ${url} ` }, CWD).amqp).toEqual({ url, exchange: 'glance', routingKey: 'notifications.info', format: 'oslo' });
+    expect(loadConfig({ IMAGE_CATALOG_AMQP_URL: 'amqps://broker.example/prod' }, CWD).amqp?.url).toBe('amqps://broker.example/prod');
+  });
+
+  it('IMAGE_CATALOG_AMQP_EXCHANGE, IMAGE_CATALOG_AMQP_ROUTING_KEY and IMAGE_CATALOG_AMQP_FORMAT (oslo or event)', () => {
+    const env = {
+      IMAGE_CATALOG_AMQP_URL: 'amqp://127.0.0.1',
+      IMAGE_CATALOG_AMQP_EXCHANGE: 'openstack',
+      IMAGE_CATALOG_AMQP_ROUTING_KEY: 'notifications.image',
+      IMAGE_CATALOG_AMQP_FORMAT: 'event',
+    };
+    expect(loadConfig(env, CWD).amqp).toEqual({ url: 'amqp://127.0.0.1', exchange: 'openstack', routingKey: 'notifications.image', format: 'event' });
+    expect(loadConfig({ ...env, IMAGE_CATALOG_AMQP_FORMAT: 'oslo' }, CWD).amqp?.format).toBe('oslo');
+  });
+
+  it('IMAGE_CATALOG_AMQP_URL and IMAGE_CATALOG_EVENTS_FILE together: both kept, RabbitMQ is the one used (see service)', () => {
+    const config = loadConfig({ IMAGE_CATALOG_AMQP_URL: 'amqp://127.0.0.1', IMAGE_CATALOG_EVENTS_FILE: 'events.jsonl' }, CWD);
+    expect([config.amqp?.url, config.eventsFile]).toEqual(['amqp://127.0.0.1', path.join(CWD, 'events.jsonl')]);
+  });
+
   it('IMAGE_CATALOG_DURABLE: 1 selects durable SQLite (FULL sync, group commit); anything but 0/1 is refused', () => {
     expect(loadConfig({ IMAGE_CATALOG_DURABLE: '1' }, CWD).durable).toBe(true);
     expect(loadConfig({ IMAGE_CATALOG_DURABLE: '0' }, CWD).durable).toBe(false);
@@ -156,8 +179,23 @@ describe('loadConfig: bad values are a ConfigError naming the setting', () => {
     ['IMAGE_CATALOG_SHUTDOWN_GRACE=601', { IMAGE_CATALOG_SHUTDOWN_GRACE: '601' }, /^IMAGE_CATALOG_SHUTDOWN_GRACE must be from 0 to 600/],
     ['DATABASE_URL=mysql://...', { DATABASE_URL: 'mysql://db/images' }, /^DATABASE_URL must be a postgres:\/\/ URL/],
     ['LOG_LEVEL=loud', { LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"$/],
+    ['IMAGE_CATALOG_AMQP_URL=http://...', { IMAGE_CATALOG_AMQP_URL: 'http://guest:guest@127.0.0.1:5672' }, /^IMAGE_CATALOG_AMQP_URL must be an amqp:\/\/ or amqps:\/\/ URL/],
+    ['IMAGE_CATALOG_AMQP_URL=rabbit', { IMAGE_CATALOG_AMQP_URL: 'rabbit' }, /^IMAGE_CATALOG_AMQP_URL must be an amqp:\/\/ or amqps:\/\/ URL/],
+    ['IMAGE_CATALOG_AMQP_URL=amqp://', { IMAGE_CATALOG_AMQP_URL: 'amqp://' }, /^IMAGE_CATALOG_AMQP_URL must be an amqp:\/\/ or amqps:\/\/ URL/],
+    ['IMAGE_CATALOG_AMQP_EXCHANGE=amq.topic', { IMAGE_CATALOG_AMQP_URL: 'amqp://127.0.0.1', IMAGE_CATALOG_AMQP_EXCHANGE: 'amq.topic' }, /^IMAGE_CATALOG_AMQP_EXCHANGE: the broker reserves amq\.\* exchanges/],
+    ['IMAGE_CATALOG_AMQP_EXCHANGE of 256 bytes', { IMAGE_CATALOG_AMQP_URL: 'amqp://127.0.0.1', IMAGE_CATALOG_AMQP_EXCHANGE: 'é'.repeat(128) }, /^IMAGE_CATALOG_AMQP_EXCHANGE must be at most 255 bytes long$/],
+    ['IMAGE_CATALOG_AMQP_ROUTING_KEY of 256 bytes', { IMAGE_CATALOG_AMQP_URL: 'amqp://127.0.0.1', IMAGE_CATALOG_AMQP_ROUTING_KEY: 'k'.repeat(256) }, /^IMAGE_CATALOG_AMQP_ROUTING_KEY must be at most 255 bytes long$/],
+    ['IMAGE_CATALOG_AMQP_FORMAT=xml', { IMAGE_CATALOG_AMQP_URL: 'amqp://127.0.0.1', IMAGE_CATALOG_AMQP_FORMAT: 'xml' }, /^IMAGE_CATALOG_AMQP_FORMAT must be one of (oslo, event|event, oslo), got "xml"$/],
+    ['IMAGE_CATALOG_AMQP_EXCHANGE without a URL', { IMAGE_CATALOG_AMQP_EXCHANGE: 'glance' }, /^IMAGE_CATALOG_AMQP_EXCHANGE is set but IMAGE_CATALOG_AMQP_URL is not/],
+    ['IMAGE_CATALOG_AMQP_FORMAT without a URL', { IMAGE_CATALOG_AMQP_FORMAT: 'event' }, /^IMAGE_CATALOG_AMQP_FORMAT is set but IMAGE_CATALOG_AMQP_URL is not/],
   ] as const)('%s', (_what, env, message) => {
     expect(configError(env).message).toMatch(message);
+  });
+
+  it('IMAGE_CATALOG_AMQP_URL: a bad URL is refused without quoting it (it may hold a password)', () => {
+    for (const url of ['http://guest:s3cret@broker:5672', 'amqp//guest:s3cret@broker', 'amqp://guest:s3cret@']) {
+      expect(configError({ IMAGE_CATALOG_AMQP_URL: url }).message).not.toMatch(/s3cret|broker/);
+    }
   });
 
   it('IMAGE_CATALOG_TOKENS naming a missing file', () => {

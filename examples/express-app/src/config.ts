@@ -1,6 +1,7 @@
 // Reads the example service's settings from the environment (behaviour.md §11), refusing bad values clearly.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { AMQP_BODY_FORMATS, AMQP_PUBLISHER_DEFAULTS, type AmqpBodyFormat } from '@image-catalog/amqp';
 import type { Principal } from '@image-catalog/core';
 import { parseRateLimit } from '@image-catalog/http';
 
@@ -9,6 +10,18 @@ export interface RateLimitSetting {
   readonly windowSeconds: number;
   /** 413 (Rackspace "Over Limit", the default) or 429. */
   readonly status: 413 | 429;
+}
+
+/** Where `image.delete` events go on RabbitMQ (`IMAGE_CATALOG_AMQP_*`). */
+export interface AmqpSetting {
+  /** `amqp://` or `amqps://` URL of the broker; it may hold a password, so it is never printed. */
+  readonly url: string;
+  /** Topic exchange (default `glance`, as Glance). */
+  readonly exchange: string;
+  /** Routing key of every event (default `notifications.info`, as Glance). */
+  readonly routingKey: string;
+  /** `oslo` (oslo.messaging notification envelope, the default) or `event` (the outbox event as JSON). */
+  readonly format: AmqpBodyFormat;
 }
 
 export interface ServiceConfig {
@@ -23,7 +36,10 @@ export interface ServiceConfig {
   readonly rateLimit: RateLimitSetting | null;
   readonly delayedDelete: { readonly delaySeconds: number } | null;
   readonly scrubIntervalSeconds: number;
+  /** JSON-lines file of delivered events; used when `amqp` is not set. */
   readonly eventsFile: string | null;
+  /** RabbitMQ publisher; takes precedence over `eventsFile`. Neither: events stay in the outbox. */
+  readonly amqp: AmqpSetting | null;
   readonly databaseUrl: string | null;
   /** SQLite durable mode: every commit fsynced (`synchronous=FULL`), concurrent deletes group-committed. */
   readonly durable: boolean;
@@ -68,7 +84,8 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 /** pino's levels; anything else would make the logger throw at start-up instead of naming the setting. */
 function logLevel(raw: string | undefined): string {
   const level = raw?.trim().toLowerCase() || 'info';
-  if (!LOG_LEVELS.includes(level)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(raw!.slice(0, 32))}`);
+  if (!LOG_LEVELS.includes(level))
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify((raw ?? '').slice(0, 32))}`);
   return level;
 }
 
@@ -81,11 +98,58 @@ function flag(env: Env, name: string, fallback = false): boolean {
   return raw === '' ? fallback : raw === '1' || raw === 'true';
 }
 
+const AMQP_DETAILS = ['IMAGE_CATALOG_AMQP_EXCHANGE', 'IMAGE_CATALOG_AMQP_ROUTING_KEY', 'IMAGE_CATALOG_AMQP_FORMAT'] as const;
+
+/** An exchange or routing key: an AMQP short string, at most 255 bytes. */
+function amqpName(env: Env, name: (typeof AMQP_DETAILS)[number], fallback: string): string {
+  const value = env[name]?.trim() || fallback;
+  if (Buffer.byteLength(value, 'utf8') > 255) throw new ConfigError(`${name} must be at most 255 bytes long`);
+  return value;
+}
+
+/** `IMAGE_CATALOG_AMQP_URL` and its details; the details without the URL are refused rather than ignored. */
+export function amqpSetting(env: Env): AmqpSetting | null {
+  const url = env.IMAGE_CATALOG_AMQP_URL?.trim() ?? '';
+  if (url === '') {
+    const stray = AMQP_DETAILS.find((name) => env[name]?.trim());
+    if (stray !== undefined) throw new ConfigError(`${stray} is set but IMAGE_CATALOG_AMQP_URL is not (the RabbitMQ to publish events to)`);
+    return null;
+  }
+  let parsed: URL | null = null;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // Reported below without quoting the value, which may hold a password.
+  }
+  if (parsed === null || (parsed.protocol !== 'amqp:' && parsed.protocol !== 'amqps:') || parsed.hostname === '') {
+    throw new ConfigError('IMAGE_CATALOG_AMQP_URL must be an amqp:// or amqps:// URL, e.g. amqp://guest:guest@127.0.0.1:5672');
+  }
+  const exchange = amqpName(env, 'IMAGE_CATALOG_AMQP_EXCHANGE', AMQP_PUBLISHER_DEFAULTS.exchange);
+  if (exchange.startsWith('amq.'))
+    throw new ConfigError(
+      `IMAGE_CATALOG_AMQP_EXCHANGE: the broker reserves amq.* exchanges; name one of your own (default ${AMQP_PUBLISHER_DEFAULTS.exchange})`,
+    );
+  const format = env.IMAGE_CATALOG_AMQP_FORMAT?.trim() || AMQP_PUBLISHER_DEFAULTS.format;
+  if (!(AMQP_BODY_FORMATS as readonly string[]).includes(format)) {
+    throw new ConfigError(
+      `IMAGE_CATALOG_AMQP_FORMAT must be one of ${AMQP_BODY_FORMATS.join(', ')}, got ${JSON.stringify(format.slice(0, 32))}`,
+    );
+  }
+  return {
+    url,
+    exchange,
+    routingKey: amqpName(env, 'IMAGE_CATALOG_AMQP_ROUTING_KEY', AMQP_PUBLISHER_DEFAULTS.routingKey),
+    format: format as AmqpBodyFormat,
+  };
+}
+
 /** `<count>/<seconds>`, e.g. `100/60`, with the status to answer when over it. */
 export function rateLimitSetting(raw: string, status: 413 | 429 = 413): RateLimitSetting {
   const spec = parseRateLimit(raw);
   if (spec === null) {
-    throw new ConfigError(`IMAGE_CATALOG_RATE_LIMIT must be <count>/<seconds> with both at least 1, e.g. 100/60; got ${JSON.stringify(raw.slice(0, 64))}`);
+    throw new ConfigError(
+      `IMAGE_CATALOG_RATE_LIMIT must be <count>/<seconds> with both at least 1, e.g. 100/60; got ${JSON.stringify(raw.slice(0, 64))}`,
+    );
   }
   return { ...spec, status };
 }
@@ -158,6 +222,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Service
     delayedDelete: delayed ? { delaySeconds: integer(env, 'IMAGE_CATALOG_SCRUB_DELAY', 300, 0, 86_400 * 365) } : null,
     scrubIntervalSeconds: integer(env, 'IMAGE_CATALOG_SCRUB_INTERVAL', 30, 1, 86_400),
     eventsFile: env.IMAGE_CATALOG_EVENTS_FILE?.trim() ? path.resolve(cwd, env.IMAGE_CATALOG_EVENTS_FILE.trim()) : null,
+    amqp: amqpSetting(env),
     databaseUrl,
     durable: flag(env, 'IMAGE_CATALOG_DURABLE'),
     migrate: flag(env, 'IMAGE_CATALOG_MIGRATE', true),

@@ -23,7 +23,7 @@ async function scrape(url: string): Promise<{ res: Response; exposition: Exposit
 describe('GET /metrics on the example service', () => {
   let svc: InProcessService;
   beforeAll(async () => {
-    svc = await startInProcessService();
+    svc = await startInProcessService({ eventsFile: true }); // a publisher, so the relay runs and the outbox drains
   });
   afterAll(async () => {
     await svc?.close();

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // One-shot scrubber for cron (`pnpm scrub`): finishes due data deletions and delivers pending events, then exits.
-import { resolve, TOKENS } from '@image-catalog/core';
+import { ok } from 'neverthrow';
 import { pino } from 'pino';
 import { ConfigError, loadConfig } from './config.js';
+import { reportDeadJobs } from './dead-jobs.js';
 import { stdoutLogDestination, tolerateClosedStdout } from './log-destination.js';
-import { buildContainer } from './service.js';
+import { openCatalog } from './service.js';
 
 const USAGE = `usage: image-catalog-scrub [--requeue-dead] [--quiet]
   Runs due data-deletion jobs and delivers pending image.delete events once, using the same
@@ -34,41 +35,40 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     throw error;
   }
-  const logger = pino({ level: flags.has('--quiet') ? 'warn' : config.logLevel, base: { service: 'image-catalog-scrub' } }, stdoutLogDestination());
-  const { container, storage } = await buildContainer(config, logger);
+  const logger = pino(
+    { level: flags.has('--quiet') ? 'warn' : config.logLevel, base: { service: 'image-catalog-scrub' } },
+    stdoutLogDestination(),
+  );
+  const { catalog, close } = await openCatalog(config, logger);
   try {
-    const scrubber = resolve(container, TOKENS.Scrubber);
-    const relay = resolve(container, TOKENS.OutboxRelay);
+    const { scrubber, relay } = catalog;
     if (flags.has('--requeue-dead')) {
       const requeued = await scrubber.requeueDead();
       if (requeued.isErr()) {
-        logger.error({ error: requeued.error }, 'could not requeue dead jobs');
+        logger.error({ err: requeued.error.cause, error: requeued.error.message }, 'could not requeue dead jobs');
         return 1;
       }
       logger.info({ requeued: requeued.value }, 'dead jobs requeued');
     }
     const scrubbed = await scrubber.runOnce();
-    const relayed = await relay.runOnce();
+    // Without a publisher (neither IMAGE_CATALOG_AMQP_URL nor IMAGE_CATALOG_EVENTS_FILE) events wait in the outbox.
+    const relayed = relay === null ? ok(null) : await relay.runOnce();
     const counts = await scrubber.counts();
     if (scrubbed.isErr() || relayed.isErr() || counts.isErr()) {
-      logger.error({ scrub: scrubbed.isErr() ? scrubbed.error : undefined, relay: relayed.isErr() ? relayed.error : undefined }, 'scrub failed');
+      logger.error(
+        { scrub: scrubbed.isErr() ? scrubbed.error : undefined, relay: relayed.isErr() ? relayed.error : undefined },
+        'scrub failed',
+      );
       return 1;
     }
     const { outcomes: _outcomes, ...scrubSummary } = scrubbed.value;
     const summary = { scrub: scrubSummary, relay: relayed.value, jobs: counts.value };
     logger.info(summary, 'scrub finished');
     if (!flags.has('--quiet')) process.stdout.write(`${JSON.stringify(summary)}\n`);
-    if (counts.value.dead > 0) {
-      // Image data is being kept that should be gone: say so on every run until an operator acts.
-      logger.error(
-        { dead: counts.value.dead },
-        `${counts.value.dead} dead-lettered data-deletion job(s): image data is left behind; fix the data store, then run \`pnpm scrub --requeue-dead\``,
-      );
-      return 3;
-    }
-    return 0;
+    reportDeadJobs(logger, counts.value.dead);
+    return counts.value.dead > 0 ? 3 : 0;
   } finally {
-    await storage.close();
+    await close();
   }
 }
 

@@ -1,15 +1,20 @@
 // Opens the catalog storage the settings select: embedded SQLite by default, PostgreSQL with DATABASE_URL.
-import type { ContainerModule } from 'inversify';
 import { mkdirSync } from 'node:fs';
-import type { Logger } from '@image-catalog/core';
+import type { ImageCatalogStorage, Logger } from '@image-catalog/core';
+import type { ImageCatalog } from '@image-catalog/core/authoring';
 import { InProcessRateLimiter, type RateLimiter } from '@image-catalog/http';
-import { openDatabase, pendingMigrations, sqliteImageCatalogModule } from '@image-catalog/sqlite';
+import { createSqliteStorage, openDatabase, pendingMigrations } from '@image-catalog/sqlite';
 import type { ServiceConfig } from './config.js';
 
-export interface OpenedStorage {
-  /** Binds the storage ports (repository, catalog, job queue, outbox). */
-  readonly module: ContainerModule;
+/**
+ * The storage ports over one database: `images`, `jobs` and `outbox` for the catalog's use cases
+ * and background work, `catalog` (authoring) for the fixture routes; plus the rate limiter that
+ * fits the storage (per process for SQLite, shared through PostgreSQL).
+ */
+export interface OpenedStorage extends ImageCatalogStorage {
+  readonly catalog: ImageCatalog;
   readonly rateLimiter: RateLimiter | null;
+  /** For the start-up log: where the data is (no password). */
   readonly description: string;
   close(): Promise<void>;
 }
@@ -28,11 +33,10 @@ export async function openStorage(config: ServiceConfig, logger: Logger): Promis
     const names = pending.map((m) => `${m.version} (${m.name})`).join(', ');
     throw new Error(`the SQLite database ${config.databasePath} is not current (pending migrations: ${names}); run image-catalog-sqlite-migrate ${config.databasePath}, or start with IMAGE_CATALOG_MIGRATE=1`);
   }
-  const rateLimiter = config.rateLimit ? new InProcessRateLimiter(config.rateLimit) : null;
   return {
     // Durable mode fsyncs every commit; group commit lets concurrent deletes share one.
-    module: sqliteImageCatalogModule(db, config.durable ? { groupCommit: true } : {}),
-    rateLimiter,
+    ...createSqliteStorage(db, config.durable ? { groupCommit: true } : {}),
+    rateLimiter: config.rateLimit ? new InProcessRateLimiter(config.rateLimit) : null,
     description: `sqlite:${config.databasePath}${config.durable ? ' (durable: synchronous=FULL, group commit)' : ''}`,
     async close() {
       if (db.open) db.close();

@@ -2,7 +2,7 @@
 import { createServer } from 'node:http';
 import { DeleteImage, defaultDeletePolicy, systemClock, type Principal } from '@image-catalog/core';
 import { authenticated, identityUnavailable, InProcessRateLimiter, StaticTokenAuthenticator, unauthenticated, type ImagesPipelineOptions } from '@image-catalog/http';
-import { createMemoryStorage, type MemoryStorage } from '@image-catalog/memory';
+import { createMemoryStorage } from '@image-catalog/memory';
 import { CONFORMANCE_PRINCIPALS, CONFORMANCE_PROJECTS, CONFORMANCE_TOKENS, conformanceNewImage, limitOnlyKey, listenOnLoopbackPerTest } from '@image-catalog/testkit';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { describe, expect, it } from 'vitest';

@@ -26,6 +26,8 @@ const SUFFIX_BYTES = 17;
 /** A URL longer than this is not one of ours. */
 const MAX_URL_LENGTH = 4096;
 /** Control characters, separators and NUL can never be part of a file name we create. */
+// Control characters are exactly what it must refuse.
+// eslint-disable-next-line no-control-regex
 const FORBIDDEN_ID_CHARS = /[/\\\u0000-\u001f\u007f]/;
 
 /**

@@ -30,8 +30,8 @@ function parseRange(part: string): MediaRange | null {
     if (!/^\s*(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)\s*$/.test(value)) return null;
     q = Number(value);
   }
-  const type = match[1]!.toLowerCase();
-  const subtype = match[2]!.toLowerCase();
+  const type = (match[1] ?? '').toLowerCase();
+  const subtype = (match[2] ?? '').toLowerCase();
   if (type === '*' && subtype !== '*') return null;
   return { type, subtype, q };
 }

@@ -1,7 +1,7 @@
 // Renders a fault as a reply in the negotiated format, stamped with the request id.
 import { isoTime } from '@image-catalog/core';
 import type { FaultFormat } from './content-negotiation.js';
-import type { Fault } from './fault.js';
+import type { Fault, HostFault } from './fault.js';
 import type { ImagesReply } from './images-request.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
 
@@ -41,7 +41,8 @@ export function renderFaultBody(fault: FaultBody, format: FaultFormat, requestId
   }
 }
 
-export function renderFault(fault: Fault, format: FaultFormat, requestId: string): ImagesReply {
+/** The reply for a pipeline fault (`toFault`) or a host route's (`hostFault`). */
+export function renderFault(fault: Fault | HostFault, format: FaultFormat, requestId: string): ImagesReply {
   return {
     status: fault.status,
     statusText: fault.reason,

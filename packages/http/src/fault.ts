@@ -1,6 +1,17 @@
 // Turns any failure into a fault: status, name, client-safe message and the headers that go with it.
 import type { ImagesFailure } from './http-failures.js';
-import { ALLOWED_METHODS, FAILURE_STATUS, FAULT_NAMES, REASON_PHRASES, type FaultName, type FaultStatus } from './status-table.js';
+import {
+  ALLOWED_METHODS,
+  FAILURE_STATUS,
+  FAULT_NAMES,
+  HOST_FAULT_NAMES,
+  HOST_REASON_PHRASES,
+  REASON_PHRASES,
+  type FaultName,
+  type FaultStatus,
+  type HostFaultName,
+  type HostFaultStatus,
+} from './status-table.js';
 
 /** Glance's wording; the only message a 500 ever carries, whatever caused it. */
 export const INTERNAL_ERROR_MESSAGE = 'The server has either erred or is incapable of performing the requested operation.';
@@ -20,6 +31,19 @@ export interface Fault {
   readonly retryAt?: Date;
   /** `Allow`, `WWW-Authenticate`, `Retry-After`, ... (lower-case names). */
   readonly headers: Readonly<Record<string, string>>;
+}
+
+/** A fault of a host's own route: any `HostFaultStatus`, rendered by `renderFault` exactly like the pipeline's. */
+export interface HostFault extends Omit<Fault, 'status' | 'name'> {
+  readonly status: HostFaultStatus;
+  readonly name: HostFaultName;
+}
+
+export interface HostFaultOptions {
+  /** Extra response headers (`Allow`, `Accept-Patch`, `Connection`, ...); names are sent in lower case. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** 503 and 413/429: whole seconds, sent as `Retry-After` and in the body. */
+  readonly retryAfterSeconds?: number;
 }
 
 export interface FaultOptions {
@@ -43,6 +67,20 @@ function fault(status: FaultStatus, message: string, extra: Partial<Omit<Fault, 
 function retryLater(status: FaultStatus, message: string, seconds: number): Fault {
   const retryAfterSeconds = deltaSeconds(seconds);
   return fault(status, message, { retryAfterSeconds, headers: { 'retry-after': String(retryAfterSeconds) } });
+}
+
+/**
+ * The fault for a status the host's own route decided on, with its client-safe `message`:
+ * `hostFault(409, 'Image with identifier … already exists!')`. The name and reason come from the
+ * same tables as the pipeline's, so every route of a service speaks one fault format.
+ */
+export function hostFault(status: HostFaultStatus, message: string, options: HostFaultOptions = {}): HostFault {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(options.headers ?? {})) headers[name.toLowerCase()] = value;
+  const base = { status, name: HOST_FAULT_NAMES[status], reason: HOST_REASON_PHRASES[status], message };
+  if (options.retryAfterSeconds === undefined) return { ...base, headers };
+  const retryAfterSeconds = deltaSeconds(options.retryAfterSeconds);
+  return { ...base, retryAfterSeconds, headers: { ...headers, 'retry-after': String(retryAfterSeconds) } };
 }
 
 export function toFault(failure: ImagesFailure, options: FaultOptions = {}): Fault {

@@ -1,7 +1,7 @@
 // Host identity through the Fetch handler: a resolver over the Request replaces tokens, and the rest of the pipeline stays as it was.
 import { createServer, type IncomingMessage } from 'node:http';
 import { DeleteImage, defaultDeletePolicy, systemClock, type Principal } from '@image-catalog/core';
-import { createMemoryStorage, type MemoryStorage } from '@image-catalog/memory';
+import { createMemoryStorage } from '@image-catalog/memory';
 import { CONFORMANCE_PRINCIPALS, CONFORMANCE_TOKENS, conformanceNewImage, type HttpConformanceImageSpec } from '@image-catalog/testkit';
 import { describe, expect, it } from 'vitest';
 import { INTERNAL_ERROR_MESSAGE } from './fault.js';

@@ -16,7 +16,7 @@ import { negotiateFaultFormat } from './content-negotiation.js';
 import { toFault, type FaultOptions } from './fault.js';
 import { renderFault } from './fault-reply.js';
 import type { ImagesFailure, ImagesFailureKind } from './http-failures.js';
-import { checkIdentity } from './identity-answer.js';
+import { identifyCaller } from './identify-caller.js';
 import type { IdentityResolver } from './identity.port.js';
 import { observedMethod, type ImagesMetrics, type ImagesOutcome } from './images-metrics.port.js';
 import { pathOfTarget, type ImagesReply, type ImagesRequest } from './images-request.js';
@@ -173,13 +173,10 @@ export function createImagesHandler<Source = unknown>(options: ImagesHandlerOpti
     if (method === 'OPTIONS') return ok('options');
     if (options.isDraining?.()) return err({ kind: 'Draining', retryAfterSeconds: drainingRetryAfter });
 
-    const identity = checkIdentity(await identify(source, request));
-    if (identity.kind === 'IdentityUnavailable') {
-      return err({ kind: 'IdentityUnavailable', retryAfterSeconds: identity.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS, cause: identity.cause });
-    }
-    trace.answered.add('identity');
-    if (identity.kind === 'Unauthenticated') return err({ kind: 'Unauthorized' });
-    const principal = identity.principal;
+    const caller = await identifyCaller(identify, source, request);
+    if (caller.isOk() || caller.error.kind === 'Unauthorized') trace.answered.add('identity');
+    if (caller.isErr()) return err(caller.error);
+    const principal = caller.value;
     trace.principal = principal;
 
     if (method !== 'DELETE') return err({ kind: 'MethodNotAllowed' });

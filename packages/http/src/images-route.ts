@@ -23,6 +23,8 @@ export function matchImagesRoute(path: string, basePath: string): string | null 
 }
 
 /** Control characters (C0, DEL, C1) and slashes can never be part of an id. */
+// Control characters are exactly what it must refuse.
+// eslint-disable-next-line no-control-regex
 const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f/]/;
 
 /**

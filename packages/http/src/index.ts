@@ -6,6 +6,7 @@ export * from './credentials.js';
 export * from './fault.js';
 export * from './fault-reply.js';
 export * from './http-failures.js';
+export * from './identify-caller.js';
 export * from './identity-answer.js';
 export * from './identity.port.js';
 export * from './images-handler.js';

@@ -13,7 +13,7 @@ const headerRef = (name: string) => ({ $ref: `#/components/headers/${name}` });
 /** The JSON fault schema name for a status, e.g. `ItemNotFoundFault`. */
 function faultSchemaName(status: FaultStatus): string {
   const name = FAULT_NAMES[status];
-  return `${name[0]!.toUpperCase()}${name.slice(1)}Fault${status === 429 ? '429' : ''}`;
+  return `${name.charAt(0).toUpperCase()}${name.slice(1)}Fault${status === 429 ? '429' : ''}`;
 }
 
 function jsonFaultSchema(status: FaultStatus): Json {

@@ -59,5 +59,26 @@ export const REASON_PHRASES = {
   503: 'Service Unavailable',
 } as const satisfies Record<FaultStatus, string>;
 
+/**
+ * Statuses a host's own routes answer beside the pipeline's: a Glance-compatible surface around
+ * DELETE (create, patch, upload) also answers 409 on a conflict and 415 on a wrong media type.
+ */
+export type HostFaultStatus = FaultStatus | 409 | 415;
+
+/** Fault names of every `HostFaultStatus`: the pipeline's, and Nova/Glance's for 409 and 415. */
+export const HOST_FAULT_NAMES = {
+  ...FAULT_NAMES,
+  409: 'conflictingRequest',
+  415: 'badMediaType',
+} as const satisfies Record<HostFaultStatus, string>;
+
+export type HostFaultName = (typeof HOST_FAULT_NAMES)[HostFaultStatus];
+
+export const HOST_REASON_PHRASES = {
+  ...REASON_PHRASES,
+  409: 'Conflict',
+  415: 'Unsupported Media Type',
+} as const satisfies Record<HostFaultStatus, string>;
+
 /** The methods `/images/{image_id}` answers, for `Allow`. */
 export const ALLOWED_METHODS = 'DELETE, OPTIONS';

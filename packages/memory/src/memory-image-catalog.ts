@@ -1,7 +1,20 @@
 // The in-memory ImageCatalog (authoring): create, list, patch, add members and attach data to live images.
 import { isLive, storageFault, type Image, type ImageMember, type StorageError } from '@image-catalog/core';
-import { newImageRecord, type ImageCatalog, type ImageDataRecord, type ImageListQuery, type ImagePatch, type NewImage } from '@image-catalog/core/authoring';
-import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
+import {
+  newImageRecord,
+  validateImageIdText,
+  validateImagePatch,
+  validateMemberId,
+  validateNameFilter,
+  validateNewImage,
+  type ImageCatalog,
+  type ImageDataRecord,
+  type ImageListQuery,
+  type ImagePatch,
+  type InvalidImageInput,
+  type NewImage,
+} from '@image-catalog/core/authoring';
+import { errAsync, ok, okAsync, type ResultAsync } from 'neverthrow';
 import type { MemoryDatabase } from './memory-database.js';
 import { boundedLimit, copyDate, oldestFirst, readImage } from './memory-rows.js';
 
@@ -14,8 +27,15 @@ export class MemoryImageCatalog implements ImageCatalog {
     private readonly newId: () => string,
   ) {}
 
-  /** Glance's defaults fill what `image` leaves out; an id taken by any image, deleted or not, is a `Conflict`. */
-  createImage(image: NewImage, now: Date): ResultAsync<Image, StorageError | Conflict> {
+  /**
+   * Glance's defaults fill what `image` leaves out; an id taken by any image, deleted or not, is a
+   * `Conflict`; input the catalog does not accept is `InvalidImageInput` (core's `validateNewImage`).
+   */
+  createImage(image: NewImage, now: Date): ResultAsync<Image, StorageError | Conflict | InvalidImageInput> {
+    return validateNewImage(image).asyncAndThen(() => this.#create(image, now));
+  }
+
+  #create(image: NewImage, now: Date): ResultAsync<Image, StorageError | Conflict> {
     return this.db
       .transact('createImage', (tx): Image | Conflict => {
         if (tx.images.has(image.id)) return { kind: 'Conflict' };
@@ -27,11 +47,14 @@ export class MemoryImageCatalog implements ImageCatalog {
   }
 
   /** Live images, oldest first (`createdAt`, then creation order), optionally with exactly `name`. */
-  listImages(query: ImageListQuery): ResultAsync<readonly Image[], StorageError> {
-    return this.db.transact('listImages', (tx) =>
-      oldestFirst([...tx.images.values()].filter((i) => isLive(i) && (query.name === undefined || i.name === query.name)))
-        .slice(0, boundedLimit(query.limit))
-        .map(readImage),
+  listImages(query: ImageListQuery): ResultAsync<readonly Image[], StorageError | InvalidImageInput> {
+    const name = query.name === undefined ? ok(undefined) : validateNameFilter(query.name);
+    return name.asyncAndThen(() =>
+      this.db.transact('listImages', (tx) =>
+        oldestFirst([...tx.images.values()].filter((i) => isLive(i) && (query.name === undefined || i.name === query.name)))
+          .slice(0, boundedLimit(query.limit))
+          .map(readImage),
+      ),
     );
   }
 
@@ -40,7 +63,13 @@ export class MemoryImageCatalog implements ImageCatalog {
    * `deleted` or `pending_delete` is refused with `StorageFault`: only `deleteImage` may do
    * that, because only it writes the jobs and the event with it.
    */
-  updateImage(imageId: string, patch: ImagePatch, now: Date): ResultAsync<Image | null, StorageError> {
+  updateImage(imageId: string, patch: ImagePatch, now: Date): ResultAsync<Image | null, StorageError | InvalidImageInput> {
+    return validateImageIdText(imageId)
+      .andThen(() => validateImagePatch(patch))
+      .asyncAndThen(() => this.#update(imageId, patch, now));
+  }
+
+  #update(imageId: string, patch: ImagePatch, now: Date): ResultAsync<Image | null, StorageError> {
     if (patch.status === 'deleted' || patch.status === 'pending_delete') {
       return errAsync(storageFault(new Error(`updateImage cannot set status ${patch.status}; use deleteImage`)));
     }
@@ -61,7 +90,13 @@ export class MemoryImageCatalog implements ImageCatalog {
   }
 
   /** A new member starts `pending`; an existing one is returned unchanged. The image's `updatedAt` is not touched. */
-  addMember(imageId: string, memberId: string, now: Date): ResultAsync<ImageMember | null, StorageError> {
+  addMember(imageId: string, memberId: string, now: Date): ResultAsync<ImageMember | null, StorageError | InvalidImageInput> {
+    return validateImageIdText(imageId)
+      .andThen(() => validateMemberId(memberId))
+      .asyncAndThen(() => this.#addMember(imageId, memberId, now));
+  }
+
+  #addMember(imageId: string, memberId: string, now: Date): ResultAsync<ImageMember | null, StorageError> {
     return this.db.transact('addMember', (tx) => {
       const current = tx.images.get(imageId);
       if (current === undefined || !isLive(current)) return null;

@@ -127,7 +127,7 @@ export class MemoryJobQueue implements DataDeletionJobQueue {
       const outstanding = new Set(allJobs(tx).filter((j) => OUTSTANDING_JOB_STATES.has(j.state)).map((j) => j.imageId));
       const gone = [...tx.images.values()]
         .filter((i) => i.status === 'deleted' && i.deletedAt !== null && i.deletedAt.getTime() <= olderThan && !outstanding.has(i.id))
-        .sort((a, b) => a.deletedAt!.getTime() - b.deletedAt!.getTime());
+        .sort((a, b) => (a.deletedAt?.getTime() ?? 0) - (b.deletedAt?.getTime() ?? 0));
       let removed = 0;
       for (const image of gone) {
         if (removed >= limit) break;

@@ -24,7 +24,10 @@ function recordingPool(inner: MysqlPool, sent: Sent[]): MysqlPool {
         async query(statement, values) {
           const result = await connection.query(statement, values);
           const header = result[0] as { affectedRows?: unknown };
-          sent.push({ statement: statement.trim().replace(/\s+/g, ' '), affectedRows: typeof header.affectedRows === 'number' ? header.affectedRows : null });
+          sent.push({
+            statement: statement.trim().replace(/\s+/g, ' '),
+            affectedRows: typeof header.affectedRows === 'number' ? header.affectedRows : null,
+          });
           return result;
         },
         release: () => connection.release(),
@@ -62,7 +65,10 @@ describe.skipIf(mysqlUnreachable !== null)(`mysql: the cost of one delete${skipN
   async function deleteAndCount(input: NewImage) {
     const image = (await store.catalog.createImage(input, new Date()))._unsafeUnwrap();
     sent.length = 0;
-    const deleted = await new DeleteImage(store.images, defaultDeletePolicy, { now: () => new Date() }, null).execute({ imageId: image.id, principal: admin });
+    const deleted = await new DeleteImage(store.images, defaultDeletePolicy, { now: () => new Date() }, null).execute({
+      imageId: image.id,
+      principal: admin,
+    });
     expect(deleted._unsafeUnwrap()).toMatchObject({ status: 'deleted', dataDeletionJobs: 1 });
     const begin = sent.findIndex((s) => s.statement === 'START TRANSACTION');
     const inTransaction = sent.slice(begin, sent.findIndex((s) => s.statement === 'COMMIT') + 1);
@@ -77,7 +83,9 @@ describe.skipIf(mysqlUnreachable !== null)(`mysql: the cost of one delete${skipN
   it('writes the image row, one job and one event for an image with 20 properties, 20 tags, 10 members and 1 location, as for one with none', async () => {
     const big = await deleteAndCount(withChildren(20, 20, 10));
     const bare = await deleteAndCount(withChildren(0, 0, 0));
-    console.log(`[mysql delete cost] 20 properties, 20 tags, 10 members, 1 location: ${big.statements.length} statements, ${big.rowsWritten} rows; none: ${bare.statements.length} statements, ${bare.rowsWritten} rows`);
+    console.log(
+      `[mysql delete cost] 20 properties, 20 tags, 10 members, 1 location: ${big.statements.length} statements, ${big.rowsWritten} rows; none: ${bare.statements.length} statements, ${bare.rowsWritten} rows`,
+    );
 
     expect(big.statements).toEqual([
       'START TRANSACTION',

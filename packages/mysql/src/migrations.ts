@@ -266,7 +266,7 @@ export async function migrate(pool: MysqlPool, options: MigrationOptions = {}): 
   return withConnection(pool, async (connection) => {
     await assertSupportedServer((statement) => query(connection, statement));
     const [database] = await query<{ name: string | null }>(connection, 'SELECT DATABASE() AS name');
-    if (database?.name == null)
+    if (database?.name === undefined || database.name === null)
       throw new Error('@image-catalog/mysql: the connection has no database selected (name one in the URL or the pool options)');
     const [lock] = await query<{ taken: number | null }>(connection, `SELECT GET_LOCK(${LOCK_NAME}, ?) AS taken`, [lockTimeout]);
     if (lock?.taken !== 1)

@@ -57,7 +57,9 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: the cost of one delete$
   it('writes the image row, one job and one event for an image with 20 properties, 20 tags, 10 members and 1 location, as for one with none', async () => {
     const big = await deleteAndCount(withChildren(20, 20, 10));
     const bare = await deleteAndCount(withChildren(0, 0, 0));
-    console.log(`[postgres delete cost] 20 properties, 20 tags, 10 members, 1 location: ${big.statements.length} statements, rows ${JSON.stringify(big.rows)}; none: ${bare.statements.length} statements, rows ${JSON.stringify(bare.rows)}`);
+    console.log(
+      `[postgres delete cost] 20 properties, 20 tags, 10 members, 1 location: ${big.statements.length} statements, rows ${JSON.stringify(big.rows)}; none: ${bare.statements.length} statements, rows ${JSON.stringify(bare.rows)}`,
+    );
 
     // The read, then the one guarded statement (its own implicit transaction).
     expect(big.statements).toEqual(['findById', 'deleteImage']);

@@ -7,7 +7,7 @@ export function imageRepositoryStatements({ schema, statement }: PostgresConnect
 
   return {
     /**
-     * The whole catalog side of a delete as one statement (one implicit transaction). It writes
+     * The whole catalog side of a delete as one statement (all or nothing, even when a timeout cancels it). It writes
      * only if the image row still has the `row_version` the caller decided on, so a concurrent
      * delete, protect, owner change, upload or member change makes it write nothing at all; the
      * caller then reads and decides again. The jobs and the event hang off `img` (by join), so

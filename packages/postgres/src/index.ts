@@ -15,3 +15,5 @@ export { assertSchemaCurrent, SchemaNotCurrentError } from './schema-check.js';
 export { PostgresRateLimiter, type PostgresRateLimiterOptions } from './postgres-rate-limiter.js';
 export { postgresImageCatalogModule } from './module.js';
 export { toStorageError } from './storage-errors.js';
+export { DeadlineExceededError } from './deadline-exceeded-error.js';
+export type { PostgresTimeoutOptions } from './postgres-timeouts.js';

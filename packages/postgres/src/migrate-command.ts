@@ -49,7 +49,7 @@ function parse(args: readonly string[]): Invocation | 'help' {
   if (parsed.positionals.length !== 1) {
     throw new UsageError(parsed.positionals.length === 0 ? 'missing <postgres-url>' : `expected one <postgres-url>, got ${parsed.positionals.length} arguments`);
   }
-  const url = parsed.positionals[0]!;
+  const [url = ''] = parsed.positionals;
   let protocol: string;
   try {
     protocol = new URL(url).protocol;

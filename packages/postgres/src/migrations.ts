@@ -188,7 +188,7 @@ const MIGRATION_LOCK_CLASS = 0x1c_a7a1;
 
 function checkOrder(migrations: readonly PostgresMigration[]): void {
   migrations.forEach((m, i) => {
-    if (!Number.isInteger(m.version) || m.version < 1 || (i > 0 && m.version <= migrations[i - 1]!.version)) {
+    if (!Number.isInteger(m.version) || m.version < 1 || (i > 0 && m.version <= (migrations[i - 1]?.version ?? 0))) {
       throw new RangeError(`migrations must have strictly increasing positive integer versions (at ${m.name})`);
     }
   });

@@ -28,7 +28,7 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: inversify module${skipN
     c.bind(TOKENS.Clock).toConstantValue(fixedClock(NOW));
     if (options.delaySeconds !== undefined) c.bind(TOKENS.DeleteImageOptions).toConstantValue({ delayedDelete: { delaySeconds: options.delaySeconds } });
     const storage = await openPostgresStorage(db.pool, { schema: db.schema });
-    await c.load(postgresImageCatalogModule(storage), imageCatalogCoreModule);
+    c.load(postgresImageCatalogModule(storage), imageCatalogCoreModule);
     return { c, dataStore, storage };
   }
 

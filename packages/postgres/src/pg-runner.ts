@@ -1,8 +1,11 @@
-// Runs port work against the pool: named statements, transactions on one connection, bounded retry, errors as data.
+// Runs port work against the pool: named statements, bounded transactions on one connection, bounded retry, errors as data.
 import { ResultAsync } from 'neverthrow';
-import type { QueryConfig } from 'pg';
+import type { QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import type { StorageError } from '@image-catalog/core';
+import { withTimeout } from '@image-catalog/core/workers';
+import { DeadlineExceededError } from './deadline-exceeded-error.js';
 import type { PgPool, PgPoolClient, PgQueryable } from './pg-pool.js';
+import type { PostgresTimeouts } from './postgres-timeouts.js';
 import { isRetryable, toStorageError } from './storage-errors.js';
 
 /** A named statement: prepared once per connection by node-postgres, then only bound and executed. */
@@ -21,6 +24,8 @@ export interface PgRunnerOptions {
   readonly retryAfterSeconds: number;
   /** Runs of one unit of work when PostgreSQL answers serialization failure or deadlock (at least 1). */
   readonly maxAttempts: number;
+  /** Bounds on the wait for a connection, on lock waits, on statements and on the server's answers. */
+  readonly timeouts: PostgresTimeouts;
 }
 
 function pause(ms: number): Promise<void> {
@@ -28,27 +33,61 @@ function pause(ms: number): Promise<void> {
 }
 
 /**
+ * A checked-out connection on which no query waits longer than `answerTimeoutMs` for the
+ * server. Past that the connection is stuck mid-protocol (a server or network that stopped
+ * answering): every later query fails at once and the runner destroys it.
+ */
+class BoundedConnection implements PgQueryable {
+  #stuck = false;
+
+  constructor(
+    private readonly client: PgPoolClient,
+    private readonly answerTimeoutMs: number,
+  ) {}
+
+  get stuck(): boolean {
+    return this.#stuck;
+  }
+
+  async query<R extends QueryResultRow = QueryResultRow>(config: QueryConfig): Promise<QueryResult<R>> {
+    if (this.#stuck) throw new DeadlineExceededError('answer from PostgreSQL on this connection', this.answerTimeoutMs);
+    const answer = await withTimeout(() => this.client.query<R>(config), this.answerTimeoutMs);
+    if (answer.kind === 'answered') return answer.value;
+    if (answer.kind === 'threw') throw answer.cause;
+    this.#stuck = true;
+    throw new DeadlineExceededError('answer from PostgreSQL', this.answerTimeoutMs);
+  }
+}
+
+/**
  * The one place this package turns exceptions into `StorageError` values: every port method's
- * work runs through `run` or `transaction`, so nothing a port returns can reject.
+ * work runs through `transaction`, so nothing a port returns can reject, and nothing it does
+ * waits without bound (see `PostgresTimeouts`).
  */
 export class PgRunner {
+  /**
+   * Opens every transaction, in one round trip. READ COMMITTED whatever the database's default
+   * (each statement sees what is committed when it starts: the delete's read-decide-write loop
+   * and the lock-then-read transactions rely on it). `SET LOCAL` ends with the transaction, so
+   * the host's pooled connections keep their own settings.
+   */
+  readonly #begin: string;
+
   constructor(
     private readonly pool: PgPool,
     private readonly options: PgRunnerOptions,
-  ) {}
-
-  /** Work on the pool (each query on whichever connection is free): for single statements. */
-  run<T>(work: (db: PgQueryable) => Promise<T>): ResultAsync<T, StorageError> {
-    return this.#guard(() => work(this.pool));
+  ) {
+    const { lockTimeoutMs, statementTimeoutMs } = options.timeouts;
+    this.#begin = `BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL lock_timeout = ${lockTimeoutMs}; SET LOCAL statement_timeout = ${statementTimeoutMs}`;
   }
 
-  /** Work inside BEGIN ... COMMIT on one connection; rolled back whole if anything fails. */
+  /**
+   * Work inside BEGIN ... COMMIT on one connection, with the lock and statement timeouts set;
+   * rolled back whole if anything fails, so a statement cancelled by a timeout leaves nothing
+   * behind. One statement or several: the same path.
+   */
   transaction<T>(work: (client: PgQueryable) => Promise<T>): ResultAsync<T, StorageError> {
-    return this.#guard(() => this.#inTransaction(work));
-  }
-
-  #guard<T>(attempt: () => Promise<T>): ResultAsync<T, StorageError> {
-    return ResultAsync.fromPromise(this.#withRetry(attempt), (cause) => toStorageError(cause, this.options.retryAfterSeconds));
+    return ResultAsync.fromPromise(this.#withRetry(() => this.#inTransaction(work)), (cause) => toStorageError(cause, this.options.retryAfterSeconds));
   }
 
   /** Serialization failures and deadlocks are PostgreSQL asking for a rerun; bounded, with a little jitter. */
@@ -63,8 +102,27 @@ export class PgRunner {
     }
   }
 
+  /**
+   * A connection from the pool within `acquireTimeoutMs`, whatever the pool's own settings (the
+   * host owns it: its `connectionTimeoutMillis` may be 0, "wait forever"). A connection the pool
+   * hands over after the deadline goes straight back.
+   */
+  async #acquire(): Promise<PgPoolClient> {
+    const { acquireTimeoutMs } = this.options.timeouts;
+    const acquiring = this.pool.connect();
+    const acquired = await withTimeout(() => acquiring, acquireTimeoutMs);
+    if (acquired.kind === 'answered') return acquired.value;
+    if (acquired.kind === 'threw') throw acquired.cause;
+    acquiring.then(
+      (client) => client.release(),
+      () => {},
+    );
+    throw new DeadlineExceededError('connection from the pool', acquireTimeoutMs);
+  }
+
   async #inTransaction<T>(work: (client: PgQueryable) => Promise<T>): Promise<T> {
-    const client: PgPoolClient = await this.pool.connect();
+    const client = await this.#acquire();
+    const connection = new BoundedConnection(client, this.options.timeouts.answerTimeoutMs);
     let destroy = false;
     // The next query on a dead connection fails and is mapped; this only keeps the event from crashing the host.
     const onError = () => {
@@ -72,21 +130,24 @@ export class PgRunner {
     };
     client.on('error', onError);
     try {
-      await client.query({ text: 'BEGIN' });
-      const value = await work(client);
-      await client.query({ text: 'COMMIT' });
+      await connection.query({ text: this.#begin });
+      const value = await work(connection);
+      await connection.query({ text: 'COMMIT' });
       return value;
     } catch (cause) {
-      try {
-        await client.query({ text: 'ROLLBACK' });
-      } catch {
-        // The connection is unusable (it died or is stuck mid-protocol): it must not go back to the pool.
-        destroy = true;
+      // A stuck connection would queue the ROLLBACK behind the query it never answered; closing it rolls back instead.
+      if (!connection.stuck) {
+        try {
+          await connection.query({ text: 'ROLLBACK' });
+        } catch {
+          // The connection is unusable (it died or is stuck mid-protocol): it must not go back to the pool.
+          destroy = true;
+        }
       }
       throw cause;
     } finally {
       client.removeListener('error', onError);
-      client.release(destroy);
+      client.release(destroy || connection.stuck);
     }
   }
 }

@@ -1,7 +1,20 @@
 // ImageCatalog (authoring) on PostgreSQL: create, list, update, add members and data; every write only to a live image.
-import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
+import { errAsync, ok, okAsync, type ResultAsync } from 'neverthrow';
 import { storageFault, type Image, type ImageMember, type MemberStatus, type StorageError } from '@image-catalog/core';
-import { newImageRecord, type ImageCatalog, type ImageDataRecord, type ImageListQuery, type ImagePatch, type NewImage } from '@image-catalog/core/authoring';
+import {
+  newImageRecord,
+  validateImageIdText,
+  validateImagePatch,
+  validateMemberId,
+  validateNameFilter,
+  validateNewImage,
+  type ImageCatalog,
+  type ImageDataRecord,
+  type ImageListQuery,
+  type ImagePatch,
+  type InvalidImageInput,
+  type NewImage,
+} from '@image-catalog/core/authoring';
 import { asDate, toImage, type TimeColumn } from '@image-catalog/sql-kit';
 import { imageCatalogStatements } from './image-catalog-statements.js';
 import type { PostgresConnection } from './postgres-connection.js';
@@ -36,8 +49,16 @@ export class PostgresImageCatalog implements ImageCatalog {
     this.#newId = options.newId ?? (() => globalThis.crypto.randomUUID());
   }
 
-  /** One statement; an id taken by any image, deleted or not, is a `Conflict` and writes nothing. */
-  createImage(input: NewImage, now: Date): ResultAsync<Image, StorageError | Conflict> {
+  /**
+   * One statement; an id taken by any image, deleted or not, is a `Conflict` and writes nothing.
+   * Input the catalog does not accept (PostgreSQL cannot store U+0000, for one) is
+   * `InvalidImageInput` (core's `validateNewImage`) and never reaches the database.
+   */
+  createImage(input: NewImage, now: Date): ResultAsync<Image, StorageError | Conflict | InvalidImageInput> {
+    return validateNewImage(input).asyncAndThen(() => this.#create(input, now));
+  }
+
+  #create(input: NewImage, now: Date): ResultAsync<Image, StorageError | Conflict> {
     let record: Image;
     try {
       // A copy: what is returned must alias neither the input nor `now`.
@@ -46,7 +67,7 @@ export class PostgresImageCatalog implements ImageCatalog {
       return errAsync(storageFault(cause));
     }
     const properties = Object.entries(record.properties);
-    const created = this.#c.db.run(async (db) => {
+    const created = this.#c.db.transaction(async (db) => {
       try {
         const result = await db.query<{ created: number }>(
           this.#q.createImage([
@@ -72,12 +93,15 @@ export class PostgresImageCatalog implements ImageCatalog {
   }
 
   /** Live images, oldest first (`created_at`, then creation order), optionally with exactly `name`. */
-  listImages(query: ImageListQuery): ResultAsync<readonly Image[], StorageError> {
-    return this.#c.db.run(async (db) => {
-      const limit = sqlLimit(query.limit);
-      const statement = query.name === undefined ? this.#q.listLive([limit]) : this.#q.listLiveByName([query.name, limit]);
-      return (await db.query<PgImageRow>(statement)).rows.map(toImage);
-    });
+  listImages(query: ImageListQuery): ResultAsync<readonly Image[], StorageError | InvalidImageInput> {
+    const name = query.name === undefined ? ok(undefined) : validateNameFilter(query.name);
+    return name.asyncAndThen(() =>
+      this.#c.db.transaction(async (db) => {
+        const limit = sqlLimit(query.limit);
+        const statement = query.name === undefined ? this.#q.listLive([limit]) : this.#q.listLiveByName([query.name, limit]);
+        return (await db.query<PgImageRow>(statement)).rows.map(toImage);
+      }),
+    );
   }
 
   /**
@@ -85,7 +109,13 @@ export class PostgresImageCatalog implements ImageCatalog {
    * the status to `deleted` or `pending_delete` is refused with `StorageFault`: only `deleteImage`
    * writes the jobs and the event with it.
    */
-  updateImage(imageId: string, patch: ImagePatch, now: Date): ResultAsync<Image | null, StorageError> {
+  updateImage(imageId: string, patch: ImagePatch, now: Date): ResultAsync<Image | null, StorageError | InvalidImageInput> {
+    return validateImageIdText(imageId)
+      .andThen(() => validateImagePatch(patch))
+      .asyncAndThen(() => this.#update(imageId, patch, now));
+  }
+
+  #update(imageId: string, patch: ImagePatch, now: Date): ResultAsync<Image | null, StorageError> {
     if (patch.status === 'deleted' || patch.status === 'pending_delete') {
       return errAsync(storageFault(new Error(`updateImage cannot set status ${patch.status}; use deleteImage`)));
     }
@@ -98,7 +128,13 @@ export class PostgresImageCatalog implements ImageCatalog {
   }
 
   /** A new member starts `pending`; an existing one is returned unchanged; the image's `updatedAt` is not touched. */
-  addMember(imageId: string, memberId: string, now: Date): ResultAsync<ImageMember | null, StorageError> {
+  addMember(imageId: string, memberId: string, now: Date): ResultAsync<ImageMember | null, StorageError | InvalidImageInput> {
+    return validateImageIdText(imageId)
+      .andThen(() => validateMemberId(memberId))
+      .asyncAndThen(() => this.#addMember(imageId, memberId, now));
+  }
+
+  #addMember(imageId: string, memberId: string, now: Date): ResultAsync<ImageMember | null, StorageError> {
     return this.#c.db.transaction(async (tx) => {
       if ((await tx.query(this.#q.touchLiveImage([imageId]))).rowCount === 0) return null;
       const inserted = await tx.query<MemberRow>(this.#q.addMember([imageId, memberId, now]));

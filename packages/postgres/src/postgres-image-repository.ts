@@ -25,7 +25,8 @@ export interface PostgresImageRepositoryOptions {
 /**
  * The delete side. `deleteImage` takes no lock between its read and its write: the write is one
  * statement guarded by the row's `row_version`, which every other write to the image or its
- * children bumps, so the decision always holds at commit (two round trips when uncontended).
+ * children bumps, so the decision always holds at commit (two statements when uncontended, in
+ * one bounded READ COMMITTED transaction: four round trips with its BEGIN and COMMIT).
  */
 export class PostgresImageRepository implements ImageRepository {
   readonly #c: PostgresConnection;
@@ -40,7 +41,7 @@ export class PostgresImageRepository implements ImageRepository {
 
   /** The image whatever its status; a deleted one reads back with the children it had when it was deleted. */
   findById(imageId: string): ResultAsync<Image | null, StorageError> {
-    return this.#c.db.run((db) => this.#c.readImage(db, imageId));
+    return this.#c.db.transaction((db) => this.#c.readImage(db, imageId));
   }
 
   /**
@@ -50,7 +51,7 @@ export class PostgresImageRepository implements ImageRepository {
    */
   deleteImage(request: DeleteImageRequest): ResultAsync<DeleteImageOutcome, StorageError> {
     return this.#c.db
-      .run(async (db): Promise<DeleteImageOutcome | null> => {
+      .transaction(async (db): Promise<DeleteImageOutcome | null> => {
         for (let round = 0; round < this.#maxDeleteRounds; round++) {
           const row = await this.#c.readImageRow(db, request.imageId);
           // Decided on the row version the guarded write below is conditional on; a throw writes nothing.

@@ -33,7 +33,7 @@ export class PostgresJobQueue implements DataDeletionJobQueue {
     const limit = sqlLimit(request.limit);
     if (limit === 0) return okAsync([]);
     const leasedUntil = new Date(request.now.getTime() + request.leaseSeconds * 1000);
-    return this.#c.db.run(async (db) => oldestFirst((await db.query<JobRow>(this.#q.claimJobs([request.now, leasedUntil, limit]))).rows).map(toJob));
+    return this.#c.db.transaction(async (db) => oldestFirst((await db.query<JobRow>(this.#q.claimJobs([request.now, leasedUntil, limit]))).rows).map(toJob));
   }
 
   /**
@@ -51,14 +51,14 @@ export class PostgresJobQueue implements DataDeletionJobQueue {
 
   /** `attempts + 1`, `lastError`; due again at `retryAt`, or `dead` when it is `null`. Jobs not queued are left alone. */
   fail(jobId: string, failure: JobFailure): ResultAsync<void, StorageError> {
-    return this.#c.db.run(async (db) => {
+    return this.#c.db.transaction(async (db) => {
       await db.query(this.#q.failJob([jobId, failure.error, failure.now, failure.retryAt]));
     });
   }
 
   /** Oldest first (`created_at`, then insertion order). */
   listJobs(filter: { readonly imageId?: string; readonly state?: DataDeletionJobState; readonly limit?: number }): ResultAsync<readonly DataDeletionJob[], StorageError> {
-    return this.#c.db.run(async (db) => {
+    return this.#c.db.transaction(async (db) => {
       const values: unknown[] = [sqlLimit(filter.limit)];
       if (filter.imageId !== undefined) values.push(filter.imageId);
       if (filter.state !== undefined) values.push(filter.state);
@@ -70,7 +70,7 @@ export class PostgresJobQueue implements DataDeletionJobQueue {
   /** Dead jobs (all, or those of `jobIds`; an empty list requeues none) become queued, due at `now`, attempts 0; `lastError` is kept. */
   requeueDead(now: Date, jobIds?: readonly string[]): ResultAsync<number, StorageError> {
     if (jobIds !== undefined && jobIds.length === 0) return okAsync(0);
-    return this.#c.db.run(async (db) => {
+    return this.#c.db.transaction(async (db) => {
       const result = await db.query(jobIds === undefined ? this.#q.requeueAllDead([now]) : this.#q.requeueDeadIds([now, [...jobIds]]));
       return result.rowCount ?? 0;
     });
@@ -101,7 +101,7 @@ export class PostgresJobQueue implements DataDeletionJobQueue {
   }
 
   counts(): ResultAsync<JobCounts, StorageError> {
-    return this.#c.db.run(async (db) => {
+    return this.#c.db.transaction(async (db) => {
       const counts = { queued: 0, done: 0, dead: 0, cancelled: 0 };
       for (const row of (await db.query<{ state: DataDeletionJobState; n: number }>(this.#q.countJobs())).rows) counts[row.state] = row.n;
       return counts;

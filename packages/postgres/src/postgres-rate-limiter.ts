@@ -6,8 +6,14 @@ import type { ResultAsync } from 'neverthrow';
 import type { PgPool } from './pg-pool.js';
 import type { PgRunner, Statement } from './pg-runner.js';
 import { postgresConnection } from './postgres-connection.js';
+import type { PostgresTimeoutOptions } from './postgres-timeouts.js';
 
-export interface PostgresRateLimiterOptions {
+/**
+ * `lockTimeoutMs`, `statementTimeoutMs` and `acquireTimeoutMs` bound each request's statement as
+ * they bound the storage ports' (defaults 5000, 10000, `lockTimeoutMs`): a window row or table
+ * locked elsewhere, or an exhausted pool, answers `StorageUnavailable` (503) in bounded time.
+ */
+export interface PostgresRateLimiterOptions extends PostgresTimeoutOptions {
   /** The host's pool; the limiter never ends it. */
   readonly pool: PgPool;
   /** Requests allowed per key and window (a whole number >= 1). */
@@ -41,7 +47,8 @@ interface WindowRow {
  * from any number of processes are counted exactly once each and never exceed the limit
  * together. Refused requests are counted too, capped at `limit + 1`, which is how the statement
  * tells "this one made it" from "this one did not" without a second round trip.
- * An unreachable database answers `StorageUnavailable` (the HTTP layer's 503), never a throw.
+ * An unreachable, locked or stalled database answers `StorageUnavailable` (the HTTP layer's 503)
+ * within the timeouts, never a throw.
  */
 export class PostgresRateLimiter implements RateLimiter {
   readonly #db: PgRunner;
@@ -64,7 +71,13 @@ export class PostgresRateLimiter implements RateLimiter {
     this.#windowMs = windowSeconds * 1000;
     this.#cleanupIntervalMs = cleanupIntervalSeconds * 1000;
     this.#cleanupBatch = cleanupBatch;
-    const connection = postgresConnection(options.pool, { schema: options.schema, retryAfterSeconds: options.retryAfterSeconds });
+    const connection = postgresConnection(options.pool, {
+      schema: options.schema,
+      retryAfterSeconds: options.retryAfterSeconds,
+      lockTimeoutMs: options.lockTimeoutMs,
+      statementTimeoutMs: options.statementTimeoutMs,
+      acquireTimeoutMs: options.acquireTimeoutMs,
+    });
     this.#db = connection.db;
     const s = connection.schema.sql;
     const named = connection.statement;
@@ -97,7 +110,7 @@ export class PostgresRateLimiter implements RateLimiter {
     if (clean) this.#nextCleanupMs = nowMs + this.#cleanupIntervalMs;
     const values = [key, now, this.#windowMs, this.#limit];
     return this.#db
-      .run(async (db) => {
+      .transaction(async (db) => {
         const result = await db.query<WindowRow>(clean ? this.#consumeAndClean([...values, this.#cleanupBatch]) : this.#consume(values));
         const row = result.rows[0];
         if (row === undefined) throw new Error('rate limiter upsert returned no row');

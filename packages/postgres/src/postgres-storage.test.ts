@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { deleteImageRequest, fixtureLocations, imageFixture } from '@image-catalog/testkit';
 import { migrate, MIGRATIONS } from './migrations.js';
 import { openPostgresStorage } from './postgres-storage.js';
+import { SchemaNotCurrentError } from './schema-check.js';
 import { createTestSchema, dumpSchema, postgresUnreachable, skipNote, type TestSchema } from './test-support/test-database.js';
 
 describe.skipIf(postgresUnreachable !== null)(`postgres: opening the storage${skipNote}`, () => {
@@ -19,8 +20,8 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: opening the storage${sk
   it('refuses a schema never migrated, naming every migration, and creates nothing', async () => {
     db = await createTestSchema({ migrate: false });
     const opening = openPostgresStorage(db.pool, { schema: db.schema });
-    const names = MIGRATIONS.map((m) => `${m.version} (${m.name})`).join(', ');
-    await expect(opening).rejects.toThrow(`PostgreSQL schema "${db.schema}" is not current (pending migrations: ${names}); run migrate(pool, { schema: '${db.schema}' })`);
+    await expect(opening).rejects.toBeInstanceOf(SchemaNotCurrentError);
+    await expect(opening).rejects.toThrow(`PostgreSQL schema "${db.schema}" is not current (pending migrations: ${MIGRATIONS.map((m) => `${m.version} (${m.name})`).join(', ')}); run migrate(pool, { schema: '${db.schema}' })`);
     expect(await schemaExists(db)).toBe(false);
   });
 

@@ -1,5 +1,6 @@
 // The error mapping at the adapter edge: which failures are "try again later" (503) and which are faults (500).
 import { describe, expect, it } from 'vitest';
+import { DeadlineExceededError } from './deadline-exceeded-error.js';
 import { isRetryable, isUniqueViolation, toStorageError } from './storage-errors.js';
 import { pgError } from './test-support/instrumented-pool.js';
 
@@ -32,6 +33,7 @@ describe('toStorageError', () => {
     ['ended pool', new Error('Cannot use a pool after calling end on the pool')],
     ['localhost on two addresses, both refused', new AggregateError([syscall('ECONNREFUSED'), syscall('ECONNREFUSED')], 'connect failed')],
     ['wrapped cause', Object.assign(new Error('outer'), { cause: syscall('ECONNRESET') })],
+    ["the adapter's own pool-wait or answer deadline", new DeadlineExceededError('connection from the pool', 5000)],
   ])('%s → StorageUnavailable with Retry-After', (_label, cause) => {
     const error = toStorageError(cause, 9);
     expect(error).toMatchObject({ kind: 'StorageUnavailable', retryAfterSeconds: 9 });

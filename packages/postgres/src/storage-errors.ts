@@ -5,6 +5,7 @@ import {
   storageUnavailable,
   type StorageError,
 } from '@image-catalog/core';
+import { DeadlineExceededError } from './deadline-exceeded-error.js';
 
 /**
  * SQLSTATEs that describe the server's state rather than a defect: retrying later can succeed,
@@ -70,6 +71,7 @@ export function isRetryable(cause: unknown): boolean {
 
 function isUnavailable(cause: unknown, depth = 0): boolean {
   if (depth > 3 || typeof cause !== 'object' || cause === null) return false;
+  if (cause instanceof DeadlineExceededError) return true;
   const code = errorCode(cause);
   if (code !== null) {
     if (UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_SYSCALL_CODES.has(code)) return true;
@@ -82,7 +84,10 @@ function isUnavailable(cause: unknown, depth = 0): boolean {
   return inner !== undefined && isUnavailable(inner, depth + 1);
 }
 
-/** `StorageUnavailable` for connection, shutdown, resource, lock and timeout conditions; `StorageFault` for everything else. */
+/**
+ * `StorageUnavailable` for connection, shutdown, resource, lock and timeout conditions (the
+ * adapter's own `DeadlineExceededError` included); `StorageFault` for everything else.
+ */
 export function toStorageError(cause: unknown, retryAfterSeconds: number = DEFAULT_RETRY_AFTER_SECONDS): StorageError {
   return isUnavailable(cause) ? storageUnavailable(cause, retryAfterSeconds) : storageFault(cause);
 }

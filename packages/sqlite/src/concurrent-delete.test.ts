@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type BetterSqlite3 from 'better-sqlite3';
 import { expectOneWinnerPerImage, raceFigures } from '@image-catalog/testkit';
 import { openDatabase } from './open-database.js';
-import { createSqliteStorage, type SqliteStorage } from './sqlite-storage.js';
+import { createSqliteStorage } from './sqlite-storage.js';
 import { sampleImage, tempDir, uuidFor } from './test-support/fixtures.js';
 import { runWorkers } from './test-support/spawn-workers.js';
 

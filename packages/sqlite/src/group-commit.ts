@@ -2,7 +2,8 @@
 import { err, ok, ResultAsync, type Result } from 'neverthrow';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { DeleteImageOutcome, DeleteImageRequest, StorageError } from '@image-catalog/core';
-import { toStorageError } from './storage-errors.js';
+import { lockRetryDelayMs, type LockWait } from './lock-wait.js';
+import { isBusy, toStorageError } from './storage-errors.js';
 
 export interface GroupCommitOptions {
   /** Most deletes committed by one transaction; more wait for the next one (default 64). */
@@ -38,6 +39,14 @@ type DeleteResult = Result<DeleteImageOutcome, StorageError>;
 interface Queued {
   readonly request: DeleteImageRequest;
   readonly settle: (result: DeleteResult) => void;
+  /** `performance.now()` past which a write lock still held elsewhere answers `StorageUnavailable`. */
+  readonly deadline: number;
+}
+
+/** A batch that could not take (or keep, at COMMIT) the write lock: nothing of it was written, these requests run again. */
+interface Locked {
+  readonly cause: unknown;
+  readonly requests: readonly Queued[];
 }
 
 interface Ran {
@@ -52,21 +61,32 @@ interface Ran {
  * better-sqlite3 is synchronous, so no other statement of this connection can run between BEGIN
  * and COMMIT. Every request is settled only after its batch's COMMIT succeeded or failed; nothing
  * is ever thrown or rejected.
+ *
+ * When another connection holds the write lock (BEGIN IMMEDIATE or COMMIT fails with
+ * SQLITE_BUSY), nothing of the batch was written: its requests go back to the head of the queue
+ * and the next flush is a timer with backoff, taking along the deletes queued meanwhile. A
+ * request still waiting at its own deadline (`lockWaitMs` after it was submitted) answers
+ * `StorageUnavailable`.
  */
 export class DeleteGroupCommitter {
   readonly #db: BetterSqlite3.Database;
   readonly #work: (request: DeleteImageRequest) => DeleteImageOutcome;
   readonly #retryAfter: number;
+  readonly #lockWaitMs: number;
   readonly #maxBatch: number;
   readonly #maxDelayMs: number;
   readonly #sql: Record<'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollbackTo', BetterSqlite3.Statement<unknown[], unknown>>;
   #queue: Queued[] = [];
-  #timer: { readonly kind: 'immediate'; readonly handle: NodeJS.Immediate } | { readonly kind: 'timeout'; readonly handle: NodeJS.Timeout } | null = null;
+  /** `lock`: the last batch found the write lock held; this timer is its next try. */
+  #timer: { readonly kind: 'immediate'; readonly handle: NodeJS.Immediate } | { readonly kind: 'timeout' | 'lock'; readonly handle: NodeJS.Timeout } | null = null;
+  /** Tries in a row that found the lock held: the backoff step. */
+  #lockRound = 0;
 
-  constructor(db: BetterSqlite3.Database, work: (request: DeleteImageRequest) => DeleteImageOutcome, retryAfterSeconds: number, options: ResolvedGroupCommit) {
+  constructor(db: BetterSqlite3.Database, work: (request: DeleteImageRequest) => DeleteImageOutcome, lockWait: LockWait, options: ResolvedGroupCommit) {
     this.#db = db;
     this.#work = work;
-    this.#retryAfter = retryAfterSeconds;
+    this.#retryAfter = lockWait.retryAfterSeconds;
+    this.#lockWaitMs = lockWait.lockWaitMs;
     this.#maxBatch = options.maxBatch;
     this.#maxDelayMs = options.maxDelayMs;
     const p = (sql: string) => db.prepare(sql);
@@ -83,7 +103,7 @@ export class DeleteGroupCommitter {
   submit(request: DeleteImageRequest): ResultAsync<DeleteImageOutcome, StorageError> {
     return new ResultAsync(
       new Promise<DeleteResult>((resolve) => {
-        this.#queue.push({ request, settle: resolve });
+        this.#queue.push({ request, settle: resolve, deadline: performance.now() + this.#lockWaitMs });
         this.#schedule(this.#queue.length >= this.#maxBatch);
       }),
     );
@@ -91,7 +111,8 @@ export class DeleteGroupCommitter {
 
   #schedule(now: boolean): void {
     if (this.#timer !== null) {
-      if (!now || this.#timer.kind === 'immediate') return;
+      // While waiting for the lock there is no point in trying sooner: the next try takes all that queued.
+      if (!now || this.#timer.kind !== 'timeout') return;
       clearTimeout(this.#timer.handle);
     }
     this.#timer =
@@ -103,17 +124,42 @@ export class DeleteGroupCommitter {
   readonly #flush = (): void => {
     this.#timer = null;
     const batch = this.#queue.splice(0, this.#maxBatch);
-    // Whatever is left was already waiting: it goes next, without a further delay.
-    if (this.#queue.length > 0) this.#schedule(true);
+    let locked: Locked | null = null;
     try {
-      this.#commitBatch(batch);
+      locked = this.#commitBatch(batch);
     } catch (cause) {
       // Unreachable by design; settling twice is a no-op, so only requests still waiting get this.
       this.#rollbackIfOpen();
       const error = this.#error(cause);
       for (const entry of batch) entry.settle(err(error));
     }
+    if (locked !== null) {
+      this.#waitForLock(locked);
+      return;
+    }
+    this.#lockRound = 0;
+    // Whatever is left was already waiting: it goes next, without a further delay.
+    if (this.#queue.length > 0) this.#schedule(true);
   };
+
+  /** Requests past their deadline answer `StorageUnavailable`; the others go back first in line, tried again after a backoff pause. */
+  #waitForLock({ cause, requests }: Locked): void {
+    const now = performance.now();
+    const waiting = requests.filter((entry) => {
+      if (entry.deadline > now) return true;
+      entry.settle(err(this.#error(cause)));
+      return false;
+    });
+    this.#queue.unshift(...waiting);
+    const first = this.#queue[0];
+    if (first === undefined) {
+      this.#lockRound = 0;
+      return;
+    }
+    // Queued in submission order with one lockWaitMs: the head has the earliest deadline, and gets a last try at it.
+    const delay = Math.min(lockRetryDelayMs(this.#lockRound++), Math.max(0, first.deadline - now));
+    this.#timer = { kind: 'lock', handle: setTimeout(this.#flush, delay) };
+  }
 
   #error(cause: unknown): StorageError {
     return toStorageError(cause, this.#retryAfter);
@@ -134,14 +180,16 @@ export class DeleteGroupCommitter {
     for (const entry of entries) entry.settle(err(error));
   }
 
-  #commitBatch(batch: readonly Queued[]): void {
+  /** `Locked` when the write lock was not to be had: nothing was written and no request of `requests` settled. */
+  #commitBatch(batch: readonly Queued[]): Locked | null {
     let attempt = batch;
     while (attempt.length > 0) {
       try {
         this.#sql.begin.run();
       } catch (cause) {
+        if (isBusy(cause)) return { cause, requests: attempt };
         this.#failAll(attempt, cause);
-        return;
+        return null;
       }
       const ran: Ran[] = [];
       let restart: Queued[] | null = null;
@@ -150,7 +198,7 @@ export class DeleteGroupCommitter {
           this.#sql.savepoint.run();
         } catch (cause) {
           this.#failAll(attempt, cause);
-          return;
+          return null;
         }
         try {
           const outcome = this.#work(entry.request);
@@ -172,7 +220,7 @@ export class DeleteGroupCommitter {
           } catch (undoCause) {
             entry.settle(err(error));
             this.#failAll([...ran.map((r) => r.entry), ...attempt.slice(i + 1)], undoCause);
-            return;
+            return null;
           }
           ran.push({ entry, result: err(error) });
         }
@@ -184,14 +232,18 @@ export class DeleteGroupCommitter {
       try {
         this.#sql.commit.run();
       } catch (cause) {
-        // Nothing committed: requests that succeeded get the commit's error, failed ones keep their own.
         this.#rollbackIfOpen();
+        // Nothing committed. The lock was not to be had (a reader in rollback-journal mode): every
+        // request of this transaction runs again. Otherwise requests that succeeded get the
+        // commit's error, failed ones keep their own.
+        if (isBusy(cause)) return { cause, requests: attempt };
         const error = this.#error(cause);
         for (const { entry, result } of ran) entry.settle(result.isOk() ? err(error) : result);
-        return;
+        return null;
       }
       for (const { entry, result } of ran) entry.settle(result);
-      return;
+      return null;
     }
+    return null;
   }
 }

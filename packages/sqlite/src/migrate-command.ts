@@ -49,7 +49,7 @@ export function runSqliteMigrateCommand(args: readonly string[], output: Command
       throw new TypeError(parsed.positionals.length === 0 ? 'missing <db-file>' : `expected one <db-file>, got ${parsed.positionals.length} arguments`);
     }
     check = parsed.values.check ?? false;
-    file = path.resolve(parsed.positionals[0]!);
+    file = path.resolve(parsed.positionals[0] ?? '');
   } catch (error) {
     output.err(`image-catalog-sqlite-migrate: ${error instanceof Error ? error.message : String(error)}\n\n${SQLITE_MIGRATE_USAGE}`);
     return MIGRATE_EXIT.usage;

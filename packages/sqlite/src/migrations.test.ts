@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { MIGRATIONS, migrate, pendingMigrations, type Migration } from './migrations.js';
 import { openDatabase } from './open-database.js';
-import { createSqliteStorage, type SqliteStorage } from './sqlite-storage.js';
+import { createSqliteStorage } from './sqlite-storage.js';
 import { dumpTables, tempDir } from './test-support/fixtures.js';
 import { runWorkers } from './test-support/spawn-workers.js';
 

@@ -188,7 +188,7 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 
 function checkOrder(migrations: readonly Migration[]): void {
   migrations.forEach((m, i) => {
-    if (!Number.isInteger(m.version) || m.version < 1 || (i > 0 && m.version <= migrations[i - 1]!.version)) {
+    if (!Number.isInteger(m.version) || m.version < 1 || (i > 0 && m.version <= (migrations[i - 1]?.version ?? 0))) {
       throw new RangeError(`migrations must have strictly increasing positive integer versions (at ${m.name})`);
     }
   });

@@ -2,11 +2,15 @@
 import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
 import { MIGRATIONS, migrate, type Migration } from './migrations.js';
+import { isBusy } from './storage-errors.js';
 
 export interface OpenDatabaseOptions {
   /**
-   * How long a statement waits for another connection's write lock before failing with
-   * SQLITE_BUSY, which the store reports as `StorageUnavailable` (default 5 000 ms).
+   * How long an operation waits for another connection's lock (default 5 000 ms). It is the
+   * connection's SQLite `busy_timeout`, so opening and migrating here wait synchronously, as a
+   * start-up step; `createSqliteStorage` then sets `busy_timeout` to 0 and adopts this as its
+   * `lockWaitMs`: the ports wait on timers, never blocking the event loop, and answer
+   * `StorageUnavailable` past it.
    */
   readonly busyTimeoutMs?: number;
   /**
@@ -40,7 +44,7 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): B
   // below wait for a second process that is opening the same new file at the same moment.
   const db = new Database(path, { timeout: busyTimeoutMs });
   try {
-    db.pragma('journal_mode = WAL');
+    switchToWal(db, busyTimeoutMs);
     db.pragma(`synchronous = ${synchronous}`);
     db.pragma('foreign_keys = ON');
     if (options.migrate ?? true) migrate(db, options.migrations ?? MIGRATIONS);
@@ -48,5 +52,23 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): B
   } catch (cause) {
     db.close();
     throw cause;
+  }
+}
+
+/**
+ * `journal_mode = WAL`, retried until `deadlineMs`: while another process is creating the same
+ * new file SQLite may answer SQLITE_BUSY at once, without its busy handler (the journal-mode change
+ * needs an exclusive lock). A start-up step, so the short pauses block on purpose.
+ */
+function switchToWal(db: BetterSqlite3.Database, deadlineMs: number): void {
+  const until = Date.now() + deadlineMs;
+  for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (cause) {
+      if (!isBusy(cause) || Date.now() >= until) throw cause;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pause);
+    }
   }
 }

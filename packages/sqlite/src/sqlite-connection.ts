@@ -1,18 +1,26 @@
 // The connection the four SQLite port modules share: the Database, the image read, transactions, error mapping, options.
-import type { ResultAsync } from 'neverthrow';
+import { err, ok, type ResultAsync } from 'neverthrow';
 import type BetterSqlite3 from 'better-sqlite3';
 import { DEFAULT_RETRY_AFTER_SECONDS, type Image, type StorageError } from '@image-catalog/core';
 import { toImage, type ImageRow } from '@image-catalog/sql-kit';
 import { resolveGroupCommit, type GroupCommitOptions, type ResolvedGroupCommit } from './group-commit.js';
+import { retryWhileLocked, takeOverBusyTimeout, type LockAttempt, type LockWait } from './lock-wait.js';
 import { pendingMigrations } from './migrations.js';
 import { SELECT_IMAGE } from './rows.js';
-import { runSync } from './storage-errors.js';
+import { isBusy, toStorageError } from './storage-errors.js';
 
 export interface SqliteStorageOptions {
   /** Ids for new data-deletion jobs and uploaded-data locations (default: random UUIDs). */
   readonly newId?: () => string;
   /** `retryAfterSeconds` of the `StorageUnavailable` errors the storage reports (default 5). */
   readonly retryAfterSeconds?: number;
+  /**
+   * How long an operation waits for a lock another connection holds before answering
+   * `StorageUnavailable` (default: the connection's busy timeout when the first store took it,
+   * i.e. `openDatabase`'s `busyTimeoutMs`, 5 000 ms). The wait is asynchronous: the store sets the
+   * connection's `busy_timeout` to 0 and retries on timers, so the event loop keeps running.
+   */
+  readonly lockWaitMs?: number;
   /**
    * Group commit for `deleteImage` (default off): deletes issued in the same event-loop turn are
    * committed by one `BEGIN IMMEDIATE … COMMIT`, each in its own savepoint, so a durable
@@ -44,21 +52,24 @@ export function sqlLimit(limit: number | undefined): number {
 
 /**
  * The caller's better-sqlite3 `Database` (opened with `openDatabase` or migrated with `migrate`)
- * and what every port module needs around it. Every port method is one statement or one
+ * and what every port module needs around it. Every read is one statement and every write one
  * BEGIN IMMEDIATE transaction: taking the write lock up front makes read-then-write inside it
  * safe against other connections and processes, and a transaction never has to be upgraded
- * (which could fail with SQLITE_BUSY without waiting).
+ * (which could fail with SQLITE_BUSY without waiting). Taking the lock is the one place an
+ * operation waits, and it waits on timers (see `lock-wait.ts`), never on the event loop.
  */
 export class SqliteConnection {
   readonly db: BetterSqlite3.Database;
   readonly newId: () => string;
   readonly retryAfterSeconds: number;
+  /** The lock-wait deadline and the Retry-After of the `StorageUnavailable` past it. */
+  readonly lockWait: LockWait;
   /** `null`: every delete is its own transaction. */
   readonly groupCommit: ResolvedGroupCommit | null;
   readonly #selectImage: Statement;
   readonly #listings = new Map<string, Statement>();
 
-  /** Throws when the schema is not current, and RangeError on nonsensical group-commit options. */
+  /** Throws when the schema is not current, and RangeError on nonsensical `lockWaitMs` or group-commit options. */
   constructor(db: BetterSqlite3.Database, options: SqliteStorageOptions = {}) {
     const pending = pendingMigrations(db);
     if (pending.length > 0) {
@@ -67,10 +78,15 @@ export class SqliteConnection {
         `createSqliteStorage: the database schema is not current (pending migrations: ${names}); open it with openDatabase(), run migrate(db), or run image-catalog-sqlite-migrate <db-file> first`,
       );
     }
+    if (options.lockWaitMs !== undefined && (!Number.isInteger(options.lockWaitMs) || options.lockWaitMs < 0)) {
+      throw new RangeError('createSqliteStorage: lockWaitMs must be a non-negative integer');
+    }
+    this.groupCommit = resolveGroupCommit(options.groupCommit);
+    const busyTimeoutMs = takeOverBusyTimeout(db);
     this.db = db;
     this.newId = options.newId ?? (() => globalThis.crypto.randomUUID());
     this.retryAfterSeconds = options.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS;
-    this.groupCommit = resolveGroupCommit(options.groupCommit);
+    this.lockWait = { lockWaitMs: options.lockWaitMs ?? busyTimeoutMs, retryAfterSeconds: this.retryAfterSeconds };
     this.#selectImage = db.prepare(`${SELECT_IMAGE} WHERE i.id = ?`);
   }
 
@@ -80,15 +96,51 @@ export class SqliteConnection {
     return Object.fromEntries(entries) as Record<K, Statement>;
   }
 
-  /** Runs synchronous database work as the ports' `ResultAsync`; a throw becomes a `StorageError`. */
-  run<T>(work: () => T): ResultAsync<T, StorageError> {
-    return runSync(work, this.retryAfterSeconds);
+  /**
+   * A read (one statement: in WAL mode it never waits for the writer). The rare SQLITE_BUSY a read
+   * can get (a WAL being recovered or restarted) is retried like a lock; any other throw becomes a
+   * `StorageError`.
+   */
+  read<T>(work: () => T): ResultAsync<T, StorageError> {
+    return retryWhileLocked(() => {
+      try {
+        return { locked: false, result: ok(work()) };
+      } catch (cause) {
+        return this.#failed(cause, isBusy(cause));
+      }
+    }, this.lockWait);
   }
 
-  /** `fn` as one BEGIN IMMEDIATE transaction (a savepoint when already inside one); a throw rolls it back. */
-  immediate<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
-    const tx = this.db.transaction(fn);
-    return (...args: A) => tx.immediate(...args);
+  /**
+   * `fn` as one BEGIN IMMEDIATE transaction (a savepoint when already inside one), returned as a
+   * port call. A throw rolls it back. When the lock is not free — BEGIN IMMEDIATE, or COMMIT,
+   * fails with SQLITE_BUSY — nothing was written, and the whole of `fn` runs again, in a new
+   * transaction on what is stored then, until the lock-wait deadline. A throw from `fn` itself is
+   * its answer, never retried: it ran while holding the lock.
+   */
+  transaction<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => ResultAsync<R, StorageError> {
+    let bodyThrew = false;
+    const tx = this.db.transaction((...args: A) => {
+      try {
+        return fn(...args);
+      } catch (cause) {
+        bodyThrew = true;
+        throw cause;
+      }
+    });
+    return (...args: A) =>
+      retryWhileLocked(() => {
+        bodyThrew = false;
+        try {
+          return { locked: false, result: ok(tx.immediate(...args)) };
+        } catch (cause) {
+          return this.#failed(cause, !bodyThrew && isBusy(cause));
+        }
+      }, this.lockWait);
+  }
+
+  #failed<T>(cause: unknown, locked: boolean): LockAttempt<T> {
+    return locked ? { locked: true, cause } : { locked: false, result: err(toStorageError(cause, this.retryAfterSeconds)) };
   }
 
   /** The image with all its children, in one statement (`null`: unknown id). */

@@ -1,31 +1,50 @@
 // The SQLite ImageCatalog (authoring): create, list and change live images, add members, record uploaded data.
-import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
+import { errAsync, ok, okAsync, type ResultAsync } from 'neverthrow';
 import { storageFault, type Image, type ImageMember, type MemberStatus, type StorageError } from '@image-catalog/core';
-import { newImageRecord, type ImageCatalog, type ImageDataRecord, type ImageListQuery, type ImagePatch, type NewImage } from '@image-catalog/core/authoring';
+import {
+  newImageRecord,
+  validateImageIdText,
+  validateImagePatch,
+  validateMemberId,
+  validateNameFilter,
+  validateNewImage,
+  type ImageCatalog,
+  type ImageDataRecord,
+  type ImageListQuery,
+  type ImagePatch,
+  type InvalidImageInput,
+  type NewImage,
+} from '@image-catalog/core/authoring';
 import { asDate, toImage, type ImageRow } from '@image-catalog/sql-kit';
 import { liveWhere, SELECT_IMAGE } from './rows.js';
 import { sqlLimit, StoreInvariantError, type SqliteConnection, type Statement } from './sqlite-connection.js';
 
-/** Every write is conditional on the image being live, so none can resurrect a deleted image. */
+/**
+ * Every write is conditional on the image being live, so none can resurrect a deleted image, and
+ * is one BEGIN IMMEDIATE transaction, waiting for the lock on timers (see `SqliteConnection.transaction`).
+ */
 export class SqliteImageCatalog implements ImageCatalog {
   readonly #c: SqliteConnection;
   readonly #s: Record<keyof typeof STATEMENTS, Statement>;
-  readonly #createTx: (image: Image) => Image | null;
-  readonly #updateTx: (imageId: string, patch: ImagePatch, now: Date) => Image | null;
-  readonly #addMemberTx: (imageId: string, memberId: string, now: Date) => ImageMember | null;
-  readonly #attachTx: (imageId: string, data: ImageDataRecord, now: Date) => Image | null;
+  readonly #createTx: (image: Image) => ResultAsync<Image | null, StorageError>;
+  readonly #updateTx: (imageId: string, patch: ImagePatch, now: Date) => ResultAsync<Image | null, StorageError>;
+  readonly #addMemberTx: (imageId: string, memberId: string, now: Date) => ResultAsync<ImageMember | null, StorageError>;
+  readonly #attachTx: (imageId: string, data: ImageDataRecord, now: Date) => ResultAsync<Image | null, StorageError>;
 
   constructor(connection: SqliteConnection) {
     this.#c = connection;
     this.#s = connection.prepareAll(STATEMENTS);
-    this.#createTx = connection.immediate((image: Image) => this.#createInTx(image));
-    this.#updateTx = connection.immediate((imageId: string, patch: ImagePatch, now: Date) => this.#updateInTx(imageId, patch, now));
-    this.#addMemberTx = connection.immediate((imageId: string, memberId: string, now: Date) => this.#addMemberInTx(imageId, memberId, now));
-    this.#attachTx = connection.immediate((imageId: string, data: ImageDataRecord, now: Date) => this.#attachInTx(imageId, data, now));
+    this.#createTx = connection.transaction((image: Image) => this.#createInTx(image));
+    this.#updateTx = connection.transaction((imageId: string, patch: ImagePatch, now: Date) => this.#updateInTx(imageId, patch, now));
+    this.#addMemberTx = connection.transaction((imageId: string, memberId: string, now: Date) => this.#addMemberInTx(imageId, memberId, now));
+    this.#attachTx = connection.transaction((imageId: string, data: ImageDataRecord, now: Date) => this.#attachInTx(imageId, data, now));
   }
 
-  createImage(input: NewImage, now: Date): ResultAsync<Image, StorageError | { readonly kind: 'Conflict' }> {
-    return this.#c.run(() => this.#createTx(newImageRecord(input, now))).andThen((created) => (created === null ? errAsync({ kind: 'Conflict' } as const) : okAsync(created)));
+  /** Input the catalog does not accept is `InvalidImageInput` (core's `validateNewImage`) and never reaches the database. */
+  createImage(input: NewImage, now: Date): ResultAsync<Image, StorageError | { readonly kind: 'Conflict' } | InvalidImageInput> {
+    return validateNewImage(input).asyncAndThen(() =>
+      this.#createTx(newImageRecord(input, now)).andThen((created) => (created === null ? errAsync({ kind: 'Conflict' } as const) : okAsync(created))),
+    );
   }
 
   /** The image as stored (read back, so nothing returned aliases the input), or `null` when the id is taken. */
@@ -45,23 +64,30 @@ export class SqliteImageCatalog implements ImageCatalog {
     return this.#c.readImage(image.id);
   }
 
-  listImages(query: ImageListQuery): ResultAsync<readonly Image[], StorageError> {
-    return this.#c.run(() => {
-      const limit = sqlLimit(query.limit);
-      const rows = (query.name === undefined ? this.#s.listLive.all(limit) : this.#s.listLiveByName.all(query.name, limit)) as ImageRow[];
-      return rows.map(toImage);
-    });
+  listImages(query: ImageListQuery): ResultAsync<readonly Image[], StorageError | InvalidImageInput> {
+    const name = query.name === undefined ? ok(undefined) : validateNameFilter(query.name);
+    return name.asyncAndThen(() =>
+      this.#c.read(() => {
+        const limit = sqlLimit(query.limit);
+        const rows = (query.name === undefined ? this.#s.listLive.all(limit) : this.#s.listLiveByName.all(query.name, limit)) as ImageRow[];
+        return rows.map(toImage);
+      }),
+    );
   }
 
   /**
    * A patch moving the status to `deleted` or `pending_delete` is refused with `StorageFault`:
    * only `deleteImage` may do that, because only it writes the jobs and the event with it.
    */
-  updateImage(imageId: string, patch: ImagePatch, now: Date): ResultAsync<Image | null, StorageError> {
-    if (patch.status === 'deleted' || patch.status === 'pending_delete') {
-      return errAsync(storageFault(new Error(`updateImage cannot set status ${patch.status}; use deleteImage`)));
-    }
-    return this.#c.run(() => this.#updateTx(imageId, patch, now));
+  updateImage(imageId: string, patch: ImagePatch, now: Date): ResultAsync<Image | null, StorageError | InvalidImageInput> {
+    return validateImageIdText(imageId)
+      .andThen(() => validateImagePatch(patch))
+      .asyncAndThen((): ResultAsync<Image | null, StorageError> => {
+        if (patch.status === 'deleted' || patch.status === 'pending_delete') {
+          return errAsync(storageFault(new Error(`updateImage cannot set status ${patch.status}; use deleteImage`)));
+        }
+        return this.#updateTx(imageId, patch, now);
+      });
   }
 
   #updateInTx(imageId: string, patch: ImagePatch, now: Date): Image | null {
@@ -77,8 +103,10 @@ export class SqliteImageCatalog implements ImageCatalog {
     return changed.changes === 0 ? null : this.#c.readImage(imageId);
   }
 
-  addMember(imageId: string, memberId: string, now: Date): ResultAsync<ImageMember | null, StorageError> {
-    return this.#c.run(() => this.#addMemberTx(imageId, memberId, now));
+  addMember(imageId: string, memberId: string, now: Date): ResultAsync<ImageMember | null, StorageError | InvalidImageInput> {
+    return validateImageIdText(imageId)
+      .andThen(() => validateMemberId(memberId))
+      .asyncAndThen(() => this.#addMemberTx(imageId, memberId, now));
   }
 
   #addMemberInTx(imageId: string, memberId: string, now: Date): ImageMember | null {
@@ -91,7 +119,7 @@ export class SqliteImageCatalog implements ImageCatalog {
   }
 
   attachImageData(imageId: string, data: ImageDataRecord, now: Date): ResultAsync<Image | null, StorageError> {
-    return this.#c.run(() => this.#attachTx(imageId, data, now));
+    return this.#attachTx(imageId, data, now);
   }
 
   #attachInTx(imageId: string, data: ImageDataRecord, now: Date): Image | null {

@@ -15,26 +15,29 @@ import { StoreInvariantError, type SqliteConnection, type Statement } from './sq
 export class SqliteImageRepository implements ImageRepository {
   readonly #c: SqliteConnection;
   readonly #s: Record<keyof typeof STATEMENTS, Statement>;
-  readonly #deleteTx: (request: DeleteImageRequest) => DeleteImageOutcome;
-  readonly #restoreTx: (imageId: string, now: Date) => RestoreImageOutcome;
+  readonly #deleteTx: (request: DeleteImageRequest) => ResultAsync<DeleteImageOutcome, StorageError>;
+  readonly #restoreTx: (imageId: string, now: Date) => ResultAsync<RestoreImageOutcome, StorageError>;
   readonly #group: DeleteGroupCommitter | null;
 
   constructor(connection: SqliteConnection) {
     this.#c = connection;
     this.#s = connection.prepareAll(STATEMENTS);
-    this.#deleteTx = connection.immediate((request: DeleteImageRequest) => this.#deleteInTx(request));
-    this.#restoreTx = connection.immediate((imageId: string, now: Date) => this.#restoreInTx(imageId, now));
+    this.#deleteTx = connection.transaction((request: DeleteImageRequest) => this.#deleteInTx(request));
+    this.#restoreTx = connection.transaction((imageId: string, now: Date) => this.#restoreInTx(imageId, now));
     const group = connection.groupCommit;
-    this.#group = group === null ? null : new DeleteGroupCommitter(connection.db, (request) => this.#deleteInTx(request), connection.retryAfterSeconds, group);
+    this.#group = group === null ? null : new DeleteGroupCommitter(connection.db, (request) => this.#deleteInTx(request), connection.lockWait, group);
   }
 
   /**
    * With `groupCommit` the request joins the current batch (see `DeleteGroupCommitter`) and
-   * settles after the batch's COMMIT; otherwise it is its own BEGIN IMMEDIATE transaction.
+   * settles after the batch's COMMIT; otherwise it is its own BEGIN IMMEDIATE transaction. Either
+   * way, while another connection holds the write lock it waits on timers (the whole delete runs
+   * again once the lock is free: `decide` is called on the row as it is then) until the lock-wait
+   * deadline, then answers `StorageUnavailable`.
    */
   deleteImage(request: DeleteImageRequest): ResultAsync<DeleteImageOutcome, StorageError> {
     if (this.#group !== null) return this.#group.submit(request);
-    return this.#c.run(() => this.#deleteTx(request));
+    return this.#deleteTx(request);
   }
 
   /** Runs inside BEGIN IMMEDIATE (or one request's savepoint of a group-commit batch): the row read here is the row the commit applies to. */
@@ -63,7 +66,7 @@ export class SqliteImageRepository implements ImageRepository {
   }
 
   findById(imageId: string): ResultAsync<Image | null, StorageError> {
-    return this.#c.run(() => this.#c.readImage(imageId));
+    return this.#c.read(() => this.#c.readImage(imageId));
   }
 
   /**
@@ -74,7 +77,7 @@ export class SqliteImageRepository implements ImageRepository {
    * before any claim can hand them out.
    */
   restoreImage(imageId: string, now: Date): ResultAsync<RestoreImageOutcome, StorageError> {
-    return this.#c.run(() => this.#restoreTx(imageId, now));
+    return this.#restoreTx(imageId, now);
   }
 
   #restoreInTx(imageId: string, now: Date): RestoreImageOutcome {

@@ -1,5 +1,5 @@
 // The SQLite DataDeletionJobQueue: leases, completion (finishing a pending delete), failures, dead letters, the purge of deleted images' children.
-import type { ResultAsync } from 'neverthrow';
+import { okAsync, type ResultAsync } from 'neverthrow';
 import type {
   ClaimDueJobs,
   DataDeletionJob,
@@ -16,14 +16,21 @@ import { sqlLimit, type SqliteConnection, type Statement } from './sqlite-connec
 export class SqliteJobQueue implements DataDeletionJobQueue {
   readonly #c: SqliteConnection;
   readonly #s: Record<keyof typeof STATEMENTS, Statement>;
-  readonly #completeTx: (jobId: string, now: Date) => void;
-  readonly #purgeTx: (olderThan: number, limit: number) => number;
+  readonly #claimTx: (request: ClaimDueJobs) => ResultAsync<readonly DataDeletionJob[], StorageError>;
+  readonly #completeTx: (jobId: string, now: Date) => ResultAsync<void, StorageError>;
+  readonly #failTx: (jobId: string, failure: JobFailure) => ResultAsync<void, StorageError>;
+  readonly #requeueTx: (now: Date, jobIds: readonly string[] | undefined) => ResultAsync<number, StorageError>;
+  readonly #purgeTx: (olderThan: number, limit: number) => ResultAsync<number, StorageError>;
 
+  /** Every write is one BEGIN IMMEDIATE transaction, waiting for the lock on timers (see `SqliteConnection.transaction`). */
   constructor(connection: SqliteConnection) {
     this.#c = connection;
     this.#s = connection.prepareAll(STATEMENTS);
-    this.#completeTx = connection.immediate((jobId: string, now: Date) => this.#completeInTx(jobId, now));
-    this.#purgeTx = connection.immediate((olderThan: number, limit: number) => this.#purgeInTx(olderThan, limit));
+    this.#claimTx = connection.transaction((request: ClaimDueJobs) => this.#claimInTx(request));
+    this.#completeTx = connection.transaction((jobId: string, now: Date) => this.#completeInTx(jobId, now));
+    this.#failTx = connection.transaction((jobId: string, failure: JobFailure) => this.#failInTx(jobId, failure));
+    this.#requeueTx = connection.transaction((now: Date, jobIds: readonly string[] | undefined) => this.#requeueInTx(now, jobIds));
+    this.#purgeTx = connection.transaction((olderThan: number, limit: number) => this.#purgeInTx(olderThan, limit));
   }
 
   /**
@@ -31,17 +38,19 @@ export class SqliteJobQueue implements DataDeletionJobQueue {
    * is kept), which from then on stops `restoreImage` for their images.
    */
   claimDue(request: ClaimDueJobs): ResultAsync<readonly DataDeletionJob[], StorageError> {
-    return this.#c.run(() => {
-      const limit = sqlLimit(request.limit);
-      if (limit === 0) return [];
-      const now = request.now.getTime();
-      const rows = this.#s.claimJobs.all({ leasedUntil: now + request.leaseSeconds * 1000, now, limit }) as JobRow[];
-      return oldestFirst(rows).map(toJob);
-    });
+    return this.#claimTx(request);
+  }
+
+  #claimInTx(request: ClaimDueJobs): readonly DataDeletionJob[] {
+    const limit = sqlLimit(request.limit);
+    if (limit === 0) return [];
+    const now = request.now.getTime();
+    const rows = this.#s.claimJobs.all({ leasedUntil: now + request.leaseSeconds * 1000, now, limit }) as JobRow[];
+    return oldestFirst(rows).map(toJob);
   }
 
   complete(jobId: string, now: Date): ResultAsync<void, StorageError> {
-    return this.#c.run(() => this.#completeTx(jobId, now));
+    return this.#completeTx(jobId, now);
   }
 
   #completeInTx(jobId: string, now: Date): void {
@@ -54,18 +63,20 @@ export class SqliteJobQueue implements DataDeletionJobQueue {
   }
 
   fail(jobId: string, failure: JobFailure): ResultAsync<void, StorageError> {
-    return this.#c.run(() => {
-      this.#s.failJob.run({
-        id: jobId,
-        error: failure.error,
-        now: failure.now.getTime(),
-        retryAt: failure.retryAt === null ? null : failure.retryAt.getTime(),
-      });
+    return this.#failTx(jobId, failure);
+  }
+
+  #failInTx(jobId: string, failure: JobFailure): void {
+    this.#s.failJob.run({
+      id: jobId,
+      error: failure.error,
+      now: failure.now.getTime(),
+      retryAt: failure.retryAt === null ? null : failure.retryAt.getTime(),
     });
   }
 
   listJobs(filter: { readonly imageId?: string; readonly state?: DataDeletionJobState; readonly limit?: number }): ResultAsync<readonly DataDeletionJob[], StorageError> {
-    return this.#c.run(() => {
+    return this.#c.read(() => {
       const filters = [
         filter.imageId === undefined ? null : { sql: 'image_id = @imageId', params: { imageId: filter.imageId } },
         filter.state === undefined ? null : { sql: 'state = @state', params: { state: filter.state } },
@@ -77,11 +88,13 @@ export class SqliteJobQueue implements DataDeletionJobQueue {
 
   /** Only `dead` jobs come back (a job a restore `cancelled` never does, whatever ids are given); `claimed_at` is kept. */
   requeueDead(now: Date, jobIds?: readonly string[]): ResultAsync<number, StorageError> {
-    return this.#c.run(() => {
-      const at = now.getTime();
-      const changed = jobIds === undefined ? this.#s.requeueAllDead.run(at, at) : this.#s.requeueDeadIds.run(at, at, JSON.stringify(jobIds));
-      return changed.changes;
-    });
+    return this.#requeueTx(now, jobIds);
+  }
+
+  #requeueInTx(now: Date, jobIds: readonly string[] | undefined): number {
+    const at = now.getTime();
+    const changed = jobIds === undefined ? this.#s.requeueAllDead.run(at, at) : this.#s.requeueDeadIds.run(at, at, JSON.stringify(jobIds));
+    return changed.changes;
   }
 
   /**
@@ -91,11 +104,9 @@ export class SqliteJobQueue implements DataDeletionJobQueue {
    * budget lasts and the last pick was full, so an answer below `limit` means nothing is left.
    */
   purgeDeletedChildren(request: PurgeDeletedChildren): ResultAsync<number, StorageError> {
-    return this.#c.run(() => {
-      // SQLite's "no limit" (-1, for Infinity) would be unbounded: as many as fit in a number instead.
-      const limit = sqlLimit(request.limit) === -1 ? Number.MAX_SAFE_INTEGER : sqlLimit(request.limit);
-      return limit === 0 ? 0 : this.#purgeTx(request.olderThan.getTime(), limit);
-    });
+    // SQLite's "no limit" (-1, for Infinity) would be unbounded: as many as fit in a number instead.
+    const limit = sqlLimit(request.limit) === -1 ? Number.MAX_SAFE_INTEGER : sqlLimit(request.limit);
+    return limit === 0 ? okAsync(0) : this.#purgeTx(request.olderThan.getTime(), limit);
   }
 
   #purgeInTx(olderThan: number, limit: number): number {
@@ -114,7 +125,7 @@ export class SqliteJobQueue implements DataDeletionJobQueue {
   }
 
   counts(): ResultAsync<JobCounts, StorageError> {
-    return this.#c.run(() => {
+    return this.#c.read(() => {
       const counts = { queued: 0, done: 0, dead: 0, cancelled: 0 };
       for (const row of this.#s.countJobs.all() as { state: DataDeletionJobState; n: number }[]) counts[row.state] = row.n;
       return counts;

@@ -4,40 +4,48 @@ import type { ClaimPendingEvents, EventOutbox, OutboxEvent, StorageError } from 
 import { bySeq, EVENT_COLUMNS, toEvent, type EventRow } from '@image-catalog/sql-kit';
 import { sqlLimit, type SqliteConnection, type Statement } from './sqlite-connection.js';
 
+type EventFailure = Parameters<EventOutbox['markFailed']>[1];
+
 export class SqliteOutbox implements EventOutbox {
   readonly #c: SqliteConnection;
-  readonly #s: Record<keyof typeof STATEMENTS, Statement>;
+  readonly #claimTx: (request: ClaimPendingEvents) => ResultAsync<readonly OutboxEvent[], StorageError>;
+  readonly #deliveredTx: (eventIds: readonly string[], now: Date) => ResultAsync<void, StorageError>;
+  readonly #failedTx: (eventId: string, failure: EventFailure) => ResultAsync<void, StorageError>;
 
+  /** Every write is one BEGIN IMMEDIATE transaction, waiting for the lock on timers (see `SqliteConnection.transaction`). */
   constructor(connection: SqliteConnection) {
     this.#c = connection;
-    this.#s = connection.prepareAll(STATEMENTS);
+    const s: Record<keyof typeof STATEMENTS, Statement> = connection.prepareAll(STATEMENTS);
+    this.#claimTx = connection.transaction((request: ClaimPendingEvents) => {
+      const limit = sqlLimit(request.limit);
+      if (limit === 0) return [];
+      const now = request.now.getTime();
+      const rows = s.claimEvents.all(now + request.leaseSeconds * 1000, now, limit) as EventRow[];
+      return bySeq(rows).map(toEvent);
+    });
+    this.#deliveredTx = connection.transaction((eventIds: readonly string[], now: Date) => {
+      if (eventIds.length > 0) s.markDelivered.run(now.getTime(), JSON.stringify(eventIds));
+    });
+    this.#failedTx = connection.transaction((eventId: string, failure: EventFailure) => {
+      s.markEventFailed.run(failure.error, failure.retryAt.getTime(), eventId);
+    });
   }
 
   /** One UPDATE … RETURNING: leases the oldest undelivered events whose retry time has come. */
   claimPending(request: ClaimPendingEvents): ResultAsync<readonly OutboxEvent[], StorageError> {
-    return this.#c.run(() => {
-      const limit = sqlLimit(request.limit);
-      if (limit === 0) return [];
-      const now = request.now.getTime();
-      const rows = this.#s.claimEvents.all(now + request.leaseSeconds * 1000, now, limit) as EventRow[];
-      return bySeq(rows).map(toEvent);
-    });
+    return this.#claimTx(request);
   }
 
   markDelivered(eventIds: readonly string[], now: Date): ResultAsync<void, StorageError> {
-    return this.#c.run(() => {
-      if (eventIds.length > 0) this.#s.markDelivered.run(now.getTime(), JSON.stringify(eventIds));
-    });
+    return this.#deliveredTx(eventIds, now);
   }
 
-  markFailed(eventId: string, failure: { readonly now: Date; readonly error: string; readonly retryAt: Date }): ResultAsync<void, StorageError> {
-    return this.#c.run(() => {
-      this.#s.markEventFailed.run(failure.error, failure.retryAt.getTime(), eventId);
-    });
+  markFailed(eventId: string, failure: EventFailure): ResultAsync<void, StorageError> {
+    return this.#failedTx(eventId, failure);
   }
 
   listEvents(filter: { readonly imageId?: string; readonly delivered?: boolean; readonly limit?: number }): ResultAsync<readonly OutboxEvent[], StorageError> {
-    return this.#c.run(() => {
+    return this.#c.read(() => {
       const filters = [
         filter.imageId === undefined ? null : { sql: 'image_id = @imageId', params: { imageId: filter.imageId } },
         filter.delivered === undefined ? null : { sql: filter.delivered ? 'delivered_at IS NOT NULL' : 'delivered_at IS NULL' },

@@ -191,7 +191,7 @@ describe('sqliteImageCatalogModule', () => {
       const container = new Container();
       const dataStore: ImageDataStore = { delete: () => okAsync(undefined) };
       container.bind(TOKENS.ImageDataStore).toConstantValue(dataStore);
-      await container.load(sqliteImageCatalogModule(db), imageCatalogCoreModule);
+      container.load(sqliteImageCatalogModule(db), imageCatalogCoreModule);
 
       // Constants: every resolve answers the same port object.
       for (const token of [TOKENS.ImageRepository, TOKENS.ImageCatalog, TOKENS.DataDeletionJobQueue, TOKENS.EventOutbox]) {

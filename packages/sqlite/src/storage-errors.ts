@@ -1,5 +1,4 @@
 // Maps whatever better-sqlite3 throws to the port's StorageError data, at the adapter edge only.
-import { Result, ResultAsync } from 'neverthrow';
 import {
   DEFAULT_RETRY_AFTER_SECONDS,
   storageFault,
@@ -17,6 +16,9 @@ const UNAVAILABLE_CODE = /^SQLITE_(BUSY|LOCKED|PROTOCOL|CANTOPEN|IOERR|FULL|READ
 /** SQLite's own wording for lock timeouts, for errors that reach us without a code. */
 const UNAVAILABLE_MESSAGE = /\bdatabase (table )?is locked\b|\bdatabase is busy\b/i;
 
+/** A lock held by another connection (or a WAL being recovered): the kinds of failure worth waiting out. */
+const BUSY_CODE = /^SQLITE_BUSY(_[A-Z_]+)?$/;
+
 function codeOf(cause: unknown): string | null {
   if (typeof cause !== 'object' || cause === null || !('code' in cause)) return null;
   const code = (cause as { code: unknown }).code;
@@ -31,11 +33,8 @@ export function toStorageError(cause: unknown, retryAfterSeconds: number = DEFAU
   return storageFault(cause);
 }
 
-/**
- * Runs synchronous database work and hands the outcome over as the ports' `ResultAsync`.
- * Nothing escapes as an exception: a throw becomes a `StorageError` value.
- */
-export function runSync<T>(work: () => T, retryAfterSeconds: number = DEFAULT_RETRY_AFTER_SECONDS): ResultAsync<T, StorageError> {
-  const result = Result.fromThrowable(work, (cause) => toStorageError(cause, retryAfterSeconds))();
-  return new ResultAsync(Promise.resolve(result));
+/** True for `SQLITE_BUSY` and its extended codes: the lock was not free, nothing was done, retrying can succeed. */
+export function isBusy(cause: unknown): boolean {
+  const code = codeOf(cause);
+  return code !== null && BUSY_CODE.test(code);
 }

@@ -1,4 +1,5 @@
-// The contract of ImageRepository and ImageCatalog every storage adapter must pass: the sum of its parts (authoring, delete, decision, restore, purge).
+// The contract of ImageRepository and ImageCatalog every storage adapter must pass: the sum of its parts (authoring, delete, decision, restore, purge), and the input the catalog refuses.
+import { describeImageCatalogInputContract } from './image-catalog-input.contract.js';
 import { authoringPart } from './image-repository/authoring.contract.js';
 import { deleteDecisionPart } from './image-repository/delete-decision.contract.js';
 import { deletePart } from './image-repository/delete.contract.js';
@@ -14,4 +15,5 @@ import type { StorageHarnessFactory } from './storage-harness.js';
  */
 export function describeImageRepositoryContract(name: string, factory: StorageHarnessFactory): void {
   describeImageRepositoryParts(name, factory, [authoringPart, deletePart, deleteDecisionPart, restorePart, purgePart]);
+  describeImageCatalogInputContract(name, factory);
 }

@@ -19,7 +19,7 @@ export interface StorageFaultInjection {
 }
 
 export interface StorageHarness {
-  /** The delete side. All four ports share one store (one connection), so a delete's cascade, jobs and event share a transaction. */
+  /** The delete side. All four ports share one store (one connection), so a delete's image row, jobs and event share a transaction. */
   readonly images: ImageRepository;
   /** The authoring side, used to seed and change images. */
   readonly catalog: ImageCatalog;

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { resolve, TOKENS, type Logger, type Principal } from '@image-catalog/core';
+import type { Logger, Principal } from '@image-catalog/core';
 import { type ImageCatalog } from '@image-catalog/core/authoring';
 import { loadConfig, type ServiceConfig } from '../config.js';
 import { startService, type RunningService, type ServiceOverrides } from '../service.js';
@@ -22,7 +22,7 @@ export interface InProcessService {
   readonly dataDir: string;
   readonly config: ServiceConfig;
   readonly service: RunningService;
-  /** The service's own catalog, for states the API cannot produce (e.g. status `saving`). */
+  /** The service's own storage's authoring port, for states the API cannot produce (e.g. status `saving`). */
   readonly catalog: ImageCatalog;
   /** Everything the service logged so far. */
   readonly logs: LogEntry[];
@@ -75,7 +75,7 @@ export async function startInProcessService(options: InProcessServiceOptions = {
       dataDir,
       config,
       service,
-      catalog: resolve(service.container, TOKENS.ImageCatalog),
+      catalog: service.storage.catalog,
       logs,
       stop,
       async close() {

@@ -8,7 +8,7 @@ import {
   type PublishError,
 } from '@image-catalog/core';
 import { OutboxRelay, type OutboxRelayOptions } from '@image-catalog/core/workers';
-import { createMemoryStorage, type MemoryStorage } from '@image-catalog/memory';
+import { createMemoryStorage } from '@image-catalog/memory';
 import { adminPrincipal, TestClock } from '@image-catalog/testkit';
 import { ResultAsync, type Result } from 'neverthrow';
 import { AmqpEventPublisher, type AmqpEventPublisherOptions } from '../amqp-event-publisher.js';

@@ -66,7 +66,8 @@ export class DataDeletionWorker {
     const lane = async () => {
       while (next < jobs.length) {
         const index = next++;
-        const job = jobs[index]!;
+        const job = jobs[index];
+        if (job === undefined) break;
         try {
           outcomes[index] = await this.#runOne(job);
         } catch (cause) {

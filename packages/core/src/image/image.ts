@@ -28,7 +28,9 @@ export const DELETABLE_STATUSES = [
 export const IMAGE_VISIBILITIES = ['public', 'private', 'shared', 'community'] as const;
 export type ImageVisibility = (typeof IMAGE_VISIBILITIES)[number];
 
-export type MemberStatus = 'pending' | 'accepted' | 'rejected';
+/** Every status an image member can be in. */
+export const MEMBER_STATUSES = ['pending', 'accepted', 'rejected'] as const;
+export type MemberStatus = (typeof MEMBER_STATUSES)[number];
 
 /** A project an image is shared with. */
 export interface ImageMember {

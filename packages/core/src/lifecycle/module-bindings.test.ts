@@ -27,7 +27,7 @@ function storageModule(): ContainerModule {
 
 async function container(): Promise<Container> {
   const c = new Container();
-  await c.load(storageModule(), imageCatalogCoreModule);
+  c.load(storageModule(), imageCatalogCoreModule);
   return c;
 }
 
@@ -52,7 +52,7 @@ describe('imageCatalogCoreModule: data lifecycle bindings', () => {
     c.bind(TOKENS.ScrubberOptions).toConstantValue({ batchSize: 0 });
     c.bind(TOKENS.OutboxRelayOptions).toConstantValue({ batchSize: 0 });
     c.bind(TOKENS.EventPublisher).toConstantValue(new RecordingPublisher());
-    await c.load(storageModule(), imageCatalogCoreModule);
+    c.load(storageModule(), imageCatalogCoreModule);
     expect(() => resolve(c, TOKENS.Scrubber)).toThrow(/batchSize/);
     expect(() => resolve(c, TOKENS.OutboxRelay)).toThrow(/batchSize/);
   });
@@ -60,7 +60,7 @@ describe('imageCatalogCoreModule: data lifecycle bindings', () => {
   it("validates restore ids with the delete's id format unless RestoreImageOptions has its own", async () => {
     const c = new Container();
     c.bind(TOKENS.DeleteImageOptions).toConstantValue({ idFormat: opaqueImageIdFormat() });
-    await c.load(storageModule(), imageCatalogCoreModule);
+    c.load(storageModule(), imageCatalogCoreModule);
     const failure = (await resolve(c, TOKENS.RestoreImage).execute({ imageId: 'ubuntu-22.04', principal: admin }))._unsafeUnwrapErr();
     expect(failure.kind).toBe('ImageNotFound');
   });

@@ -6,20 +6,21 @@ import express, { type RequestHandler } from 'express';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { mount } from 'hono/mount';
 import type { Authenticator } from '../authenticator.port.js';
+import type { ImageCatalogService } from '../create-image-catalog.js';
 import { authenticated, unauthenticated } from '../identity.port.js';
-import { createImagesHandler, fromFetchRequest, toFetchResponse, type DeleteImageExecutor } from '../images-handler.js';
+import { fromFetchRequest, toFetchResponse } from '../images-handler.js';
 import { createClientErrorListener } from '../node/client-error-listener.js';
 import { createNodeListener } from '../node/node-listener.js';
 
-/** What every recipe takes from the host. */
+/** What every recipe takes from the host: the front door's catalog, and a token authenticator. */
 export interface RecipeDeps {
-  readonly deleteImage: DeleteImageExecutor;
+  readonly catalog: ImageCatalogService;
   readonly authenticator: Authenticator;
 }
 
-export function nodeHttpRecipe({ deleteImage, authenticator }: RecipeDeps): Server {
+export function nodeHttpRecipe({ catalog, authenticator }: RecipeDeps): Server {
   // #region node-http
-  const handler = createImagesHandler({ basePath: '/v2', deleteImage, authenticator });
+  const handler = catalog.handler({ basePath: '/v2', authenticator });
   const server = createServer(
     createNodeListener(handler, {
       // Everything that is not /v2/images/{id} goes to the rest of your service.
@@ -31,40 +32,40 @@ export function nodeHttpRecipe({ deleteImage, authenticator }: RecipeDeps): Serv
   return server;
 }
 
-export function expressRecipe({ deleteImage, authenticator }: RecipeDeps): Server {
+export function expressRecipe({ catalog, authenticator }: RecipeDeps): Server {
   // #region express
   const app = express();
   // Before any body parser: the router must see the body to refuse one.
-  app.use('/v2', createImagesRouter({ deleteImage, authenticator }));
+  app.use('/v2', createImagesRouter({ ...catalog.pipeline, authenticator }));
   const server = createServer(app);
   server.on('clientError', createClientErrorListener());
   // #endregion express
   return server;
 }
 
-export function honoMountRecipe({ deleteImage, authenticator }: RecipeDeps): Hono {
+export function honoMountRecipe({ catalog, authenticator }: RecipeDeps): Hono {
   // #region hono-mount
   // mount() strips the prefix: the handler sees /images/{id}, so its basePath is ''.
-  const handler = createImagesHandler({ basePath: '', deleteImage, authenticator });
+  const handler = catalog.handler({ basePath: '', authenticator });
   const app = new Hono();
   app.all('/v2/*', mount(handler));
   // #endregion hono-mount
   return app;
 }
 
-export function honoAppMountRecipe({ deleteImage, authenticator }: RecipeDeps): Hono {
+export function honoAppMountRecipe({ catalog, authenticator }: RecipeDeps): Hono {
   // #region hono-app-mount
-  const handler = createImagesHandler({ basePath: '', deleteImage, authenticator });
+  const handler = catalog.handler({ basePath: '', authenticator });
   const app = new Hono();
   app.mount('/v2', handler); // Hono 4's app.mount, deprecated for mount() above; it strips the prefix too
   // #endregion hono-app-mount
   return app;
 }
 
-export function honoRouteRecipe({ deleteImage, authenticator }: RecipeDeps): Hono {
+export function honoRouteRecipe({ catalog, authenticator }: RecipeDeps): Hono {
   // #region hono-route
   // The full path reaches the handler: basePath is the prefix.
-  const handler = createImagesHandler({ basePath: '/v2', deleteImage, authenticator });
+  const handler = catalog.handler({ basePath: '/v2', authenticator });
   const app = new Hono();
   // app.all, not app.delete: the handler answers OPTIONS (204 + Allow) and other methods (405 + Allow).
   app.all('/v2/images/:id', (c) => handler(c.req.raw));
@@ -75,12 +76,14 @@ export function honoRouteRecipe({ deleteImage, authenticator }: RecipeDeps): Hon
 /** What the Hono host's own middleware stores in the context. */
 export type HonoEnv = { Variables: { user: Principal | undefined } };
 
-export function honoContextRecipe({ deleteImage, hostAuth }: Pick<RecipeDeps, 'deleteImage'> & { readonly hostAuth: MiddlewareHandler<HonoEnv> }): Hono<HonoEnv> {
+export function honoContextRecipe({
+  catalog,
+  hostAuth,
+}: Pick<RecipeDeps, 'catalog'> & { readonly hostAuth: MiddlewareHandler<HonoEnv> }): Hono<HonoEnv> {
   // #region hono-context
   // identify reads the Hono context, where the host's auth middleware put the user.
-  const handler = createImagesHandler({
+  const handler = catalog.handler({
     basePath: '/v2',
-    deleteImage,
     identify: (c: Context<HonoEnv>) => {
       const user = c.get('user');
       return user ? authenticated(user) : unauthenticated();
@@ -93,14 +96,21 @@ export function honoContextRecipe({ deleteImage, hostAuth }: Pick<RecipeDeps, 'd
   return app;
 }
 
-export function expressCookieRecipe({ deleteImage, session, sessionUser }: Pick<RecipeDeps, 'deleteImage'> & { readonly session: RequestHandler; readonly sessionUser: (req: express.Request) => Principal | undefined }): Server {
+export function expressCookieRecipe({
+  catalog,
+  session,
+  sessionUser,
+}: Pick<RecipeDeps, 'catalog'> & {
+  readonly session: RequestHandler;
+  readonly sessionUser: (req: express.Request) => Principal | undefined;
+}): Server {
   // #region express-cookie
   const app = express();
   app.use(session); // the host's own cookie session (express-session, passport, ...)
   app.use(
     '/v2',
     createImagesRouter({
-      deleteImage,
+      ...catalog.pipeline,
       // Whoever the host's middleware found; with passport that is `req.user`.
       identify: (req) => {
         const user = sessionUser(req);

@@ -128,7 +128,7 @@ function changing(h: () => StorageHarness): void {
     expect(await expectOk(h().images.findById(id))).toBeNull();
   });
 
-  it.each(['deleted', 'pending_delete'] as const)('updateImage refuses to set status %s (only deleteImage cascades) and changes nothing', async (status) => {
+  it.each(['deleted', 'pending_delete'] as const)('updateImage refuses to set status %s (only deleteImage deletes) and changes nothing', async (status) => {
     const image = await createFixtureImage(h());
     const error = await expectErr(h().catalog.updateImage(image.id, { status }, T1));
     expect(error.kind).toBe('StorageFault');

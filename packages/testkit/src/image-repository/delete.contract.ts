@@ -1,4 +1,4 @@
-// The repository contract's delete part: every deleteImage outcome, its whole cascade, races and rollback.
+// The repository contract's delete part: every deleteImage outcome, what it commits (image row, jobs, event), races and rollback.
 import { DELETABLE_STATUSES, isoTime, storageFault, storageUnavailable, toNotificationPayload, type Image, type StorageError } from '@image-catalog/core';
 import { describe, expect, it } from 'vitest';
 import { T0, T1, T2 } from '../contract-times.js';
@@ -39,7 +39,7 @@ function outcomes(h: () => StorageHarness): void {
     expect(await imageSnapshot(h(), image.id)).toEqual({ image, jobs: [], events: [] });
   });
 
-  it('commits the whole cascade: status, deleted_at everywhere, one job per location in order, one event', async () => {
+  it('commits the image row (status, deleted_at), one job per location in order, one event; the image reads back with its children', async () => {
     const id = globalThis.crypto.randomUUID();
     const image = await createFixtureImage(h(), { id, locations: fixtureLocations(id, 3), members: [{ memberId: 'p2' }] });
     const jobsDueAt = secondsAfter(T1, 60);

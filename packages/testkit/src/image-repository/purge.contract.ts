@@ -6,7 +6,7 @@ import { expectErr, expectOk } from '../expect-result.js';
 import { deleteImageRequest } from '../fixtures/delete-image-request.js';
 import { emptyImageFixture, fixtureLocations, imageFixture } from '../fixtures/image-fixture.js';
 import { secondsAfter } from '../fixtures/test-clock.js';
-import { createFixtureImage, deleteThroughRepository, findImage, imageSnapshot, type DeletedOutcome } from '../harness-helpers.js';
+import { deleteThroughRepository, findImage, imageSnapshot, type DeletedOutcome } from '../harness-helpers.js';
 import type { StorageHarness, StorageHarnessFactory } from '../storage-harness.js';
 import { describeImageRepositoryParts, type ImageRepositoryPart } from './image-repository-suite.js';
 
@@ -38,10 +38,16 @@ const CHILDREN = {
 /** An image with 2 tags, 2 properties, 2 members and `locations` locations: 6 + `locations` child rows. */
 async function imageWithChildren(h: StorageHarness, locations = 2, name?: string): Promise<Image> {
   const id = globalThis.crypto.randomUUID();
-  return expectOk(h.catalog.createImage(imageFixture({ id, ...CHILDREN, ...(name === undefined ? {} : { name }), locations: fixtureLocations(id, locations) }), T0));
+  return expectOk(
+    h.catalog.createImage(
+      imageFixture({ id, ...CHILDREN, ...(name === undefined ? {} : { name }), locations: fixtureLocations(id, locations) }),
+      T0,
+    ),
+  );
 }
 
-const childRows = (image: Image) => image.tags.length + Object.keys(image.properties).length + image.members.length + image.locations.length;
+const childRows = (image: Image) =>
+  image.tags.length + Object.keys(image.properties).length + image.members.length + image.locations.length;
 
 /** Completes every job of a delete: the data is gone, the image is finally `deleted`. */
 async function finishData(h: StorageHarness, outcome: DeletedOutcome, at: Date): Promise<void> {
@@ -59,7 +65,10 @@ function hiddenThroughTheImage(h: () => StorageHarness): void {
     // A live image with the same name, tags, property names and values, and member projects.
     const twin = await imageWithChildren(h(), 1, 'twin');
     expect(await findImage(h(), twin.id)).toEqual(twin);
-    expect(twin.members.map((m) => [m.memberId, m.status])).toEqual([['member-project', 'accepted'], ['second-member', 'pending']]);
+    expect(twin.members.map((m) => [m.memberId, m.status])).toEqual([
+      ['member-project', 'accepted'],
+      ['second-member', 'pending'],
+    ]);
     expect(await expectOk(h().catalog.listImages({}))).toEqual([twin]);
     expect(await expectOk(h().catalog.listImages({ name: 'twin' }))).toEqual([twin]);
 
@@ -109,7 +118,8 @@ function purged(h: () => StorageHarness): void {
     await finishData(h(), outcome, T2);
     expect(await findImage(h(), delayed.id)).toMatchObject({ status: 'deleted' });
     expect(await expectOk(h().jobs.purgeDeletedChildren({ olderThan: T3, limit: 100 }))).toBe(childRows(delayed));
-    for (const id of [bare.id, delayed.id]) expect(await findImage(h(), id)).toMatchObject({ tags: [], properties: {}, members: [], locations: [] });
+    for (const id of [bare.id, delayed.id])
+      expect(await findImage(h(), id)).toMatchObject({ tags: [], properties: {}, members: [], locations: [] });
   });
 
   it('removes at most `limit` rows per call; calls until one answers fewer purge everything', async () => {

@@ -1,5 +1,6 @@
 // What the parent test and its race-worker processes say to each other: configs, outcomes, results.
 import type { DeleteImageFailure } from '@image-catalog/core';
+import type { InvalidImageInput } from '@image-catalog/core/authoring';
 
 /**
  * `delete`: run `DeleteImage` over every image. `protect`: set `protected: true` on every image.
@@ -8,7 +9,7 @@ import type { DeleteImageFailure } from '@image-catalog/core';
 export type RaceMode = 'delete' | 'protect' | 'open';
 
 /** Per image id: `ok`, `gone` (a protect found the image no longer live), or the failure kind. */
-export type RaceOutcome = 'ok' | 'gone' | DeleteImageFailure['kind'];
+export type RaceOutcome = 'ok' | 'gone' | DeleteImageFailure['kind'] | InvalidImageInput['kind'];
 
 /** What every worker gets; an adapter extends it with how to reach its store (a file, a URL). */
 export interface RaceWorkerConfig {
