@@ -42,7 +42,8 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: the cost of one delete$
     const sentBefore = pool.log.length;
     const deleted = await deleteImageUseCase(store.images).execute({ imageId: image.id, principal: admin });
     expect(deleted._unsafeUnwrap()).toMatchObject({ status: 'deleted', dataDeletionJobs: 1 });
-    const statements = pool.log.slice(sentBefore).map((name) => name.replace(/^.*?_(?=[a-zA-Z]+$)/, ''));
+    // Named statements by their name, the rest (BEGIN with its SET LOCALs, COMMIT) by their first word.
+    const statements = pool.log.slice(sentBefore).map((sent) => (/^\w+ /.test(sent) || !sent.includes('_') ? sent.split(' ')[0] : sent.replace(/^.*?_(?=[a-zA-Z]+$)/, '')));
 
     const s = `"${db.schema}"`;
     const xid = (await db.pool.query<{ xid: string }>(`SELECT xmin::text AS xid FROM ${s}.images WHERE id = $1`, [image.id])).rows[0]!.xid;
@@ -61,8 +62,8 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: the cost of one delete$
       `[postgres delete cost] 20 properties, 20 tags, 10 members, 1 location: ${big.statements.length} statements, rows ${JSON.stringify(big.rows)}; none: ${bare.statements.length} statements, rows ${JSON.stringify(bare.rows)}`,
     );
 
-    // The read, then the one guarded statement (its own implicit transaction).
-    expect(big.statements).toEqual(['findById', 'deleteImage']);
+    // One transaction (BEGIN sets its lock and statement timeouts): the read, then the one guarded statement.
+    expect(big.statements).toEqual(['BEGIN', 'findById', 'deleteImage', 'COMMIT']);
     expect(big.rows).toEqual({ images: 1, data_deletion_jobs: 1, outbox_events: 1 });
     expect(bare).toEqual(big);
   });

@@ -109,19 +109,35 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: bounded under storage s
       expect(await sideEffects(db.pool, db.schema, image.id)).toEqual({ events: 1, jobs: 2 });
     });
 
-    it('a child row locked elsewhere stops the delete statement after it updated the image row: the whole statement is rolled back', async () => {
+    it('a later write waiting on a lock stops the delete statement after it updated the image row: the whole statement is rolled back', async () => {
       const storage = await open({ lockTimeoutMs: 800 });
       const image = await createWithData(storage, 2);
+      const other = await createWithData(storage, 0);
+      const eventId = globalThis.crypto.randomUUID();
       const before = await dumpSchema(db.pool, db.schema);
-      // The image row itself is free: the statement updates it, then waits on the second location's row.
-      const locked = await lock(`SELECT 1 FROM "${db.schema}".image_locations WHERE image_id = $1 AND position = 1 FOR UPDATE`, [image.id]);
+      // The image row itself is free: the statement updates it and inserts the jobs, then its outbox
+      // row waits on another session's uncommitted row with the same event id (a unique key).
+      const locked = await lock(
+        `INSERT INTO "${db.schema}".outbox_events (id, type, image_id, payload, occurred_at, available_at) VALUES ($1, 'image.delete', $2, '{}', now(), now())`,
+        [eventId, other.id],
+      );
 
-      const { value: result, ms } = await timed(() => storage.images.deleteImage(deleteImageRequest(image, new Date())));
+      const { value: result, ms } = await timed(() => storage.images.deleteImage(deleteImageRequest(image, new Date(), { eventId })));
       expect(code(unavailable(result).cause)).toBe('55P03');
       expect(ms).toBeLessThan(4000);
       await locked.release();
       expect(await dumpSchema(db.pool, db.schema)).toBe(before);
-      expect((await storage.images.deleteImage(deleteImageRequest(image, new Date())))._unsafeUnwrap().kind).toBe('Deleted');
+      expect((await storage.images.deleteImage(deleteImageRequest(image, new Date(), { eventId })))._unsafeUnwrap().kind).toBe('Deleted');
+    });
+
+    it('a child row locked elsewhere does not stop a delete: the delete writes no child row', async () => {
+      const storage = await open({ lockTimeoutMs: 800 });
+      const image = await createWithData(storage, 2);
+      await lock(`SELECT 1 FROM "${db.schema}".image_locations WHERE image_id = $1 FOR UPDATE`, [image.id]);
+      await lock(`SELECT 1 FROM "${db.schema}".image_tags WHERE image_id = $1 FOR UPDATE`, [image.id]);
+      const { value: result, ms } = await timed(() => storage.images.deleteImage(deleteImageRequest(image, new Date())));
+      expect(result._unsafeUnwrap()).toMatchObject({ kind: 'Deleted', jobs: [{}, {}] });
+      expect(ms).toBeLessThan(700);
     });
 
     it('statement_timeout shorter than the lock wait: StorageUnavailable (57014) near statementTimeoutMs, nothing written', async () => {
