@@ -2,6 +2,7 @@
 import { storageFault, type DataDeletionJob } from '@image-catalog/core';
 import type { DeleteRequestOptions } from './fixtures/delete-image-request.js';
 import { describe, expect, it } from 'vitest';
+import { describeNextDueContract } from './data-deletion-job-queue.next-due.contract.js';
 import { expectErr, expectOk } from './expect-result.js';
 import { fixtureLocations } from './fixtures/image-fixture.js';
 import { createFixtureImage, deleteThroughRepository, findImage, type DeletedOutcome } from './harness-helpers.js';
@@ -38,6 +39,7 @@ export function describeDataDeletionJobQueueContract(name: string, factory: Stor
   describe(`${name}: DataDeletionJobQueue contract`, () => {
     const h = useHarness(factory);
     const claim = (now: Date, limit = 10) => expectOk(h().jobs.claimDue({ now, limit, leaseSeconds: LEASE }));
+    describeNextDueContract(h);
 
     it('claimDue hands out queued jobs once due (availableAt <= now), in location order, leased for leaseSeconds', async () => {
       const due = secondsAfter(T1, 60);
