@@ -9,6 +9,8 @@ import type { Authenticator } from '../authenticator.port.js';
 import { authenticated, unauthenticated } from '../identity.port.js';
 import { createImagesHandler, fromFetchRequest, toFetchResponse, type DeleteImageExecutor } from '../images-handler.js';
 import { createClientErrorListener } from '../node/client-error-listener.js';
+import { createConnectListener } from '../node/connect-listener.js';
+import { guardNodeListener } from '../node/guard-node-listener.js';
 import { createNodeListener } from '../node/node-listener.js';
 
 /** What every recipe takes from the host. */
@@ -21,12 +23,15 @@ export function nodeHttpRecipe({ deleteImage, authenticator }: RecipeDeps): Serv
   // #region node-http
   const handler = createImagesHandler({ basePath: '/v2', deleteImage, authenticator });
   const server = createServer(
+    // The listener answers a request without Host itself (a 400 fault), rather than node (a bare 400).
+    { requireHostHeader: false },
     createNodeListener(handler, {
       // Everything that is not /v2/images/{id} goes to the rest of your service.
       fallback: (_req, res) => res.writeHead(404).end(),
     }),
   );
   server.on('clientError', createClientErrorListener());
+  server.on('connect', createConnectListener());
   // #endregion node-http
   return server;
 }
@@ -36,8 +41,10 @@ export function expressRecipe({ deleteImage, authenticator }: RecipeDeps): Serve
   const app = express();
   // Before any body parser: the router must see the body to refuse one.
   app.use('/v2', createImagesRouter({ deleteImage, authenticator }));
-  const server = createServer(app);
+  // guardNodeListener: pipelined requests that change state run in order; no Host gets a 400 fault.
+  const server = createServer({ requireHostHeader: false }, guardNodeListener(app));
   server.on('clientError', createClientErrorListener());
+  server.on('connect', createConnectListener());
   // #endregion express
   return server;
 }
