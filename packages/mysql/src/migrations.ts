@@ -73,7 +73,7 @@ const V1_INITIAL_SCHEMA: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS image_properties (
     image_id VARCHAR(255) NOT NULL,
     name VARCHAR(255) NOT NULL,
-    value TEXT NOT NULL,
+    value MEDIUMTEXT NOT NULL, -- up to 65 535 characters (TEXT holds 65 535 bytes)
     position INT NOT NULL,
     deleted BOOLEAN NOT NULL DEFAULT FALSE,
     deleted_at BIGINT NULL,

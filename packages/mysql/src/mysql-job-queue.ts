@@ -8,7 +8,7 @@ import type {
   JobFailure,
   StorageError,
 } from '@image-catalog/core';
-import { JOB_COLUMNS, oldestFirst, toJob, type JobRow } from '@image-catalog/sql-kit';
+import { asDateOrNull, JOB_COLUMNS, oldestFirst, toJob, type JobRow, type TimeColumn } from '@image-catalog/sql-kit';
 import { okAsync, type ResultAsync } from 'neverthrow';
 import type { MysqlConnection } from './mysql-connection.js';
 
@@ -104,6 +104,14 @@ export class MysqlJobQueue implements DataDeletionJobQueue {
         ? sql.run(`UPDATE data_deletion_jobs ${set} WHERE state = 'dead'`, [at, at])
         : sql.run(`UPDATE data_deletion_jobs FORCE INDEX (data_deletion_jobs_id) ${set} WHERE state = 'dead' AND id IN (?)`, [at, at, jobIds]),
     );
+  }
+
+  /** `min(available_at)` of queued jobs, off the `(state, available_at)` index. */
+  nextDueAt(): ResultAsync<Date | null, StorageError> {
+    return this.db.read(async (sql) => {
+      const [row] = await sql.rows<{ at: TimeColumn | null }>("SELECT MIN(available_at) AS at FROM data_deletion_jobs WHERE state = 'queued'");
+      return asDateOrNull(row?.at ?? null);
+    });
   }
 
   counts(): ResultAsync<JobCounts, StorageError> {

@@ -61,6 +61,7 @@ export function jobQueueStatements({ schema, statement }: PostgresConnection) {
        WHERE state = 'dead' AND id = ANY ($2::text[])`,
     ),
     countJobs: statement('countJobs', `SELECT state, count(*)::int AS n FROM ${s}.data_deletion_jobs GROUP BY state`),
+    nextDueAt: statement('nextDueAt', `SELECT min(available_at) AS at FROM ${s}.data_deletion_jobs WHERE state = 'queued'`),
     /** One statement per filter shape, so each keeps an index-friendly plan. */
     listJobs: (byImage: boolean, byState: boolean) => {
       const where = [byImage ? 'image_id = $2' : null, byState ? `state = $${byImage ? 3 : 2}` : null].filter((w) => w !== null);

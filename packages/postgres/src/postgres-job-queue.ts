@@ -1,7 +1,7 @@
 // DataDeletionJobQueue on PostgreSQL: scrubbers in any number of processes share the queue without waiting for each other.
 import { okAsync, type ResultAsync } from 'neverthrow';
 import type { ClaimDueJobs, DataDeletionJob, DataDeletionJobQueue, DataDeletionJobState, JobCounts, JobFailure, StorageError } from '@image-catalog/core';
-import { oldestFirst, toJob, type JobRow } from '@image-catalog/sql-kit';
+import { asDateOrNull, oldestFirst, toJob, type JobRow, type TimeColumn } from '@image-catalog/sql-kit';
 import { jobQueueStatements } from './job-queue-statements.js';
 import type { PostgresConnection } from './postgres-connection.js';
 import { sqlLimit } from './sql-limit.js';
@@ -65,6 +65,11 @@ export class PostgresJobQueue implements DataDeletionJobQueue {
       const result = await db.query(jobIds === undefined ? this.#q.requeueAllDead([now]) : this.#q.requeueDeadIds([now, [...jobIds]]));
       return result.rowCount ?? 0;
     });
+  }
+
+  /** `min(available_at)` of queued jobs, off the partial index of queued jobs. */
+  nextDueAt(): ResultAsync<Date | null, StorageError> {
+    return this.#c.db.transaction(async (db) => asDateOrNull((await db.query<{ at: TimeColumn | null }>(this.#q.nextDueAt())).rows[0]?.at ?? null));
   }
 
   counts(): ResultAsync<JobCounts, StorageError> {

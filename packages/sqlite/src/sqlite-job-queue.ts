@@ -1,7 +1,7 @@
 // The SQLite DataDeletionJobQueue: leases, completion (finishing a pending delete), failures, dead letters.
 import type { ResultAsync } from 'neverthrow';
 import type { ClaimDueJobs, DataDeletionJob, DataDeletionJobQueue, DataDeletionJobState, JobCounts, JobFailure, StorageError } from '@image-catalog/core';
-import { JOB_COLUMNS, oldestFirst, toJob, type JobRow } from '@image-catalog/sql-kit';
+import { asDateOrNull, JOB_COLUMNS, oldestFirst, toJob, type JobRow, type TimeColumn } from '@image-catalog/sql-kit';
 import { sqlLimit, type SqliteConnection, type Statement } from './sqlite-connection.js';
 
 export class SqliteJobQueue implements DataDeletionJobQueue {
@@ -86,6 +86,14 @@ export class SqliteJobQueue implements DataDeletionJobQueue {
     return changed.changes;
   }
 
+  /** `min(available_at)` of queued jobs, off the `(state, available_at)` index. */
+  nextDueAt(): ResultAsync<Date | null, StorageError> {
+    return this.#c.read(() => {
+      const row = this.#s.nextDueAt.get() as { at: TimeColumn | null };
+      return asDateOrNull(row.at);
+    });
+  }
+
   counts(): ResultAsync<JobCounts, StorageError> {
     return this.#c.read(() => {
       const counts = { queued: 0, done: 0, dead: 0, cancelled: 0 };
@@ -110,4 +118,5 @@ const STATEMENTS = {
   requeueDeadIds:
     "UPDATE data_deletion_jobs SET state = 'queued', attempts = 0, available_at = ?, updated_at = ? WHERE state = 'dead' AND id IN (SELECT value FROM json_each(?))",
   countJobs: 'SELECT state, count(*) AS n FROM data_deletion_jobs GROUP BY state',
+  nextDueAt: "SELECT min(available_at) AS at FROM data_deletion_jobs WHERE state = 'queued'",
 } as const;

@@ -147,6 +147,11 @@ export function createTestStorage(): TestStorage {
         for (const { job } of jobs.values()) counts[job.state] += 1;
         return counts;
       }),
+    nextDueAt: () =>
+      call('nextDueAt', () => {
+        const queued = [...jobs.values()].filter((s) => s.job.state === 'queued').map((s) => s.job.availableAt.getTime());
+        return queued.length === 0 ? null : new Date(Math.min(...queued));
+      }),
   };
 
   const outbox: EventOutbox = {
