@@ -57,6 +57,8 @@ export interface ServiceConfig {
   readonly shutdownGraceSeconds: number;
   /** Largest image data an upload may carry (Glance's `image_size_cap`); more is 413. */
   readonly imageSizeCapBytes: number;
+  /** Upload temp files not modified for this long are a crash's leftovers, swept at start and with every scrubber interval. */
+  readonly tempFileGraceSeconds: number;
 }
 
 /** A setting that cannot be used; the message names the variable and what is expected. */
@@ -235,5 +237,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Service
     relayLeaseSeconds: integer(env, 'IMAGE_CATALOG_RELAY_LEASE', 60, 1, 86_400),
     shutdownGraceSeconds: integer(env, 'IMAGE_CATALOG_SHUTDOWN_GRACE', 10, 0, 600),
     imageSizeCapBytes: integer(env, 'IMAGE_CATALOG_IMAGE_SIZE_CAP', DEFAULT_IMAGE_SIZE_CAP_BYTES, 1, Number.MAX_SAFE_INTEGER),
+    // Longer than a whole upload may take (the server's request timeout is 300 s), so no live upload's file goes.
+    tempFileGraceSeconds: integer(env, 'IMAGE_CATALOG_TEMP_FILE_GRACE', 900, 0, 86_400 * 7),
   };
 }

@@ -11,6 +11,7 @@ import { openEventPublisher } from './event-publisher.js';
 import { createServiceMetrics } from './metrics.js';
 import { closeServer, listen } from './http-server.js';
 import { openStorage } from './storage.js';
+import { createTempFileSweeper } from './temp-file-sweeper.js';
 
 /** For tests that inject faults: a data store used instead of the file store under `<data dir>/images`. */
 export interface ServiceOverrides {
@@ -21,7 +22,8 @@ export interface ServiceOverrides {
 export async function openCatalog(config: ServiceConfig, logger: Logger, overrides: ServiceOverrides = {}) {
   const storage = await openStorage(config, logger);
   mkdirSync(config.imagesDir, { recursive: true }); // everything the service needs exists after the first start
-  const dataStore = overrides.dataStore ?? new FileImageDataStore({ root: config.imagesDir });
+  const fileStore = overrides.dataStore === undefined ? new FileImageDataStore({ root: config.imagesDir }) : null;
+  const dataStore = overrides.dataStore ?? fileStore!;
   const events = openEventPublisher(config, logger);
   const catalog = createImageCatalog({
     storage,
@@ -39,7 +41,9 @@ export async function openCatalog(config: ServiceConfig, logger: Logger, overrid
     await events?.close();
     await storage.close();
   };
-  return { storage, dataStore, catalog, events: events?.description ?? null, close };
+  // Temp files of uploads a crash interrupted; a data store given as an override cleans up after itself.
+  const tempFiles = fileStore === null ? null : createTempFileSweeper(fileStore, config.tempFileGraceSeconds, logger);
+  return { storage, dataStore, catalog, tempFiles, events: events?.description ?? null, close };
 }
 
 /** `catalog`: use cases, workers (`scrubber`, `relay`), `pipeline`, `start()` / `stop()`; `events`: where events go, or `null`. */
@@ -56,7 +60,9 @@ export interface RunningService extends Omit<OpenedCatalog, 'close'> {
 export async function startService(config: ServiceConfig, logger: Logger, overrides: ServiceOverrides = {}): Promise<RunningService> {
   // 1. Storage, and the catalog over it.
   const { close, ...opened } = await openCatalog(config, logger, overrides);
-  const { storage, catalog } = opened;
+  const { storage, catalog, tempFiles } = opened;
+  // Before listening: what a crash left behind goes now (uploads still in flight elsewhere are spared by the grace period).
+  await tempFiles?.sweepOnce();
   const metrics = createServiceMetrics({ jobs: storage.jobs, outbox: storage.outbox, clock: systemClock, logger });
 
   // 2. HTTP: versions documents, /metrics, the Glance fixture routes and our DELETE router with `catalog.pipeline`.
@@ -68,6 +74,7 @@ export async function startService(config: ServiceConfig, logger: Logger, overri
 
   // 3. Background work: scrubber and relay run at once, so work left from before a restart is picked up now.
   catalog.start();
+  tempFiles?.start(config.scrubIntervalSeconds * 1000);
   void catalog.scrubber.counts().map(({ dead }) => reportDeadJobs(logger, dead));
 
   let stopping: Promise<void> | null = null;
@@ -75,6 +82,7 @@ export async function startService(config: ServiceConfig, logger: Logger, overri
     (stopping ??= (async () => {
       logger.info({ graceSeconds: config.shutdownGraceSeconds }, 'shutting down: draining in-flight requests');
       const drained = catalog.stop(); // 503 from here on; deletes in flight finish, the loops stop, pending events go out
+      tempFiles?.stop();
       await closeServer(server, config.shutdownGraceSeconds, logger);
       await drained;
       await close();
