@@ -22,8 +22,7 @@ export interface ServiceOverrides {
 export async function openCatalog(config: ServiceConfig, logger: Logger, overrides: ServiceOverrides = {}) {
   const storage = await openStorage(config, logger);
   mkdirSync(config.imagesDir, { recursive: true }); // everything the service needs exists after the first start
-  const fileStore = overrides.dataStore === undefined ? new FileImageDataStore({ root: config.imagesDir }) : null;
-  const dataStore = overrides.dataStore ?? fileStore!;
+  const dataStore = overrides.dataStore ?? new FileImageDataStore({ root: config.imagesDir });
   const events = openEventPublisher(config, logger);
   const catalog = createImageCatalog({
     storage,
@@ -41,8 +40,8 @@ export async function openCatalog(config: ServiceConfig, logger: Logger, overrid
     await events?.close();
     await storage.close();
   };
-  // Temp files of uploads a crash interrupted; a data store given as an override cleans up after itself.
-  const tempFiles = fileStore === null ? null : createTempFileSweeper(fileStore, config.tempFileGraceSeconds, logger);
+  // Temp files of uploads a crash interrupted; another kind of data store given as an override cleans up after itself.
+  const tempFiles = dataStore instanceof FileImageDataStore ? createTempFileSweeper(dataStore, config.tempFileGraceSeconds, logger) : null;
   return { storage, dataStore, catalog, tempFiles, events: events?.description ?? null, close };
 }
 
