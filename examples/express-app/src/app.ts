@@ -26,6 +26,8 @@ export interface AppDependencies {
   readonly overLimitStatus: 413 | 429;
   readonly logger: Logger;
   readonly idFormat?: ImageIdFormat;
+  /** Largest image data accepted on upload (`IMAGE_CATALOG_IMAGE_SIZE_CAP`; default 1 TiB). */
+  readonly imageSizeCapBytes?: number;
   /** Served at `GET /metrics`, and told of every request of the DELETE router; none without it. */
   readonly metrics?: Pick<ServiceMetrics, 'httpHook' | 'handler'>;
 }
@@ -54,6 +56,7 @@ export function createApp(deps: AppDependencies): express.Express {
     identify,
     logger,
     ...(deps.idFormat ? { idFormat: deps.idFormat } : {}),
+    ...(deps.imageSizeCapBytes !== undefined ? { imageSizeCapBytes: deps.imageSizeCapBytes } : {}),
   });
   const pipelineLogsItself = (req: Request, res: Response, next: NextFunction) => {
     contextOf(req, res).route = null;

@@ -47,6 +47,8 @@ describe('loadConfig: defaults', () => {
       scrubIntervalSeconds: 30,
       inlineLeaseSeconds: 60,
       shutdownGraceSeconds: 10,
+      imageSizeCapBytes: 1_099_511_627_776,
+      tempFileGraceSeconds: 900,
     });
     expect(Object.fromEntries(config.tokens)).toEqual(DEMO_TOKENS);
   });
@@ -157,6 +159,16 @@ describe('loadConfig: every setting', () => {
     ).toMatchObject({ logLevel: 'debug', scrubIntervalSeconds: 5, inlineLeaseSeconds: 120, shutdownGraceSeconds: 0 });
     expect(loadConfig({ LOG_LEVEL: 'WARN' }, CWD).logLevel).toBe('warn');
   });
+
+  it('IMAGE_CATALOG_IMAGE_SIZE_CAP: bytes an upload may carry, from 1 up to 2^53 - 1', () => {
+    expect(loadConfig({ IMAGE_CATALOG_IMAGE_SIZE_CAP: '1024' }, CWD).imageSizeCapBytes).toBe(1024);
+    expect(loadConfig({ IMAGE_CATALOG_IMAGE_SIZE_CAP: String(Number.MAX_SAFE_INTEGER) }, CWD).imageSizeCapBytes).toBe(Number.MAX_SAFE_INTEGER);
+  });
+
+  it('IMAGE_CATALOG_TEMP_FILE_GRACE: seconds before an untouched upload temp file counts as a crash leftover (0 to a week)', () => {
+    expect(loadConfig({ IMAGE_CATALOG_TEMP_FILE_GRACE: '0' }, CWD).tempFileGraceSeconds).toBe(0);
+    expect(loadConfig({ IMAGE_CATALOG_TEMP_FILE_GRACE: '3600' }, CWD).tempFileGraceSeconds).toBe(3600);
+  });
 });
 
 describe('loadConfig: bad values are a ConfigError naming the setting', () => {
@@ -177,6 +189,11 @@ describe('loadConfig: bad values are a ConfigError naming the setting', () => {
     ['IMAGE_CATALOG_SCRUB_INTERVAL=0', { IMAGE_CATALOG_SCRUB_INTERVAL: '0' }, /^IMAGE_CATALOG_SCRUB_INTERVAL must be from 1/],
     ['IMAGE_CATALOG_INLINE_LEASE=soon', { IMAGE_CATALOG_INLINE_LEASE: 'soon' }, /^IMAGE_CATALOG_INLINE_LEASE must be a whole number/],
     ['IMAGE_CATALOG_SHUTDOWN_GRACE=601', { IMAGE_CATALOG_SHUTDOWN_GRACE: '601' }, /^IMAGE_CATALOG_SHUTDOWN_GRACE must be from 0 to 600/],
+    ['IMAGE_CATALOG_IMAGE_SIZE_CAP=0', { IMAGE_CATALOG_IMAGE_SIZE_CAP: '0' }, /^IMAGE_CATALOG_IMAGE_SIZE_CAP must be from 1 to 9007199254740991, got 0$/],
+    ['IMAGE_CATALOG_IMAGE_SIZE_CAP=1G', { IMAGE_CATALOG_IMAGE_SIZE_CAP: '1G' }, /^IMAGE_CATALOG_IMAGE_SIZE_CAP must be a whole number/],
+    ['IMAGE_CATALOG_IMAGE_SIZE_CAP=2^60', { IMAGE_CATALOG_IMAGE_SIZE_CAP: '1152921504606846976' }, /^IMAGE_CATALOG_IMAGE_SIZE_CAP must be from 1 to/],
+    ['IMAGE_CATALOG_TEMP_FILE_GRACE=604801', { IMAGE_CATALOG_TEMP_FILE_GRACE: '604801' }, /^IMAGE_CATALOG_TEMP_FILE_GRACE must be from 0 to 604800, got 604801$/],
+    ['IMAGE_CATALOG_TEMP_FILE_GRACE=15m', { IMAGE_CATALOG_TEMP_FILE_GRACE: '15m' }, /^IMAGE_CATALOG_TEMP_FILE_GRACE must be a whole number/],
     ['DATABASE_URL=mysql://...', { DATABASE_URL: 'mysql://db/images' }, /^DATABASE_URL must be a postgres:\/\/ URL/],
     ['LOG_LEVEL=loud', { LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"$/],
     ['IMAGE_CATALOG_AMQP_URL=http://...', { IMAGE_CATALOG_AMQP_URL: 'http://guest:guest@127.0.0.1:5672' }, /^IMAGE_CATALOG_AMQP_URL must be an amqp:\/\/ or amqps:\/\/ URL/],

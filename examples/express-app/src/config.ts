@@ -4,6 +4,7 @@ import path from 'node:path';
 import { AMQP_BODY_FORMATS, AMQP_PUBLISHER_DEFAULTS, type AmqpBodyFormat } from '@image-catalog/amqp';
 import type { Principal } from '@image-catalog/core';
 import { parseRateLimit } from '@image-catalog/http';
+import { DEFAULT_IMAGE_SIZE_CAP_BYTES } from './fixtures/glance-fixture-router.js';
 
 export interface RateLimitSetting {
   readonly limit: number;
@@ -54,6 +55,10 @@ export interface ServiceConfig {
   readonly relayLeaseSeconds: number;
   /** How long graceful shutdown waits for in-flight requests before closing anyway. */
   readonly shutdownGraceSeconds: number;
+  /** Largest image data an upload may carry (Glance's `image_size_cap`); more is 413. */
+  readonly imageSizeCapBytes: number;
+  /** Upload temp files not modified for this long are a crash's leftovers, swept at start and with every scrubber interval. */
+  readonly tempFileGraceSeconds: number;
 }
 
 /** A setting that cannot be used; the message names the variable and what is expected. */
@@ -231,5 +236,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Service
     scrubLeaseSeconds: integer(env, 'IMAGE_CATALOG_SCRUB_LEASE', 300, 1, 86_400),
     relayLeaseSeconds: integer(env, 'IMAGE_CATALOG_RELAY_LEASE', 60, 1, 86_400),
     shutdownGraceSeconds: integer(env, 'IMAGE_CATALOG_SHUTDOWN_GRACE', 10, 0, 600),
+    imageSizeCapBytes: integer(env, 'IMAGE_CATALOG_IMAGE_SIZE_CAP', DEFAULT_IMAGE_SIZE_CAP_BYTES, 1, Number.MAX_SAFE_INTEGER),
+    // Longer than a whole upload may take (the server's request timeout is 300 s), so no live upload's file goes.
+    tempFileGraceSeconds: integer(env, 'IMAGE_CATALOG_TEMP_FILE_GRACE', 900, 0, 86_400 * 7),
   };
 }

@@ -39,7 +39,7 @@ async function main(argv: readonly string[]): Promise<number> {
     { level: flags.has('--quiet') ? 'warn' : config.logLevel, base: { service: 'image-catalog-scrub' } },
     stdoutLogDestination(),
   );
-  const { catalog, close } = await openCatalog(config, logger);
+  const { catalog, tempFiles, close } = await openCatalog(config, logger);
   try {
     const { scrubber, relay } = catalog;
     if (flags.has('--requeue-dead')) {
@@ -51,6 +51,7 @@ async function main(argv: readonly string[]): Promise<number> {
       logger.info({ requeued: requeued.value }, 'dead jobs requeued');
     }
     const scrubbed = await scrubber.runOnce();
+    await tempFiles?.sweepOnce(); // temp files of uploads a crash interrupted
     // Without a publisher (neither IMAGE_CATALOG_AMQP_URL nor IMAGE_CATALOG_EVENTS_FILE) events wait in the outbox.
     const relayed = relay === null ? ok(null) : await relay.runOnce();
     const counts = await scrubber.counts();

@@ -11,6 +11,7 @@ import { openEventPublisher } from './event-publisher.js';
 import { createServiceMetrics } from './metrics.js';
 import { closeServer, listen } from './http-server.js';
 import { openStorage } from './storage.js';
+import { createTempFileSweeper } from './temp-file-sweeper.js';
 
 /** For tests that inject faults: a data store used instead of the file store under `<data dir>/images`. */
 export interface ServiceOverrides {
@@ -39,7 +40,9 @@ export async function openCatalog(config: ServiceConfig, logger: Logger, overrid
     await events?.close();
     await storage.close();
   };
-  return { storage, dataStore, catalog, events: events?.description ?? null, close };
+  // Temp files of uploads a crash interrupted; another kind of data store given as an override cleans up after itself.
+  const tempFiles = dataStore instanceof FileImageDataStore ? createTempFileSweeper(dataStore, config.tempFileGraceSeconds, logger) : null;
+  return { storage, dataStore, catalog, tempFiles, events: events?.description ?? null, close };
 }
 
 /** `catalog`: use cases, workers (`scrubber`, `relay`), `pipeline`, `start()` / `stop()`; `events`: where events go, or `null`. */
@@ -56,17 +59,21 @@ export interface RunningService extends Omit<OpenedCatalog, 'close'> {
 export async function startService(config: ServiceConfig, logger: Logger, overrides: ServiceOverrides = {}): Promise<RunningService> {
   // 1. Storage, and the catalog over it.
   const { close, ...opened } = await openCatalog(config, logger, overrides);
-  const { storage, catalog } = opened;
+  const { storage, catalog, tempFiles } = opened;
+  // Before listening: what a crash left behind goes now (uploads still in flight elsewhere are spared by the grace period).
+  await tempFiles?.sweepOnce();
   const metrics = createServiceMetrics({ jobs: storage.jobs, outbox: storage.outbox, clock: systemClock, logger });
 
   // 2. HTTP: versions documents, /metrics, the Glance fixture routes and our DELETE router with `catalog.pipeline`.
   const identify = tokenIdentity(new StaticTokenAuthenticator(config.tokens));
   const overLimitStatus = config.rateLimit?.status ?? 413;
-  const app = createApp({ storage, dataStore: opened.dataStore, pipeline: catalog.pipeline, identify, overLimitStatus, logger, metrics });
+  const { imageSizeCapBytes } = config;
+  const app = createApp({ storage, dataStore: opened.dataStore, pipeline: catalog.pipeline, identify, overLimitStatus, logger, metrics, imageSizeCapBytes });
   const { server, url } = await listen(app, config);
 
   // 3. Background work: scrubber and relay run at once, so work left from before a restart is picked up now.
   catalog.start();
+  tempFiles?.start(config.scrubIntervalSeconds * 1000);
   void catalog.scrubber.counts().map(({ dead }) => reportDeadJobs(logger, dead));
 
   let stopping: Promise<void> | null = null;
@@ -74,6 +81,7 @@ export async function startService(config: ServiceConfig, logger: Logger, overri
     (stopping ??= (async () => {
       logger.info({ graceSeconds: config.shutdownGraceSeconds }, 'shutting down: draining in-flight requests');
       const drained = catalog.stop(); // 503 from here on; deletes in flight finish, the loops stop, pending events go out
+      tempFiles?.stop();
       await closeServer(server, config.shutdownGraceSeconds, logger);
       await drained;
       await close();

@@ -222,3 +222,60 @@ describe('FileImageDataStore.delete', () => {
     }
   });
 });
+
+describe('FileImageDataStore.sweepTempFiles', () => {
+  const HOUR = 3_600_000;
+  const tempName = () => `.${globalThis.crypto.randomUUID()}.tmp`;
+  async function aged(name: string, ageMs: number): Promise<string> {
+    const file = path.join(root, name);
+    await fs.writeFile(file, 'left by a crash');
+    const then = new Date(Date.now() - ageMs);
+    await fs.utimes(file, then, then);
+    return file;
+  }
+
+  it('removes temp files older than the grace period and nothing else', async () => {
+    await fs.mkdir(root, { recursive: true });
+    const store = new FileImageDataStore({ root });
+    const { url } = (await store.write(IMAGE_ID, chunks('data')))._unsafeUnwrap();
+    const old = [await aged(tempName(), 2 * HOUR), await aged(tempName(), 2 * HOUR)];
+    const fresh = await aged(tempName(), 1000);
+    const keep = [await aged('.keep', 2 * HOUR), await aged('.not-a-uuid.tmp', 2 * HOUR), await aged(`${IMAGE_ID}.tmp`, 2 * HOUR)];
+    await fs.mkdir(path.join(root, tempName())); // a folder with a temp name is not ours to remove
+
+    expect((await store.sweepTempFiles({ olderThanMs: HOUR }))._unsafeUnwrap()).toEqual({ removed: 2 });
+    for (const file of old) expect(existsSync(file)).toBe(false);
+    for (const file of [fresh, ...keep]) expect(existsSync(file)).toBe(true);
+    expect(existsSync(new URL(url))).toBe(true);
+    expect((await store.sweepTempFiles({ olderThanMs: 0 }))._unsafeUnwrap()).toEqual({ removed: 1 });
+    expect(existsSync(fresh)).toBe(false);
+  });
+
+  it('spares the temp file of its own write in progress, even with no grace period', async () => {
+    const store = new FileImageDataStore({ root });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    async function* slow(): AsyncIterable<Uint8Array> {
+      yield Buffer.from('first ');
+      await gate;
+      yield Buffer.from('second');
+    }
+    const writing = store.write(IMAGE_ID, slow());
+    let temps: string[] = [];
+    for (let i = 0; i < 100 && temps.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      temps = existsSync(root) ? (await listRoot()).filter((name) => name.endsWith('.tmp')) : [];
+    }
+    expect(temps).toHaveLength(1);
+    expect((await store.sweepTempFiles({ olderThanMs: 0 }))._unsafeUnwrap()).toEqual({ removed: 0 });
+    release();
+    const stored = (await writing)._unsafeUnwrap();
+    expect(stored.size).toBe(12);
+    expect(await listRoot()).toEqual([path.basename(new URL(stored.url).pathname)]);
+  });
+
+  it('has nothing to do before the root exists', async () => {
+    const store = new FileImageDataStore({ root });
+    expect((await store.sweepTempFiles({ olderThanMs: 0 }))._unsafeUnwrap()).toEqual({ removed: 0 });
+  });
+});

@@ -29,6 +29,15 @@ const MAX_URL_LENGTH = 4096;
 // Control characters are exactly what it must refuse.
 // eslint-disable-next-line no-control-regex
 const FORBIDDEN_ID_CHARS = /[/\\\u0000-\u001f\u007f]/;
+/** The name of a temp file `write` creates: hidden, a UUID, `.tmp`. */
+const TEMP_FILE_NAME = /^\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.tmp$/;
+
+export interface SweepTempFilesOptions {
+  /** Only temp files not modified for this long are removed (a write in progress touches its file with every chunk). */
+  readonly olderThanMs: number;
+  /** Default: the current time. */
+  readonly now?: Date;
+}
 
 /**
  * `write` stores `<root>/<imageId>.<16 hex>` (written to a hidden temp file, fsynced, renamed into
@@ -43,6 +52,8 @@ export class FileImageDataStore implements WritableImageDataStore {
   readonly #fsync: boolean;
   /** `root` with symlinks resolved, once known; a URL may name either form. */
   #realRoot: string | null = null;
+  /** Temp files of this store's writes in progress: never swept, whatever their age. */
+  readonly #writing = new Set<string>();
 
   constructor(options: FileImageDataStoreOptions) {
     if (typeof options?.root !== 'string' || options.root.length === 0 || options.root.includes('\0')) {
@@ -56,6 +67,42 @@ export class FileImageDataStore implements WritableImageDataStore {
   /** The `file://` URL of a name in the root, as `write` answers it. */
   urlOf(fileName: string): string {
     return pathToFileURL(path.join(this.root, fileName)).href;
+  }
+
+  /**
+   * Removes temp files that writes interrupted by a crash (kill -9, power loss) left in the root:
+   * names of the form `.<uuid>.tmp`, regular files, not being written by this store, and not
+   * modified for `olderThanMs` (so another process's write in progress on a shared folder is
+   * spared). Answers how many it removed; nothing else in the root is touched.
+   */
+  sweepTempFiles(options: SweepTempFilesOptions): ResultAsync<{ readonly removed: number }, DataStoreError> {
+    return new ResultAsync(this.#sweep(options).catch((cause: unknown) => err(toDataStoreError('sweeping temp files', cause))));
+  }
+
+  async #sweep({ olderThanMs, now = new Date() }: SweepTempFilesOptions): Promise<Result<{ readonly removed: number }, DataStoreError>> {
+    let names: string[];
+    try {
+      names = await fs.readdir(this.root);
+    } catch (cause) {
+      if (errnoCode(cause) === 'ENOENT') return ok({ removed: 0 });
+      return err(toDataStoreError('sweeping temp files', cause));
+    }
+    let removed = 0;
+    for (const name of names) {
+      if (!TEMP_FILE_NAME.test(name)) continue;
+      const tempPath = path.join(this.root, name);
+      if (this.#writing.has(tempPath)) continue;
+      try {
+        const stat = await fs.lstat(tempPath);
+        if (!stat.isFile() || now.getTime() - stat.mtimeMs < olderThanMs) continue;
+        await fs.unlink(tempPath);
+        removed += 1;
+      } catch (cause) {
+        // Gone meanwhile (its write finished, or another sweeper): nothing to do.
+        if (errnoCode(cause) !== 'ENOENT') return err(toDataStoreError('sweeping temp files', cause));
+      }
+    }
+    return ok({ removed });
   }
 
   write(imageId: string, data: AsyncIterable<Uint8Array>): ResultAsync<StoredImageData, DataStoreError> {
@@ -80,6 +127,7 @@ export class FileImageDataStore implements WritableImageDataStore {
     const tempPath = path.join(this.root, `.${randomUUID()}.tmp`);
     const finalPath = path.join(this.root, fileName);
     let handle: fs.FileHandle | null = null;
+    this.#writing.add(tempPath);
     try {
       handle = await fs.open(tempPath, 'wx', this.#fileMode);
       const md5 = createHash('md5');
@@ -114,6 +162,8 @@ export class FileImageDataStore implements WritableImageDataStore {
     } catch (cause) {
       await discard(handle, tempPath);
       return err(toDataStoreError('write', cause));
+    } finally {
+      this.#writing.delete(tempPath);
     }
   }
 

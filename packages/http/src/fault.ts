@@ -1,5 +1,5 @@
 // Turns any failure into a fault: status, name, client-safe message and the headers that go with it.
-import type { ImagesFailure } from './http-failures.js';
+import type { ImagesFailure, MalformedRequest } from './http-failures.js';
 import {
   ALLOWED_METHODS,
   FAILURE_STATUS,
@@ -18,6 +18,13 @@ export const INTERNAL_ERROR_MESSAGE = 'The server has either erred or is incapab
 export const BODY_NOT_ALLOWED_MESSAGE = 'A body is not expected with this request.';
 export const UNAUTHORIZED_MESSAGE = 'The request you have made requires authentication.';
 export const DEFAULT_WWW_AUTHENTICATE = 'Bearer realm="image-catalog"';
+
+const MALFORMED_REQUEST_MESSAGES = {
+  HeadersTooLarge: 'Request header fields too large.',
+  Unparseable: 'The request could not be parsed.',
+  InvalidHost: 'An HTTP/1.1 request must carry exactly one Host header.',
+  Connect: 'CONNECT is not supported: this server is not a proxy.',
+} as const satisfies Record<MalformedRequest['reason'], string>;
 
 /** A failure as the client will see it, before it is rendered in a negotiated format. */
 export interface Fault {
@@ -101,7 +108,7 @@ export function toFault(failure: ImagesFailure, options: FaultOptions = {}): Fau
     case 'MalformedImageId':
       return fault(status, 'Invalid image id: the path segment is not a valid image id.');
     case 'MalformedRequest':
-      return fault(status, failure.reason === 'HeadersTooLarge' ? 'Request header fields too large.' : 'The request could not be parsed.');
+      return fault(status, MALFORMED_REQUEST_MESSAGES[failure.reason]);
     case 'BodyNotAllowed':
       return fault(status, BODY_NOT_ALLOWED_MESSAGE);
     case 'Unauthorized':

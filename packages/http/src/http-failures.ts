@@ -50,10 +50,15 @@ export interface MalformedImageId {
   readonly kind: 'MalformedImageId';
 }
 
-/** The server could not parse the request at all (node:http `clientError`), so no route was matched. */
+/**
+ * A request no route can serve because of how it is framed, answered by the node:http bridges
+ * before any route is matched: node could not parse it (`clientError`: `HeadersTooLarge`,
+ * `Unparseable`), an HTTP/1.1 request without exactly one `Host` (`InvalidHost`), or a `CONNECT`
+ * (`Connect`: this is an origin server, not a proxy).
+ */
 export interface MalformedRequest {
   readonly kind: 'MalformedRequest';
-  readonly reason: 'HeadersTooLarge' | 'Unparseable';
+  readonly reason: 'HeadersTooLarge' | 'Unparseable' | 'InvalidHost' | 'Connect';
 }
 
 /** The host is shutting down and takes no new work. */

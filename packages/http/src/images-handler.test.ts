@@ -212,13 +212,16 @@ describe('createImagesHandler: the order of behaviour.md §9', () => {
     }
   });
 
-  it('lists the methods the host serves on the same path in Allow (OPTIONS and 405)', async () => {
+  it('lists the methods the host serves on the same path in Allow (OPTIONS and 405), HEAD with GET', async () => {
     const { handler } = setup({ hostMethods: ['get', 'PATCH'] });
     const options = await call(handler, { method: 'OPTIONS', token: null });
-    expect(options.headers.get('allow')).toBe('GET, PATCH, DELETE, OPTIONS');
+    expect(options.headers.get('allow')).toBe('GET, HEAD, PATCH, DELETE, OPTIONS');
     const put = await call(handler, { method: 'PUT' });
     expect(put.status).toBe(405);
-    expect(put.headers.get('allow')).toBe('GET, PATCH, DELETE, OPTIONS');
+    expect(put.headers.get('allow')).toBe('GET, HEAD, PATCH, DELETE, OPTIONS');
+    // A host that names HEAD itself keeps its order; HEAD is never listed twice.
+    const named = setup({ hostMethods: ['HEAD', 'GET'] });
+    expect((await call(named.handler, { method: 'OPTIONS', token: null })).headers.get('allow')).toBe('HEAD, GET, DELETE, OPTIONS');
   });
 
   it('3. 405 + Allow for any other method, after authentication', async () => {
@@ -228,6 +231,7 @@ describe('createImagesHandler: the order of behaviour.md §9', () => {
       expect(res.status).toBe(405);
       expect(res.headers.get('allow')).toBe('DELETE, OPTIONS');
       if (method !== 'HEAD') expect((await fault(res)).name).toBe('badMethod');
+      else expect(await res.text()).toBe('');
     }
     expect(commands).toHaveLength(0);
   });

@@ -64,7 +64,8 @@ export interface ImagesPipelineOptions extends FaultOptions {
   readonly metrics?: ImagesMetrics | null;
   /**
    * Methods the host itself serves on `/images/{image_id}` (e.g. `['GET', 'PATCH']` in front of
-   * this handler), so `Allow` on OPTIONS and 405 lists them too.
+   * this handler), so `Allow` on OPTIONS and 405 lists them too; HEAD is listed with GET, since
+   * node:http and Express serve HEAD wherever GET is served.
    */
   readonly hostMethods?: readonly string[];
 }
@@ -117,6 +118,13 @@ const DEPENDENCY_OF: Partial<Record<ImagesFailureKind, Dependency>> = {
 
 const DEFAULT_CAUSE_LOG_INTERVAL_SECONDS = 60;
 
+/** `Allow`: the host's methods (HEAD after GET, which serves it), then this handler's. */
+function allowHeader(hostMethods: readonly string[]): string {
+  const host = hostMethods.map((m) => m.toUpperCase());
+  const withHead = host.flatMap((m) => (m === 'GET' && !host.includes('HEAD') ? ['GET', 'HEAD'] : [m]));
+  return [...new Set([...withHead, ...ALLOWED_METHODS.split(', ')])].join(', ');
+}
+
 export function defaultRateLimitKey(principal: Principal): string {
   return principal.projectId !== null ? `project:${principal.projectId}` : `user:${principal.userId}`;
 }
@@ -157,7 +165,7 @@ export function createImagesHandler<Source = unknown>(options: ImagesHandlerOpti
   const metrics = metricsOf(options.metrics);
   // A broken hook fails on every request: its error is logged like an outage's cause, once per interval.
   const metricsFailures = new RepeatedCauseLog(causeLogIntervalMs);
-  const allow = [...new Set([...(options.hostMethods ?? []).map((m) => m.toUpperCase()), ...ALLOWED_METHODS.split(', ')])].join(', ');
+  const allow = allowHeader(options.hostMethods ?? []);
   const faultOptions: FaultOptions = {
     allow,
     ...(options.overLimitStatus !== undefined ? { overLimitStatus: options.overLimitStatus } : {}),
@@ -298,6 +306,8 @@ export function createImagesHandler<Source = unknown>(options: ImagesHandlerOpti
       outcome = 'InternalError';
       reply = failure(trace.failure, request, requestId);
     }
+    // A response to HEAD never has a body, whichever bridge writes it (node:http drops one anyway; not every Fetch runtime does).
+    if (request.method === 'HEAD' && reply.body !== null) reply = { ...reply, body: null };
     const durationMs = performance.now() - started;
     log(request, reply, trace, requestId, durationMs);
     observe(request, reply, outcome, durationMs);

@@ -25,6 +25,8 @@ export * from './status-table.js';
 export * from './token-identity.js';
 // node:http bridges: type-only imports of node:http, so Fetch runtimes can load the package too.
 export * from './node/client-error-listener.js';
+export * from './node/connect-listener.js';
+export * from './node/guard-node-listener.js';
 export * from './node/node-listener.js';
 export * from './node/node-reply.js';
 export * from './node/node-request.js';

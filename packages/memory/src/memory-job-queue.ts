@@ -148,6 +148,15 @@ export class MemoryJobQueue implements DataDeletionJobQueue {
     });
   }
 
+  /** The earliest `availableAt` among queued jobs (leased ones included), or `null`. */
+  nextDueAt(): ResultAsync<Date | null, StorageError> {
+    return this.db.transact('nextDueAt', (tx) => {
+      let earliest: Date | null = null;
+      for (const { job } of tx.jobs.values()) if (job.state === 'queued' && (earliest === null || job.availableAt < earliest)) earliest = job.availableAt;
+      return earliest === null ? null : copyDate(earliest);
+    });
+  }
+
   counts(): ResultAsync<JobCounts, StorageError> {
     return this.db.transact('counts', (tx) => {
       const counts = { queued: 0, done: 0, dead: 0, cancelled: 0 };

@@ -26,6 +26,7 @@ export const MEMORY_STORE_STEPS = {
   listJobs: ['begin', 'commit'],
   requeueDead: ['begin', 'commit'],
   counts: ['begin', 'commit'],
+  nextDueAt: ['begin', 'commit'],
   purgeDeletedChildren: ['begin', 'children', 'commit'],
   claimPending: ['begin', 'commit'],
   markDelivered: ['begin', 'commit'],

@@ -16,9 +16,14 @@ export interface MysqlMigration {
 
 /*
  * Schema decisions (version 1), translated from the reference schema (the SQLite adapter's):
- * - InnoDB, utf8mb4 with the binary collation: ids, names, tags and property names compare
- *   exactly (case-sensitive). MariaDB's utf8mb4_bin pads: trailing spaces are ignored in
- *   comparisons, as Glance on MySQL does.
+ * - InnoDB, utf8mb4 with the binary NO PAD collation (utf8mb4_nopad_bin) on every table and
+ *   column: ids, names, tags, property names and member ids compare and key exactly, code point
+ *   by code point (case, trailing spaces and Unicode normalisation all count), as in the SQLite
+ *   reference. MariaDB's utf8mb4_bin is PAD SPACE ('arch' = 'arch ', a duplicate key).
+ *   A JSON column defaults to utf8mb4_bin whatever the table's collation, so `metadata` and
+ *   `payload` name the collation too: JSON_ARRAY/JSON_ARRAYAGG refuse to mix two collations.
+ *   Bound values and literals are coercible, so the column's collation decides every comparison
+ *   whatever the connection's collation_connection.
  * - Times are BIGINT epoch milliseconds (UTC) everywhere: no time zone conversion by server or
  *   driver; ISO strings exist only in the outbox payload.
  * - `images.seq` and the jobs' and events' `seq` are AUTO_INCREMENT keys: insertion order, so
@@ -37,7 +42,8 @@ export interface MysqlMigration {
  *   claimers). Statements that lock by id name the id index (FORCE INDEX): reaching the image row
  *   through another index takes its locks in another order and deadlocks against a delete.
  */
-const TABLE_OPTIONS = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
+const COLLATION = 'utf8mb4_nopad_bin';
+const TABLE_OPTIONS = `ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${COLLATION}`;
 
 const V1_INITIAL_SCHEMA: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS images (
@@ -74,7 +80,7 @@ const V1_INITIAL_SCHEMA: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS image_properties (
     image_id VARCHAR(255) NOT NULL,
     name VARCHAR(255) NOT NULL,
-    value TEXT NOT NULL,
+    value MEDIUMTEXT NOT NULL, -- up to 65 535 characters (TEXT holds 65 535 bytes)
     position INT NOT NULL,
     deleted BOOLEAN NOT NULL DEFAULT FALSE,
     deleted_at BIGINT NULL,
@@ -107,7 +113,7 @@ const V1_INITIAL_SCHEMA: readonly string[] = [
     image_id VARCHAR(255) NOT NULL,
     id VARCHAR(255) NOT NULL,
     url TEXT NOT NULL,
-    metadata JSON NOT NULL,
+    metadata JSON COLLATE ${COLLATION} NOT NULL,
     status VARCHAR(16) NOT NULL,
     position INT NOT NULL,
     deleted BOOLEAN NOT NULL DEFAULT FALSE,
@@ -141,7 +147,7 @@ const V1_INITIAL_SCHEMA: readonly string[] = [
     id VARCHAR(255) NOT NULL,
     type VARCHAR(64) NOT NULL,
     image_id VARCHAR(255) NOT NULL,
-    payload JSON NOT NULL,
+    payload JSON COLLATE ${COLLATION} NOT NULL,
     occurred_at BIGINT NOT NULL,
     available_at BIGINT NOT NULL,
     delivered_at BIGINT NULL,

@@ -2,14 +2,20 @@
 import { isLive, storageFault, type Image, type ImageMember, type MemberStatus, type StorageError } from '@image-catalog/core';
 import {
   newImageRecord,
+  validateImageIdText,
+  validateImagePatch,
+  validateMemberId,
+  validateNameFilter,
+  validateNewImage,
   type ImageCatalog,
+  type InvalidImageInput,
   type ImageDataRecord,
   type ImageListQuery,
   type ImagePatch,
   type NewImage,
 } from '@image-catalog/core/authoring';
 import { asDate } from '@image-catalog/sql-kit';
-import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
+import { errAsync, ok, okAsync, type ResultAsync } from 'neverthrow';
 import { selectImage, selectLiveImages } from './image-query.js';
 import type { MysqlConnection, Sql } from './mysql-connection.js';
 
@@ -42,7 +48,24 @@ export class MysqlImageCatalog implements ImageCatalog {
   constructor(private readonly db: MysqlConnection) {}
 
   /** Inserts the image and its children in one transaction; answers the image as stored. */
-  createImage(input: NewImage, now: Date): ResultAsync<Image, StorageError | Conflict> {
+  /** Input the catalog does not accept is `InvalidImageInput` (core's validators) and never reaches the database. */
+  createImage(input: NewImage, now: Date): ResultAsync<Image, StorageError | Conflict | InvalidImageInput> {
+    return validateNewImage(input).asyncAndThen(() => this.#createImage(input, now));
+  }
+
+  updateImage(imageId: string, patch: ImagePatch, now: Date): ResultAsync<Image | null, StorageError | InvalidImageInput> {
+    return validateImageIdText(imageId)
+      .andThen(() => validateImagePatch(patch))
+      .asyncAndThen(() => this.#updateImage(imageId, patch, now));
+  }
+
+  addMember(imageId: string, memberId: string, now: Date): ResultAsync<ImageMember | null, StorageError | InvalidImageInput> {
+    return validateImageIdText(imageId)
+      .andThen(() => validateMemberId(memberId))
+      .asyncAndThen(() => this.#addMember(imageId, memberId, now));
+  }
+
+  #createImage(input: NewImage, now: Date): ResultAsync<Image, StorageError | Conflict> {
     return this.db
       .transaction(async (sql): Promise<Image | Conflict> => {
         const image = newImageRecord(input, now);
@@ -101,12 +124,13 @@ export class MysqlImageCatalog implements ImageCatalog {
       .andThen((created) => ('kind' in created ? errAsync(created) : okAsync(created)));
   }
 
-  listImages(query: ImageListQuery): ResultAsync<readonly Image[], StorageError> {
-    return this.db.read((sql) => selectLiveImages(sql, query));
+  listImages(query: ImageListQuery): ResultAsync<readonly Image[], StorageError | InvalidImageInput> {
+    const name = query.name === undefined ? ok(undefined) : validateNameFilter(query.name);
+    return name.asyncAndThen(() => this.db.read((sql) => selectLiveImages(sql, query)));
   }
 
   /** Only `deleteImage` may delete: a patch setting `deleted` or `pending_delete` is a defect (`StorageFault`), nothing written. */
-  updateImage(imageId: string, patch: ImagePatch, now: Date): ResultAsync<Image | null, StorageError> {
+  #updateImage(imageId: string, patch: ImagePatch, now: Date): ResultAsync<Image | null, StorageError> {
     if (patch.status === 'deleted' || patch.status === 'pending_delete') {
       return errAsync(storageFault(new RangeError(`updateImage cannot set status ${patch.status}: only deleteImage deletes`)));
     }
@@ -132,7 +156,7 @@ export class MysqlImageCatalog implements ImageCatalog {
   }
 
   /** A new member starts `pending`; an existing one is returned unchanged; the image's `updatedAt` is not touched. */
-  addMember(imageId: string, memberId: string, now: Date): ResultAsync<ImageMember | null, StorageError> {
+  #addMember(imageId: string, memberId: string, now: Date): ResultAsync<ImageMember | null, StorageError> {
     return this.db.transaction(async (sql): Promise<ImageMember | null> => {
       if (!(await lockLive(sql, imageId))) return null;
       type MemberRow = { status: MemberStatus; created_at: number; updated_at: number };

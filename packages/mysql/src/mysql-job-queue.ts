@@ -9,7 +9,7 @@ import type {
   PurgeDeletedChildren,
   StorageError,
 } from '@image-catalog/core';
-import { JOB_COLUMNS, oldestFirst, toJob, type JobRow } from '@image-catalog/sql-kit';
+import { asDateOrNull, JOB_COLUMNS, oldestFirst, toJob, type JobRow, type TimeColumn } from '@image-catalog/sql-kit';
 import { okAsync, type ResultAsync } from 'neverthrow';
 import type { MysqlConnection } from './mysql-connection.js';
 
@@ -142,6 +142,14 @@ export class MysqlJobQueue implements DataDeletionJobQueue {
         );
         if (removed >= limit || ids.length < limit) return removed;
       }
+    });
+  }
+
+  /** `min(available_at)` of queued jobs, off the `(state, available_at)` index. */
+  nextDueAt(): ResultAsync<Date | null, StorageError> {
+    return this.db.read(async (sql) => {
+      const [row] = await sql.rows<{ at: TimeColumn | null }>("SELECT MIN(available_at) AS at FROM data_deletion_jobs WHERE state = 'queued'");
+      return asDateOrNull(row?.at ?? null);
     });
   }
 

@@ -163,7 +163,10 @@ describe.skipIf(mysqlUnreachable !== null)(`mysql: storage errors from a real se
 
   it('anything else, e.g. a value the schema refuses, is StorageFault and writes nothing', async () => {
     const storage = await openMysqlStorage(db.pool);
-    const error = (await storage.catalog.createImage(imageFixture({ name: 'n'.repeat(300) }), new Date()))._unsafeUnwrapErr();
+    // The catalog validates every length before it writes, so narrow a column the write reaches
+    // after the image row: the tag insert fails and the image row must roll back with it.
+    await db.pool.query('ALTER TABLE image_tags MODIFY value VARCHAR(8) NOT NULL');
+    const error = (await storage.catalog.createImage(imageFixture({ tags: ['t'.repeat(20)] }), new Date()))._unsafeUnwrapErr();
     expect(error).toMatchObject({ kind: 'StorageFault', cause: { code: 'ER_DATA_TOO_LONG' } });
     expect((await storage.catalog.listImages({}))._unsafeUnwrap()).toEqual([]);
   });

@@ -69,6 +69,7 @@ export function jobQueueStatements({ schema, statement }: PostgresConnection) {
        WHERE state = 'dead' AND id = ANY ($2::text[])`,
     ),
     countJobs: statement('countJobs', `SELECT state, count(*)::int AS n FROM ${s}.data_deletion_jobs GROUP BY state`),
+    nextDueAt: statement('nextDueAt', `SELECT min(available_at) AS at FROM ${s}.data_deletion_jobs WHERE state = 'queued'`),
     /**
      * $1 olderThan, $2 limit. The deleted images still to purge (`images_children_to_purge`),
      * oldest delete first, none with data left to remove; locked, and skipped by another purger.

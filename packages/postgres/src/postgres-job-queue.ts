@@ -10,7 +10,7 @@ import type {
   PurgeDeletedChildren,
   StorageError,
 } from '@image-catalog/core';
-import { oldestFirst, toJob, type JobRow } from '@image-catalog/sql-kit';
+import { asDateOrNull, oldestFirst, toJob, type JobRow, type TimeColumn } from '@image-catalog/sql-kit';
 import { jobQueueStatements } from './job-queue-statements.js';
 import type { PostgresConnection } from './postgres-connection.js';
 import { sqlLimit } from './sql-limit.js';
@@ -98,6 +98,11 @@ export class PostgresJobQueue implements DataDeletionJobQueue {
         if (removed >= limit || ids.length < limit) return removed;
       }
     });
+  }
+
+  /** `min(available_at)` of queued jobs, off the partial index of queued jobs. */
+  nextDueAt(): ResultAsync<Date | null, StorageError> {
+    return this.#c.db.transaction(async (db) => asDateOrNull((await db.query<{ at: TimeColumn | null }>(this.#q.nextDueAt())).rows[0]?.at ?? null));
   }
 
   counts(): ResultAsync<JobCounts, StorageError> {

@@ -66,6 +66,7 @@ function portCalls({ images, catalog, jobs, outbox }: PostgresStorage): Record<S
     listJobs: () => jobs.listJobs({}),
     requeueDead: () => jobs.requeueDead(now),
     counts: () => jobs.counts(),
+    nextDueAt: () => jobs.nextDueAt(),
     purgeDeletedChildren: () => jobs.purgeDeletedChildren({ olderThan: now, limit: 5 }),
     claimPending: () => outbox.claimPending({ now, limit: 5, leaseSeconds: 30 }),
     markDelivered: () => outbox.markDelivered([id], now),
@@ -76,7 +77,7 @@ function portCalls({ images, catalog, jobs, outbox }: PostgresStorage): Record<S
 
 const PORT_METHODS = [
   'findById', 'deleteImage', 'restoreImage', 'createImage', 'listImages', 'updateImage', 'addMember', 'attachImageData', 'claimDue',
-  'complete', 'fail', 'listJobs', 'requeueDead', 'counts', 'purgeDeletedChildren', 'claimPending', 'markDelivered', 'markFailed', 'listEvents',
+  'complete', 'fail', 'listJobs', 'requeueDead', 'counts', 'nextDueAt', 'purgeDeletedChildren', 'claimPending', 'markDelivered', 'markFailed', 'listEvents',
 ] as const satisfies readonly StoragePortMethod[];
 
 async function expectUnavailable(call: PortCall): Promise<void> {

@@ -4,7 +4,7 @@
 export type BooleanColumn = boolean | number;
 /** An integer column: a number, or the string/bigint some drivers use for 64-bit integers. */
 export type IntegerColumn = number | string | bigint;
-/** A time column: a `Date` (pg, mysql2), epoch milliseconds (our SQLite schema) or an ISO string. */
+/** A time column: a `Date` (pg, mysql2), epoch milliseconds (as a number or its decimal text) or an ISO string. */
 export type TimeColumn = Date | number | string;
 /** A JSON column or aggregate: the parsed value, or its text. */
 export type JsonColumn<T> = T | string;
@@ -22,7 +22,9 @@ export function asIntegerOrNull(value: IntegerColumn | null): number | null {
 }
 
 export function asDate(value: TimeColumn): Date {
-  return value instanceof Date ? new Date(value.getTime()) : new Date(value);
+  if (value instanceof Date) return new Date(value.getTime());
+  // A BIGINT of epoch milliseconds may arrive as its decimal text.
+  return typeof value === 'string' && /^-?\d+$/.test(value) ? new Date(Number(value)) : new Date(value);
 }
 
 export function asDateOrNull(value: TimeColumn | null): Date | null {

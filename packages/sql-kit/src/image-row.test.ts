@@ -66,6 +66,7 @@ describe('jobs and events', () => {
     const rows = [{ ...job, seq: '9007199254740993' }, { ...job, seq: '9007199254740992' }];
     expect(bySeq(rows).map((r) => r.seq)).toEqual(['9007199254740992', '9007199254740993']);
     expect(oldestFirst([{ seq: 2, created_at: 5 }, { seq: 1, created_at: 5 }, { seq: 3, created_at: 1 }]).map((r) => r.seq)).toEqual([3, 1, 2]);
+    expect(toJob({ ...job, available_at: String(T.getTime()) }).availableAt).toEqual(T);
     const event = toEvent({ seq: 1, id: 'e', type: 'image.delete', image_id: 'i', payload: '{"id":"i"}', occurred_at: T.getTime(), delivered_at: null, attempts: 0 });
     expect(event).toMatchObject({ id: 'e', payload: { id: 'i' }, occurredAt: T, deliveredAt: null });
   });

@@ -10,7 +10,7 @@ import type {
   PurgeDeletedChildren,
   StorageError,
 } from '@image-catalog/core';
-import { JOB_COLUMNS, oldestFirst, toJob, type JobRow } from '@image-catalog/sql-kit';
+import { asDateOrNull, JOB_COLUMNS, oldestFirst, toJob, type JobRow, type TimeColumn } from '@image-catalog/sql-kit';
 import { sqlLimit, type SqliteConnection, type Statement } from './sqlite-connection.js';
 
 export class SqliteJobQueue implements DataDeletionJobQueue {
@@ -106,7 +106,12 @@ export class SqliteJobQueue implements DataDeletionJobQueue {
   purgeDeletedChildren(request: PurgeDeletedChildren): ResultAsync<number, StorageError> {
     // SQLite's "no limit" (-1, for Infinity) would be unbounded: as many as fit in a number instead.
     const limit = sqlLimit(request.limit) === -1 ? Number.MAX_SAFE_INTEGER : sqlLimit(request.limit);
-    return limit === 0 ? okAsync(0) : this.#purgeTx(request.olderThan.getTime(), limit);
+    if (limit === 0) return okAsync(0);
+    const olderThan = request.olderThan.getTime();
+    // Nothing to purge is the common case (the scrubber asks every run): find out with a plain read, not under the write lock.
+    return this.#c
+      .read(() => this.#s.purgeableImages.pluck().get({ olderThan, limit: 1 }) !== undefined)
+      .andThen((any) => (any ? this.#purgeTx(olderThan, limit) : okAsync(0)));
   }
 
   #purgeInTx(olderThan: number, limit: number): number {
@@ -122,6 +127,14 @@ export class SqliteJobQueue implements DataDeletionJobQueue {
       s.markChildrenPurged.run({ ids: list });
       if (removed >= limit || ids.length < limit) return removed;
     }
+  }
+
+  /** `min(available_at)` of queued jobs, off the `(state, available_at)` index. */
+  nextDueAt(): ResultAsync<Date | null, StorageError> {
+    return this.#c.read(() => {
+      const row = this.#s.nextDueAt.get() as { at: TimeColumn | null };
+      return asDateOrNull(row.at);
+    });
   }
 
   counts(): ResultAsync<JobCounts, StorageError> {
@@ -148,6 +161,7 @@ const STATEMENTS = {
   requeueDeadIds:
     "UPDATE data_deletion_jobs SET state = 'queued', attempts = 0, available_at = ?, updated_at = ? WHERE state = 'dead' AND id IN (SELECT value FROM json_each(?))",
   countJobs: 'SELECT state, count(*) AS n FROM data_deletion_jobs GROUP BY state',
+  nextDueAt: "SELECT min(available_at) AS at FROM data_deletion_jobs WHERE state = 'queued'",
 
   // purge: the terms of the partial index images_children_to_purge, verbatim, so it serves the pick.
   purgeableImages: `SELECT id FROM images WHERE status = 'deleted' AND children_purged = 0 AND deleted_at <= @olderThan

@@ -140,6 +140,25 @@ describe('createSqliteStorage', () => {
     expect(db.prepare('SELECT children_purged FROM images WHERE id = ?').pluck().all(gone)).toEqual([1]);
   });
 
+  it('a purge with nothing to do never takes the write lock: it answers 0 at once while another connection writes', async () => {
+    const dir = tempDir();
+    const file = dir.file('purge-lock.db');
+    const mine = openDatabase(file);
+    const other = new Database(file);
+    try {
+      const purging = createSqliteStorage(mine, { lockWaitMs: 2_000 });
+      other.exec('BEGIN IMMEDIATE');
+      const started = performance.now();
+      expect((await purging.jobs.purgeDeletedChildren({ olderThan: clock.now(), limit: 100 }))._unsafeUnwrap()).toBe(0);
+      expect(performance.now() - started).toBeLessThan(1_000);
+    } finally {
+      if (other.inTransaction) other.exec('ROLLBACK');
+      other.close();
+      mine.close();
+      dir.cleanup();
+    }
+  });
+
   it('serves its queries from indexes, never by scanning a whole table', () => {
     const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join(' | ');
     const scans = (detail: string) => /\bSCAN \w+\b(?! USING (COVERING )?INDEX)/.test(detail);

@@ -4,6 +4,7 @@ import { completePart } from './data-deletion-job-queue/complete.contract.js';
 import { failPart } from './data-deletion-job-queue/fail.contract.js';
 import { describeDataDeletionJobQueueParts } from './data-deletion-job-queue/job-queue-suite.js';
 import { listingPart } from './data-deletion-job-queue/listing.contract.js';
+import { describeNextDueContract } from './data-deletion-job-queue.next-due.contract.js';
 import type { StorageHarnessFactory } from './storage-harness.js';
 
 /**
@@ -12,5 +13,5 @@ import type { StorageHarnessFactory } from './storage-harness.js';
  * (`describeDataDeletionJobQueueClaim`, `…Complete`, `…Fail`, `…Listing`).
  */
 export function describeDataDeletionJobQueueContract(name: string, factory: StorageHarnessFactory): void {
-  describeDataDeletionJobQueueParts(name, factory, [claimPart, completePart, failPart, listingPart]);
+  describeDataDeletionJobQueueParts(name, factory, [claimPart, completePart, failPart, listingPart, ({ h }) => describeNextDueContract(h)]);
 }

@@ -1,6 +1,6 @@
 // The DI-free wiring of core: the use cases and the background work over a storage adapter's ports, in one call.
 import { DataDeletionWorker, type DataDeletionWorkerOptions } from '../data-deletion/data-deletion-worker.js';
-import { DeleteImage, type DeleteImageOptions } from '../delete-image/delete-image.use-case.js';
+import { DeleteImage, type DeleteCommitted, type DeleteImageOptions } from '../delete-image/delete-image.use-case.js';
 import { OutboxRelay, type OutboxRelayOptions } from '../events/outbox-relay.js';
 import { defaultDeletePolicy } from '../policy/default-delete-policy.js';
 import { systemClock, type Clock } from '../ports/clock.port.js';
@@ -23,8 +23,14 @@ export interface ImageCatalogStorage {
 
 /** A background loop's settings: its own options plus how often it runs. */
 export type LoopSettings<O> = O & {
-  /** Pause between runs in milliseconds (scrubber default 30 000, relay default 1 000). */
+  /**
+   * Longest pause between runs in milliseconds (scrubber default 30 000, relay default 1 000).
+   * Both loops run sooner when there is work: the relay right after a delete commits, the
+   * scrubber when the earliest data-deletion job becomes due.
+   */
   readonly intervalMs?: number;
+  /** Shortest pause before a run that work asked for, so bursts share one run (default 100). */
+  readonly minPauseMs?: number;
 };
 
 export interface ImageCatalogCoreOptions {
@@ -55,7 +61,11 @@ export interface ImageCatalogCore {
   readonly scrubber: Scrubber;
   /** `null` without a publisher. */
   readonly relay: OutboxRelay | null;
-  /** Starts the scrubber and the relay loops (each runs at once, then every `intervalMs`). Idempotent. */
+  /**
+   * Starts the scrubber and the relay loops: each runs at once, then when there is work (a delete
+   * wakes the relay, and the scrubber for the time its jobs become due), at the latest every
+   * `intervalMs`. Idempotent.
+   */
   start(): void;
   /**
    * Stops both loops, waiting for the runs in flight, then delivers what is pending one last time
@@ -66,6 +76,7 @@ export interface ImageCatalogCore {
 
 const DEFAULT_SCRUB_INTERVAL_MS = 30_000;
 const DEFAULT_RELAY_INTERVAL_MS = 1_000;
+const DEFAULT_MIN_PAUSE_MS = 100;
 
 /** Builds the use cases and workers over `storage`. Nothing runs until `start()`. */
 export function createImageCatalogCore(options: ImageCatalogCoreOptions): ImageCatalogCore {
@@ -73,15 +84,22 @@ export function createImageCatalogCore(options: ImageCatalogCoreOptions): ImageC
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const policy = options.policy ?? defaultDeletePolicy;
-  const { intervalMs: scrubEvery = DEFAULT_SCRUB_INTERVAL_MS, ...scrubberOptions } = options.scrubber ?? {};
-  const { intervalMs: relayEvery = DEFAULT_RELAY_INTERVAL_MS, ...relayOptions } = options.relay ?? {};
+  const { intervalMs: scrubEvery = DEFAULT_SCRUB_INTERVAL_MS, minPauseMs: scrubPause = DEFAULT_MIN_PAUSE_MS, ...scrubberOptions } = options.scrubber ?? {};
+  const { intervalMs: relayEvery = DEFAULT_RELAY_INTERVAL_MS, minPauseMs: relayPause = DEFAULT_MIN_PAUSE_MS, ...relayOptions } = options.relay ?? {};
 
   const dataDeletion = new DataDeletionWorker(dataStore, storage.jobs, clock, logger, options.dataDeletion ?? {});
-  const deleteImage = new DeleteImage(storage.images, policy, clock, dataDeletion, logger, options.deleteImage ?? {});
-  const restoreImage = new RestoreImage(storage.images, clock, logger, { idFormat: options.deleteImage?.idFormat, ...options.restoreImage });
   const scrubber = new Scrubber(storage.jobs, dataDeletion, clock, logger, scrubberOptions);
   const publisher = options.publisher ?? null;
   const relay = publisher === null ? null : new OutboxRelay(storage.outbox, publisher, clock, logger, relayOptions);
+  const hostHook = options.deleteImage?.onCommitted ?? null;
+  // A committed delete wakes the loops (no-ops until start()): its event leaves now, its jobs run when due.
+  const onCommitted = (committed: DeleteCommitted): void => {
+    relay?.wake();
+    if (committed.jobsDueAt !== null) scrubber.wake(committed.jobsDueAt);
+    hostHook?.(committed);
+  };
+  const deleteImage = new DeleteImage(storage.images, policy, clock, dataDeletion, logger, { ...options.deleteImage, onCommitted });
+  const restoreImage = new RestoreImage(storage.images, clock, logger, { idFormat: options.deleteImage?.idFormat, ...options.restoreImage });
 
   return {
     deleteImage,
@@ -90,8 +108,8 @@ export function createImageCatalogCore(options: ImageCatalogCoreOptions): ImageC
     scrubber,
     relay,
     start() {
-      scrubber.start({ intervalMs: scrubEvery });
-      if (relay !== null) relay.start({ intervalMs: relayEvery });
+      scrubber.start({ intervalMs: scrubEvery, minPauseMs: scrubPause });
+      if (relay !== null) relay.start({ intervalMs: relayEvery, minPauseMs: relayPause });
       else logger.warn({}, 'image catalog: no event publisher; image.delete events stay in the outbox');
     },
     async stop() {

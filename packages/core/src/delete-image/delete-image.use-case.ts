@@ -7,6 +7,7 @@ import { isLive, type Image, type ImageStatus } from '../image/image.js';
 import type { Principal } from '../image/principal.js';
 import { isImageVisibleTo } from '../image/visibility.js';
 import type { Clock } from '../ports/clock.port.js';
+import type { DataDeletionJob } from '../ports/data-deletion-job-queue.port.js';
 import type { DeletePolicy } from '../ports/delete-policy.port.js';
 import type { DeleteImageOutcome, ImageRepository } from '../ports/image-repository.port.js';
 import type { Logger } from '../ports/logger.port.js';
@@ -41,6 +42,16 @@ export interface ImageDeleted {
   readonly inlineDataDeletion: DataDeletionSummary | null;
 }
 
+/** What `onCommitted` hears of a delete that committed: enough to nudge the background work. */
+export interface DeleteCommitted {
+  readonly imageId: string;
+  readonly status: ImageDeleted['status'];
+  /** The `image.delete` event now in the outbox. */
+  readonly eventId: string;
+  /** When the earliest of its data-deletion jobs may be claimed by the scrubber; `null` when none was queued. */
+  readonly jobsDueAt: Date | null;
+}
+
 export interface DeleteImageOptions {
   /** How ids are validated and normalised (default: canonical UUID). */
   readonly idFormat?: ImageIdFormat;
@@ -60,6 +71,12 @@ export interface DeleteImageOptions {
   readonly newEventId?: () => string;
   /** New data-deletion job ids (default: random UUIDs). */
   readonly newJobId?: () => string;
+  /**
+   * Called once per committed delete, right after the commit and before any inline data
+   * deletion; `createImageCatalogCore` uses it to wake the outbox relay and the scrubber. Must
+   * not block; one that throws is logged and changes nothing (default: none).
+   */
+  readonly onCommitted?: ((committed: DeleteCommitted) => void) | null;
 }
 
 export class DeleteImage {
@@ -69,6 +86,7 @@ export class DeleteImage {
   readonly #awaitData: boolean;
   readonly #newEventId: () => string;
   readonly #newJobId: () => string;
+  readonly #onCommitted: ((committed: DeleteCommitted) => void) | null;
 
   constructor(
     private readonly images: ImageRepository,
@@ -89,6 +107,7 @@ export class DeleteImage {
     this.#awaitData = options.awaitDataDeletion ?? true;
     this.#newEventId = options.newEventId ?? (() => globalThis.crypto.randomUUID());
     this.#newJobId = options.newJobId ?? (() => globalThis.crypto.randomUUID());
+    this.#onCommitted = options.onCommitted ?? null;
   }
 
   /** Deletes the image. Never throws and never rejects: every outcome is a value. */
@@ -169,6 +188,7 @@ export class DeleteImage {
       { imageId: image.id, status: image.status, jobs: jobs.length, eventId: event.id, userId: principal.userId, projectId: principal.projectId },
       'image deleted',
     );
+    this.#tellCommitted(image.id, image.status, event.id, jobs);
     let inline: DataDeletionSummary | null = null;
     if (this.#delaySeconds === null && this.dataDeletion !== null && jobs.length > 0) {
       const running = this.dataDeletion.run(jobs);
@@ -185,5 +205,17 @@ export class DeleteImage {
       dataDeletionJobs: jobs.length,
       inlineDataDeletion: inline,
     };
+  }
+
+  #tellCommitted(imageId: string, status: ImageDeleted['status'], eventId: string, jobs: readonly DataDeletionJob[]): void {
+    if (this.#onCommitted === null) return;
+    let jobsDueAt: Date | null = null;
+    for (const job of jobs) if (jobsDueAt === null || job.availableAt < jobsDueAt) jobsDueAt = job.availableAt;
+    try {
+      this.#onCommitted({ imageId, status, eventId, jobsDueAt });
+    } catch (cause) {
+      // The delete committed; a broken hook only costs the background work its early start.
+      this.logger.error({ imageId, err: cause }, 'DeleteImage: onCommitted hook threw');
+    }
   }
 }

@@ -56,6 +56,8 @@ export class OutboxRelay {
   readonly #publishTimeoutMs: number;
   readonly #alertAfterAttempts: number;
   readonly #loop: BackgroundLoop<RelaySummary>;
+  /** The last run could not publish, record or claim: wakes wait for the interval instead of hammering the sink. */
+  #failing = false;
 
   constructor(
     private readonly outbox: EventOutbox,
@@ -84,6 +86,17 @@ export class OutboxRelay {
   /** Runs now, then `intervalMs` after the end of each run; no overlapping runs, timers unref'd. */
   start(options: PeriodicStartOptions): void {
     this.#loop.start(options);
+  }
+
+  /**
+   * Tells a started loop that events were committed (or become due at `at`): it runs then
+   * instead of at the next interval, so events leave right after their commit. Wakes coalesce
+   * into one run (see `PeriodicStartOptions.minPauseMs`). While publishing fails wakes are
+   * ignored and the loop keeps to its interval. Does nothing when the loop is not started.
+   */
+  wake(at?: Date): void {
+    if (this.#failing) return;
+    this.#loop.wake(at === undefined ? 0 : at.getTime() - this.clock.now().getTime());
   }
 
   /** Stops the loop and waits for the run in flight. */
@@ -133,12 +146,14 @@ export class OutboxRelay {
     });
     if (drained.isErr()) {
       const { error, report } = drained.error;
+      this.#failing = true;
       this.logger.warn({ ...report, delivered, failed, abandoned, error: describe(error), err: error.cause }, 'outbox relay run stopped: could not claim events');
       return err(error);
     }
     const { claimed, batches } = drained.value;
     const stoppedBecause = drained.value.stoppedBecause === 'max-per-run' ? 'max-events-per-run' : drained.value.stoppedBecause;
     const summary: RelaySummary = { claimed, delivered, failed, abandoned, batches, stoppedBecause };
+    this.#failing = stoppedBecause === 'publish-failed' || stoppedBecause === 'not-recorded';
     if (summary.claimed > 0) this.logger.info({ ...summary }, 'outbox relay run finished');
     else this.logger.debug({ ...summary }, 'outbox relay run: nothing pending');
     return ok(summary);

@@ -12,7 +12,7 @@ export function positiveIntegerOption(owner: string, name: string, value: number
 }
 
 /**
- * `runOnce` / `start` / `stop` around one run function. A run that throws instead of answering
+ * `runOnce` / `start` / `wake` / `stop` around one run function. A run that throws instead of answering
  * with an error (a port defect) is logged under `err` and answered as `StorageFault`.
  */
 export class BackgroundLoop<S> {
@@ -30,6 +30,11 @@ export class BackgroundLoop<S> {
     );
   }
 
+  /** True between `start` and `stop`. */
+  get running(): boolean {
+    return this.#runner.running;
+  }
+
   /** Runs now, or joins the run in flight. Never rejects. */
   runOnce(): ResultAsync<S, StorageError> {
     return new ResultAsync(this.#runner.runNow());
@@ -38,6 +43,11 @@ export class BackgroundLoop<S> {
   /** Runs now, then `intervalMs` after the end of each run; no overlapping runs, timers unref'd. */
   start(options: PeriodicStartOptions): void {
     this.#runner.start(options);
+  }
+
+  /** A run in `delayMs` (default now) rather than at the next interval; see `PeriodicRunner.wake`. */
+  wake(delayMs = 0): void {
+    this.#runner.wake(delayMs);
   }
 
   /** Stops the loop and waits for the run in flight. */

@@ -52,7 +52,7 @@ const unused = (): never => {
 function fakeJobs(counts: Partial<JobCounts> | StorageError): DataDeletionJobQueue {
   const answer = (): ResultAsync<JobCounts, StorageError> =>
     'kind' in counts ? errAsync(counts) : okAsync({ queued: 0, done: 0, dead: 0, cancelled: 0, ...counts });
-  return { counts: answer, claimDue: unused, complete: unused, fail: unused, listJobs: unused, requeueDead: unused, purgeDeletedChildren: unused };
+  return { counts: answer, claimDue: unused, complete: unused, fail: unused, listJobs: unused, requeueDead: unused, nextDueAt: unused, purgeDeletedChildren: unused };
 }
 
 /** An outbox holding `events` in commit order, honouring the filter as the port describes; remembers each filter. */

@@ -75,6 +75,12 @@ export interface DataDeletionJobQueue {
   requeueDead(now: Date, jobIds?: readonly string[]): ResultAsync<number, StorageError>;
   counts(): ResultAsync<JobCounts, StorageError>;
   /**
+   * The earliest `availableAt` of a queued job (due, delayed, backing off or leased), or `null`
+   * when none is queued: when `claimDue` will next have something to hand out. The scrubber
+   * sleeps until then rather than polling. Dead, done and cancelled jobs never count.
+   */
+  nextDueAt(): ResultAsync<Date | null, StorageError>;
+  /**
    * Removes, in one transaction, up to `limit` child rows (properties, tags, members,
    * locations) of images that are finally gone: status `deleted`, `deletedAt <= olderThan`, and
    * no job `queued` or `dead` (all `done` or `cancelled`, or none). Answers how many rows it

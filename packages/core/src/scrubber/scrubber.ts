@@ -58,6 +58,8 @@ export class Scrubber {
   readonly #purgeBatchSize: number;
   readonly #maxPurgedPerRun: number;
   readonly #loop: BackgroundLoop<ScrubSummary>;
+  /** The last run deleted nothing or could not claim: the store is down, so wakes wait for the interval. */
+  #storeFailing = false;
 
   constructor(
     private readonly queue: DataDeletionJobQueue,
@@ -87,9 +89,23 @@ export class Scrubber {
     return this.#loop.runOnce();
   }
 
-  /** Runs now, then `intervalMs` after the end of each run; no overlapping runs, timers unref'd. */
+  /**
+   * Runs now, then again when the earliest queued job becomes due (`nextDueAt`), or after
+   * `intervalMs` at the latest; no overlapping runs, timers unref'd.
+   */
   start(options: PeriodicStartOptions): void {
     this.#loop.start(options);
+  }
+
+  /**
+   * Tells a started loop that jobs become due at `at` (default now): it runs then, unless it was
+   * going to run sooner. For whoever queues jobs (a delete in delayed-delete mode). While the
+   * data store is failing (the last run deleted nothing) wakes are ignored: the loop waits its
+   * interval rather than spend the backlog's attempts. Does nothing when the loop is not started.
+   */
+  wake(at?: Date): void {
+    if (this.#storeFailing) return;
+    this.#loop.wake(at === undefined ? 0 : at.getTime() - this.clock.now().getTime());
   }
 
   /** Stops the loop and waits for the run in flight. */
@@ -97,10 +113,11 @@ export class Scrubber {
     return this.#loop.stop();
   }
 
-  /** For operators: puts dead-lettered jobs (all, or these) back in the queue, due now. */
+  /** For operators: puts dead-lettered jobs (all, or these) back in the queue, due now; a started loop runs them at once. */
   requeueDead(jobIds?: readonly string[]): ResultAsync<number, StorageError> {
     return this.queue.requeueDead(this.clock.now(), jobIds).map((count) => {
       this.logger.info({ count, jobIds }, 'dead data-deletion jobs requeued');
+      if (count > 0) this.#loop.wake();
       return count;
     });
   }
@@ -127,12 +144,15 @@ export class Scrubber {
     });
     if (drained.isErr()) {
       const { error } = drained.error;
+      this.#storeFailing = true;
       this.logger.warn({ error: `${error.kind}: ${error.message}`, err: error.cause, ...count(outcomes) }, 'scrubber run stopped: could not claim jobs');
       return err(error);
     }
     const { batches } = drained.value;
     const stoppedBecause = drained.value.stoppedBecause === 'max-per-run' ? 'max-jobs-per-run' : drained.value.stoppedBecause;
     const purged = await this.#purge();
+    this.#storeFailing = stoppedBecause === 'no-progress';
+    if (stoppedBecause === 'drained' && this.#loop.running) await this.#wakeWhenNextDue();
     const result: ScrubSummary = { ...count(outcomes), batches, stoppedBecause, purged, outcomes };
     const facts = { claimed: result.claimed, done: result.done, retried: result.retried, dead: result.dead, abandoned: result.abandoned, batches, stoppedBecause, purged };
     if (result.dead > 0) {
@@ -146,6 +166,19 @@ export class Scrubber {
       this.logger.debug(facts, 'scrubber run: nothing due');
     }
     return ok(result);
+  }
+
+  /**
+   * After a run that left nothing due: the next run is when the earliest queued job becomes due
+   * (the interval still bounds it). A failed read only means the interval decides.
+   */
+  async #wakeWhenNextDue(): Promise<void> {
+    const next = await this.queue.nextDueAt();
+    if (next.isErr()) {
+      this.logger.debug({ error: `${next.error.kind}: ${next.error.message}`, err: next.error.cause }, 'scrubber: could not read when the next job is due; next run after the interval');
+      return;
+    }
+    if (next.value !== null) this.#loop.wake(next.value.getTime() - this.clock.now().getTime());
   }
 
   /**

@@ -167,6 +167,11 @@ export function createTestStorage(): TestStorage {
         }
         return Math.max(0, Math.floor(limit)) - left;
       }),
+    nextDueAt: () =>
+      call('nextDueAt', () => {
+        const queued = [...jobs.values()].filter((s) => s.job.state === 'queued').map((s) => s.job.availableAt.getTime());
+        return queued.length === 0 ? null : new Date(Math.min(...queued));
+      }),
   };
 
   const outbox: EventOutbox = {

@@ -10,6 +10,8 @@ import type { ImageCatalogService } from '../create-image-catalog.js';
 import { authenticated, unauthenticated } from '../identity.port.js';
 import { fromFetchRequest, toFetchResponse } from '../images-handler.js';
 import { createClientErrorListener } from '../node/client-error-listener.js';
+import { createConnectListener } from '../node/connect-listener.js';
+import { guardNodeListener } from '../node/guard-node-listener.js';
 import { createNodeListener } from '../node/node-listener.js';
 
 /** What every recipe takes from the host: the front door's catalog, and a token authenticator. */
@@ -22,12 +24,15 @@ export function nodeHttpRecipe({ catalog, authenticator }: RecipeDeps): Server {
   // #region node-http
   const handler = catalog.handler({ basePath: '/v2', authenticator });
   const server = createServer(
+    // The listener answers a request without Host itself (a 400 fault), rather than node (a bare 400).
+    { requireHostHeader: false },
     createNodeListener(handler, {
       // Everything that is not /v2/images/{id} goes to the rest of your service.
       fallback: (_req, res) => res.writeHead(404).end(),
     }),
   );
   server.on('clientError', createClientErrorListener());
+  server.on('connect', createConnectListener());
   // #endregion node-http
   return server;
 }
@@ -37,8 +42,10 @@ export function expressRecipe({ catalog, authenticator }: RecipeDeps): Server {
   const app = express();
   // Before any body parser: the router must see the body to refuse one.
   app.use('/v2', createImagesRouter({ ...catalog.pipeline, authenticator }));
-  const server = createServer(app);
+  // guardNodeListener: pipelined requests that change state run in order; no Host gets a 400 fault.
+  const server = createServer({ requireHostHeader: false }, guardNodeListener(app));
   server.on('clientError', createClientErrorListener());
+  server.on('connect', createConnectListener());
   // #endregion express
   return server;
 }

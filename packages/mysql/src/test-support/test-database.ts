@@ -65,7 +65,7 @@ export interface TestDatabase {
 
 export async function createTestDatabase(options: { readonly migrate?: boolean; readonly poolSize?: number } = {}): Promise<TestDatabase> {
   const name = randomDatabaseName();
-  await onServer(`CREATE DATABASE ${name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+  await onServer(`CREATE DATABASE ${name} CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin`);
   const pool = testPool(name, { connectionLimit: options.poolSize ?? 8 });
   try {
     if (options.migrate ?? true) await migrate(pool);

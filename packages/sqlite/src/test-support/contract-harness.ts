@@ -22,7 +22,8 @@ interface Armed {
  *
  * With group commit a delete runs later, in the batch flush, so an armed `deleteImage` stays
  * armed until its result settles and fires only on writes to that request's image: other
- * requests of the same batch are not hit.
+ * requests of the same batch are not hit. `purgeDeletedChildren` reads before it opens its
+ * transaction, so it too stays armed until its result settles.
  */
 class SqliteFaults {
   readonly #armed = new Map<string, Armed>();
@@ -68,6 +69,21 @@ class SqliteFaults {
     return new ResultAsync(settled);
   }
 
+  /** A call whose transaction may start after it returned: armed for every write until it settles. */
+  #untilSettled(armed: Armed, call: () => ResultAsync<unknown, unknown>): ResultAsync<unknown, unknown> {
+    this.#active = armed;
+    this.#fired = false;
+    const settled = (async () => {
+      try {
+        return await call();
+      } finally {
+        if (this.#fired) armed.remaining -= 1;
+        this.#active = null;
+      }
+    })();
+    return new ResultAsync(settled);
+  }
+
   arm(fault: StorageFaultInjection): void {
     this.#armed.set(fault.method, { fault, remaining: fault.times ?? 1 });
   }
@@ -89,6 +105,7 @@ class SqliteFaults {
             const request = args[0] as { readonly imageId: string };
             return this.#deferredDelete(armed, request.imageId, () => value.apply(target, args) as ResultAsync<unknown, unknown>);
           }
+          if (property === 'purgeDeletedChildren') return this.#untilSettled(armed, () => value.apply(target, args) as ResultAsync<unknown, unknown>);
           // Otherwise the store does all its database work synchronously inside the call.
           this.#active = armed;
           this.#fired = false;
