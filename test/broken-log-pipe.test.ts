@@ -54,7 +54,11 @@ describe('logging into a broken pipe', () => {
   it('the one-shot scrubber still exits with its status when nobody reads its output', { timeout: 120_000 }, async () => {
     const exits = await Promise.all(
       [0, 1, 2].map((i) => {
-        const child = spawn(process.execPath, ['--conditions=source', '--import', TSX, SCRUB], { cwd: ROOT, env: serviceEnv(path.join(root, `scrub-${i}`)), stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, ['--conditions=source', '--import', TSX, SCRUB], {
+          cwd: ROOT,
+          env: serviceEnv(path.join(root, `scrub-${i}`)),
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         child.stdout.destroy();
         child.stderr.destroy();
         const exited = new Promise<Exit>((done) => child.once('exit', (code, signal) => done({ code, signal })));

@@ -3,16 +3,17 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  type DataStoreError,
-  type StoredImageData,
-  type WritableImageDataStore,
-} from '@image-catalog/core';
+import { type DataStoreError, type StoredImageData, type WritableImageDataStore } from '@image-catalog/core';
 import { FileImageDataStore } from '@image-catalog/filesystem';
 import { MemoryDataStoreFaults } from '@image-catalog/memory';
 import { err, ResultAsync } from 'neverthrow';
 import { afterEach, describe, expect, it } from 'vitest';
-import { deleteImage, startInProcessService, type InProcessService, type LogEntry } from '../examples/express-app/src/test-support/in-process-service.js';
+import {
+  deleteImage,
+  startInProcessService,
+  type InProcessService,
+  type LogEntry,
+} from '../examples/express-app/src/test-support/in-process-service.js';
 import { createImageWithData, getStatus, poll, readCatalog, readEventsFile } from './support/lifecycle.js';
 import { runScrubProcess, serviceEnv } from './support/service-process.js';
 
@@ -80,18 +81,26 @@ describe('data store failures (example service in process, SQLite, file store be
     expect(await getStatus(service.api, MEMBER, id)).toBe(404);
     const afterInline = readCatalog(dbPath);
     expect(afterInline.images.get(id)).toMatchObject({ status: 'deleted', deleted: 1 });
-    expect(afterInline.jobs.filter((j) => j.image_id === id)).toEqual([expect.objectContaining({ state: 'queued', attempts: 1, last_error: expect.stringMatching(/DataStoreUnavailable/) })]);
+    expect(afterInline.jobs.filter((j) => j.image_id === id)).toEqual([
+      expect.objectContaining({ state: 'queued', attempts: 1, last_error: expect.stringMatching(/DataStoreUnavailable/) }),
+    ]);
     expect(existsSync(file)).toBe(true);
 
-    const done = await poll('the scrubber to delete the data after the store recovered', () => {
-      const job = readCatalog(dbPath).jobs.find((j) => j.image_id === id);
-      return job?.state === 'done' ? job : null;
-    }, { attempts: 600 });
+    const done = await poll(
+      'the scrubber to delete the data after the store recovered',
+      () => {
+        const job = readCatalog(dbPath).jobs.find((j) => j.image_id === id);
+        return job?.state === 'done' ? job : null;
+      },
+      { attempts: 600 },
+    );
     expect(done).toMatchObject({ attempts: 2 });
     expect(existsSync(file)).toBe(false);
 
     // Backoff: each failure was rescheduled at least the base step (doubling) after it, and no retry came before its time.
-    const retries = logged(service.logs, 'warn', /data deletion failed; will retry/).map((e) => e.obj as { attempts: number; retryAt: string });
+    const retries = logged(service.logs, 'warn', /data deletion failed; will retry/).map(
+      (e) => e.obj as { attempts: number; retryAt: string },
+    );
     expect(retries.map((r) => r.attempts)).toEqual([1, 2]);
     expect(store.deleteCalls).toHaveLength(3);
     const [first, second, third] = store.deleteCalls as [number, number, number];
@@ -107,58 +116,69 @@ describe('data store failures (example service in process, SQLite, file store be
     expect(logged(service.logs, 'error', /./)).toEqual([]);
   });
 
-  it('dead-letters a permanent failure loudly; `scrub` exits 3 until `scrub --requeue-dead` deletes the data', { timeout: 180_000 }, async () => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'image-catalog-store-broken-'));
-    const store = new FaultyFileStore(path.join(dataDir, 'images'));
-    const service = await start(store);
-    const dbPath = path.join(dataDir, 'images.db');
-    const id = await createImageWithData(service.api, MEMBER, new Uint8Array(1024).fill(3));
-    const file = fileURLToPath(readCatalog(dbPath).locations.find((l) => l.image_id === id)!.url);
+  it(
+    'dead-letters a permanent failure loudly; `scrub` exits 3 until `scrub --requeue-dead` deletes the data',
+    { timeout: 180_000 },
+    async () => {
+      dataDir = mkdtempSync(path.join(tmpdir(), 'image-catalog-store-broken-'));
+      const store = new FaultyFileStore(path.join(dataDir, 'images'));
+      const service = await start(store);
+      const dbPath = path.join(dataDir, 'images.db');
+      const id = await createImageWithData(service.api, MEMBER, new Uint8Array(1024).fill(3));
+      const file = fileURLToPath(readCatalog(dbPath).locations.find((l) => l.image_id === id)!.url);
 
-    const broken = store.faults.inject({ error: { kind: 'DataStoreRejected', message: 'the store refuses deletes (misconfigured bucket policy)' }, times: Infinity });
-    expect((await deleteImage(service.api, MEMBER, id)).status).toBe(204);
-    expect(await getStatus(service.api, MEMBER, id)).toBe(404);
-    const job = readCatalog(dbPath).jobs.find((j) => j.image_id === id);
-    expect(job).toMatchObject({ state: 'dead', attempts: 1, last_error: expect.stringMatching(/DataStoreRejected/) });
-    expect(existsSync(file)).toBe(true);
-    expect(logged(service.logs, 'error', /dead-lettered/)).toEqual([expect.objectContaining({ obj: expect.objectContaining({ imageId: id, jobId: job!.id }) })]);
-    expect(await service.service.catalog.scrubber.counts()).toMatchObject({ value: { dead: 1 } });
+      const broken = store.faults.inject({
+        error: { kind: 'DataStoreRejected', message: 'the store refuses deletes (misconfigured bucket policy)' },
+        times: Infinity,
+      });
+      expect((await deleteImage(service.api, MEMBER, id)).status).toBe(204);
+      expect(await getStatus(service.api, MEMBER, id)).toBe(404);
+      const job = readCatalog(dbPath).jobs.find((j) => j.image_id === id);
+      expect(job).toMatchObject({ state: 'dead', attempts: 1, last_error: expect.stringMatching(/DataStoreRejected/) });
+      expect(existsSync(file)).toBe(true);
+      expect(logged(service.logs, 'error', /dead-lettered/)).toEqual([
+        expect.objectContaining({ obj: expect.objectContaining({ imageId: id, jobId: job!.id }) }),
+      ]);
+      expect(await service.service.catalog.scrubber.counts()).toMatchObject({ value: { dead: 1 } });
 
-    // The event is not held back by the data.
-    await poll('the image.delete event', () => (readEventsFile(service.config.eventsFile!).byImage.get(id)?.size === 1 ? true : null));
-    await service.close();
-    running = null;
+      // The event is not held back by the data.
+      await poll('the image.delete event', () => (readEventsFile(service.config.eventsFile!).byImage.get(id)?.size === 1 ? true : null));
+      await service.close();
+      running = null;
 
-    // With the service stopped: the one-shot scrubber reports the dead job and exits 3, on every run.
-    const env = serviceEnv(dataDir);
-    for (let run = 0; run < 2; run++) {
-      const scrub = await runScrubProcess(env);
-      expect(scrub.code, scrub.output).toBe(3);
-      expect(scrub.output).toContain('"dead":1');
-      expect(scrub.output).toMatch(/"level":50[^\n]*1 dead-lettered data-deletion job\(s\)[^\n]*--requeue-dead/);
-    }
-    expect(existsSync(file)).toBe(true);
+      // With the service stopped: the one-shot scrubber reports the dead job and exits 3, on every run.
+      const env = serviceEnv(dataDir);
+      for (let run = 0; run < 2; run++) {
+        const scrub = await runScrubProcess(env);
+        expect(scrub.code, scrub.output).toBe(3);
+        expect(scrub.output).toContain('"dead":1');
+        expect(scrub.output).toMatch(/"level":50[^\n]*1 dead-lettered data-deletion job\(s\)[^\n]*--requeue-dead/);
+      }
+      expect(existsSync(file)).toBe(true);
 
-    // A service started while a job is dead says so at start, at error level.
-    const restartedBroken = await start(store);
-    await poll('the dead-job error at start', () => (logged(restartedBroken.logs, 'error', /1 dead-lettered data-deletion job\(s\).*--requeue-dead/).length === 1 ? true : null));
-    await restartedBroken.close();
-    running = null;
+      // A service started while a job is dead says so at start, at error level.
+      const restartedBroken = await start(store);
+      await poll('the dead-job error at start', () =>
+        logged(restartedBroken.logs, 'error', /1 dead-lettered data-deletion job\(s\).*--requeue-dead/).length === 1 ? true : null,
+      );
+      await restartedBroken.close();
+      running = null;
 
-    // The operator fixes the store, then requeues: the data is deleted and nothing is dead any more.
-    broken.remove();
-    const requeue = await runScrubProcess(env, ['--requeue-dead']);
-    expect(requeue.code, requeue.output).toBe(0);
-    expect(requeue.output).toContain('"requeued":1');
-    expect(existsSync(file)).toBe(false);
-    const after = readCatalog(dbPath);
-    expect(after.jobs.find((j) => j.image_id === id)).toMatchObject({ state: 'done' });
-    expect(after.images.get(id)).toMatchObject({ status: 'deleted' });
-    expect((await runScrubProcess(env)).code).toBe(0);
+      // The operator fixes the store, then requeues: the data is deleted and nothing is dead any more.
+      broken.remove();
+      const requeue = await runScrubProcess(env, ['--requeue-dead']);
+      expect(requeue.code, requeue.output).toBe(0);
+      expect(requeue.output).toContain('"requeued":1');
+      expect(existsSync(file)).toBe(false);
+      const after = readCatalog(dbPath);
+      expect(after.jobs.find((j) => j.image_id === id)).toMatchObject({ state: 'done' });
+      expect(after.images.get(id)).toMatchObject({ status: 'deleted' });
+      expect((await runScrubProcess(env)).code).toBe(0);
 
-    // A restarted service is quiet about it too, and the image stays gone.
-    const restarted = await start(new FaultyFileStore(path.join(dataDir, 'images')));
-    expect(await getStatus(restarted.api, MEMBER, id)).toBe(404);
-    expect(logged(restarted.logs, 'error', /dead-lettered/)).toEqual([]);
-  });
+      // A restarted service is quiet about it too, and the image stays gone.
+      const restarted = await start(new FaultyFileStore(path.join(dataDir, 'images')));
+      expect(await getStatus(restarted.api, MEMBER, id)).toBe(404);
+      expect(logged(restarted.logs, 'error', /dead-lettered/)).toEqual([]);
+    },
+  );
 });

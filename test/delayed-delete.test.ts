@@ -5,7 +5,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DEMO_TOKENS } from '../examples/express-app/src/config.js';
-import { authHeaders, deleteImage, startInProcessService, type InProcessService } from '../examples/express-app/src/test-support/in-process-service.js';
+import {
+  authHeaders,
+  deleteImage,
+  startInProcessService,
+  type InProcessService,
+} from '../examples/express-app/src/test-support/in-process-service.js';
 import { createImageWithData, getStatus, poll, readCatalog, readEventsFile } from './support/lifecycle.js';
 import { serviceEnv, startServiceProcess, type ServiceProcess } from './support/service-process.js';
 
@@ -22,7 +27,10 @@ describe('delayed delete, restore before the delay (example service in process)'
 
   it('keeps the data of a pending_delete image until an admin restores it, intact', async () => {
     // A delay far beyond the test, so the restore always comes first.
-    running = await startInProcessService({ env: { IMAGE_CATALOG_DELAYED_DELETE: '1', IMAGE_CATALOG_SCRUB_DELAY: '600', IMAGE_CATALOG_SCRUB_INTERVAL: '1' }, eventsFile: true });
+    running = await startInProcessService({
+      env: { IMAGE_CATALOG_DELAYED_DELETE: '1', IMAGE_CATALOG_SCRUB_DELAY: '600', IMAGE_CATALOG_SCRUB_INTERVAL: '1' },
+      eventsFile: true,
+    });
     const { api, service, dataDir } = running;
     const dbPath = path.join(dataDir, 'images.db');
     const bytes = Uint8Array.from({ length: 5000 }, (_, i) => (i * 31) % 251);
@@ -50,7 +58,11 @@ describe('delayed delete, restore before the delay (example service in process)'
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ id, name: 'keep-me', status: 'active', size: bytes.length });
     expect(readFileSync(file)).toEqual(Buffer.from(bytes));
-    expect(readCatalog(dbPath).jobs.filter((j) => j.image_id === id).map((j) => j.state)).toEqual(['cancelled']);
+    expect(
+      readCatalog(dbPath)
+        .jobs.filter((j) => j.image_id === id)
+        .map((j) => j.state),
+    ).toEqual(['cancelled']);
 
     // The scrubber never touches a cancelled job, and the image can be deleted again like any other.
     await service.catalog.scrubber.runOnce();
@@ -100,10 +112,14 @@ describe('delayed delete across kill -9 (example service as a child process)', (
     service = await startServiceProcess(env);
     api = `${service.url}/v2`;
     expect(await getStatus(api, MEMBER, id)).toBe(404);
-    const finished = await poll('the scrubber to finish the pending delete', () => {
-      const snapshot = readCatalog(dbPath);
-      return snapshot.images.get(id)?.status === 'deleted' ? snapshot : null;
-    }, { attempts: 600 });
+    const finished = await poll(
+      'the scrubber to finish the pending delete',
+      () => {
+        const snapshot = readCatalog(dbPath);
+        return snapshot.images.get(id)?.status === 'deleted' ? snapshot : null;
+      },
+      { attempts: 600 },
+    );
     const [job] = finished.jobs.filter((j) => j.image_id === id);
     expect(job).toMatchObject({ state: 'done' });
     // Not before the delay: the job was first claimed after it became due.

@@ -81,7 +81,9 @@ function host(catalog: ImageCatalogService): Promise<{ server: Server; url: stri
   };
   app.use('/v2', createImagesRouter({ ...catalog.pipeline, identify }));
   const server = createServer(app);
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v2` })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v2` })),
+  );
 }
 
 describe('createImageCatalog: the front door', () => {
@@ -101,7 +103,9 @@ describe('createImageCatalog: the front door', () => {
     const files = new FileImageDataStore({ root: join(dir, 'images') });
     async function imageWithData(): Promise<{ id: string; file: string }> {
       const id = globalThis.crypto.randomUUID();
-      (await storage.catalog.createImage({ id, name: 'cirros', owner: alice.projectId, visibility: 'private' }, new Date()))._unsafeUnwrap();
+      (
+        await storage.catalog.createImage({ id, name: 'cirros', owner: alice.projectId, visibility: 'private' }, new Date())
+      )._unsafeUnwrap();
       const stored = (await files.write(id, bytes('image bytes')))._unsafeUnwrap();
       (await storage.catalog.attachImageData(id, stored, new Date()))._unsafeUnwrap();
       return { id, file: fileURLToPath(stored.url) };
@@ -109,46 +113,49 @@ describe('createImageCatalog: the front door', () => {
     return { storage, files, dataStore: dataStore ? dataStore(files) : files, imageWithData };
   }
 
-  it.runIf(broker)('start() delivers the image.delete event of a cookie-authenticated delete to RabbitMQ, and the scrubber removes the data', async () => {
-    const consumer = await openConsumer();
-    cleanups.push(() => consumer.close());
-    const { storage, dataStore, imageWithData } = fixture();
-    const publisher = new AmqpEventPublisher({ url: AMQP_URL, exchange: consumer.exchange, declareExchange: false });
-    cleanups.push(() => publisher.close());
-    // Delayed delete (1 s): the data is left to the scrubber, which start() runs.
-    const catalog = createImageCatalog({
-      storage,
-      dataStore,
-      publisher,
-      deleteImage: { delayedDelete: { delaySeconds: 1 } },
-      scrubber: { intervalMs: 200 },
-      relay: { intervalMs: 200 },
-    });
-    const { server, url } = await host(catalog);
-    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    catalog.start();
-    cleanups.push(() => catalog.stop());
+  it.runIf(broker)(
+    'start() delivers the image.delete event of a cookie-authenticated delete to RabbitMQ, and the scrubber removes the data',
+    async () => {
+      const consumer = await openConsumer();
+      cleanups.push(() => consumer.close());
+      const { storage, dataStore, imageWithData } = fixture();
+      const publisher = new AmqpEventPublisher({ url: AMQP_URL, exchange: consumer.exchange, declareExchange: false });
+      cleanups.push(() => publisher.close());
+      // Delayed delete (1 s): the data is left to the scrubber, which start() runs.
+      const catalog = createImageCatalog({
+        storage,
+        dataStore,
+        publisher,
+        deleteImage: { delayedDelete: { delaySeconds: 1 } },
+        scrubber: { intervalMs: 200 },
+        relay: { intervalMs: 200 },
+      });
+      const { server, url } = await host(catalog);
+      cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+      catalog.start();
+      cleanups.push(() => catalog.stop());
 
-    const image = await imageWithData();
-    const anonymous = await fetch(`${url}/images/${image.id}`, { method: 'DELETE' });
-    expect(anonymous.status).toBe(401);
-    expect(anonymous.headers.get('www-authenticate')).toBeTruthy();
-    const deleted = await fetch(`${url}/images/${image.id}`, { method: 'DELETE', headers: { Cookie: 'session=s-alice' } });
-    expect(deleted.status).toBe(204);
-    expect(deleted.headers.get('x-openstack-request-id')).toMatch(/^req-[0-9a-f-]{36}$/);
+      const image = await imageWithData();
+      const anonymous = await fetch(`${url}/images/${image.id}`, { method: 'DELETE' });
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers.get('www-authenticate')).toBeTruthy();
+      const deleted = await fetch(`${url}/images/${image.id}`, { method: 'DELETE', headers: { Cookie: 'session=s-alice' } });
+      expect(deleted.status).toBe(204);
+      expect(deleted.headers.get('x-openstack-request-id')).toMatch(/^req-[0-9a-f-]{36}$/);
 
-    const message = await until('the image.delete event on the bus', () => consumer.received[0]);
-    const [event] = (await storage.outbox.listEvents({ imageId: image.id }))._unsafeUnwrap();
-    expect(message.properties.messageId).toBe(event?.id);
-    const envelope = JSON.parse(message.content.toString('utf8')) as { 'oslo.version': string; 'oslo.message': string };
-    expect(envelope['oslo.version']).toBe('2.0');
-    expect(JSON.parse(envelope['oslo.message'])).toMatchObject({ event_type: 'image.delete', payload: { id: image.id, deleted: true } });
+      const message = await until('the image.delete event on the bus', () => consumer.received[0]);
+      const [event] = (await storage.outbox.listEvents({ imageId: image.id }))._unsafeUnwrap();
+      expect(message.properties.messageId).toBe(event?.id);
+      const envelope = JSON.parse(message.content.toString('utf8')) as { 'oslo.version': string; 'oslo.message': string };
+      expect(envelope['oslo.version']).toBe('2.0');
+      expect(JSON.parse(envelope['oslo.message'])).toMatchObject({ event_type: 'image.delete', payload: { id: image.id, deleted: true } });
 
-    expect(existsSync(image.file)).toBe(true); // not before the delay
-    await until('the data file removed by the scrubber', () => (existsSync(image.file) ? undefined : true));
-    expect((await storage.images.findById(image.id))._unsafeUnwrap()?.status).toBe('deleted');
-    expect(consumer.received).toHaveLength(1);
-  });
+      expect(existsSync(image.file)).toBe(true); // not before the delay
+      await until('the data file removed by the scrubber', () => (existsSync(image.file) ? undefined : true));
+      expect((await storage.images.findById(image.id))._unsafeUnwrap()?.status).toBe('deleted');
+      expect(consumer.received).toHaveLength(1);
+    },
+  );
 
   it('stop() answers new requests 503, waits for the delete in flight, then stops the background work', async () => {
     let release: () => void = () => undefined;
@@ -164,11 +171,16 @@ describe('createImageCatalog: the front door', () => {
 
     const image = await imageWithData();
     const inFlight = fetch(`${url}/images/${image.id}`, { method: 'DELETE', headers: { Cookie: 'session=s-alice' } });
-    await until('the delete committed', async () => ((await storage.images.findById(image.id))._unsafeUnwrap()?.deleted === true ? true : undefined));
+    await until('the delete committed', async () =>
+      (await storage.images.findById(image.id))._unsafeUnwrap()?.deleted === true ? true : undefined,
+    );
 
     let stopped = false;
     const stopping = catalog.stop().then(() => (stopped = true));
-    const refused = await fetch(`${url}/images/${globalThis.crypto.randomUUID()}`, { method: 'DELETE', headers: { Cookie: 'session=s-alice' } });
+    const refused = await fetch(`${url}/images/${globalThis.crypto.randomUUID()}`, {
+      method: 'DELETE',
+      headers: { Cookie: 'session=s-alice' },
+    });
     expect(refused.status).toBe(503);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -6,7 +6,18 @@ import { fileURLToPath } from 'node:url';
 import { seededRandom, shuffled } from '@image-catalog/testkit/process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteImage } from '../examples/express-app/src/test-support/in-process-service.js';
-import { createImageWithData, dataFiles, getStatus, poll, readCatalog, readEventsFile, withReadOnlyDatabase, type JobRow, type LocationRow, type OutboxRow } from './support/lifecycle.js';
+import {
+  createImageWithData,
+  dataFiles,
+  getStatus,
+  poll,
+  readCatalog,
+  readEventsFile,
+  withReadOnlyDatabase,
+  type JobRow,
+  type LocationRow,
+  type OutboxRow,
+} from './support/lifecycle.js';
 import { serviceEnv, startServiceProcess, type ServiceProcess } from './support/service-process.js';
 
 const ROUNDS = Number(process.env.KILL9_ROUNDS ?? 20);
@@ -119,7 +130,8 @@ describe('kill -9 during concurrent deletes (example service, SQLite, file store
         if (row.deleted === 1) {
           if (row.status !== 'deleted') anomaly(`${id}: committed delete in status ${row.status}`);
           const locations = locationsOf.get(id) ?? [];
-          if (locations.length !== 1 || jobs.length !== locations.length) anomaly(`${id}: ${jobs.length} data-deletion job(s) for ${locations.length} location(s)`);
+          if (locations.length !== 1 || jobs.length !== locations.length)
+            anomaly(`${id}: ${jobs.length} data-deletion job(s) for ${locations.length} location(s)`);
           for (const job of jobs) {
             if (job.state !== 'done') anomaly(`${id}: data-deletion job ${job.state} (${job.last_error ?? ''})`);
             else if (existsSync(fileURLToPath(job.url))) anomaly(`${id}: job done but its data file is still there`);
@@ -128,11 +140,14 @@ describe('kill -9 during concurrent deletes (example service, SQLite, file store
           if (outbox.length !== 1) anomaly(`${id}: ${outbox.length} outbox events for one delete`);
           const event = outbox[0];
           if (event !== undefined && (event.delivered_at === null || seen.size !== 1 || !seen.has(event.id))) {
-            anomaly(`${id}: ${seen.size} distinct event(s) in the events file, outbox event ${event.delivered_at === null ? 'undelivered' : 'delivered'}`);
+            anomaly(
+              `${id}: ${seen.size} distinct event(s) in the events file, outbox event ${event.delivered_at === null ? 'undelivered' : 'delivered'}`,
+            );
           }
           for (const eventId of seen) {
             const record = events.byId.get(eventId)!;
-            if (record.type !== 'image.delete' || record.payload['id'] !== id || record.payload['deleted'] !== true) anomaly(`${id}: malformed event ${eventId}`);
+            if (record.type !== 'image.delete' || record.payload['id'] !== id || record.payload['deleted'] !== true)
+              anomaly(`${id}: malformed event ${eventId}`);
           }
           expectations.push({ id, status: 404 });
         } else {
@@ -168,13 +183,17 @@ describe('kill -9 during concurrent deletes (example service, SQLite, file store
       }
       if (round === ROUNDS) break;
 
-      const fresh = await inLanes(Array.from({ length: BATCH }, (_, i) => i), 4, async (i) => {
-        const bytes = new Uint8Array(256 + Math.floor(random() * 4096)).fill(i);
-        const id = await createImageWithData(api, MEMBER, bytes, { name: `kill9-r${round}-${i}` });
-        const image: Tracked = { id, got204: false };
-        tracked.set(id, image);
-        return image;
-      });
+      const fresh = await inLanes(
+        Array.from({ length: BATCH }, (_, i) => i),
+        4,
+        async (i) => {
+          const bytes = new Uint8Array(256 + Math.floor(random() * 4096)).fill(i);
+          const id = await createImageWithData(api, MEMBER, bytes, { name: `kill9-r${round}-${i}` });
+          const image: Tracked = { id, got204: false };
+          tracked.set(id, image);
+          return image;
+        },
+      );
 
       // Fire every delete at once, then SIGKILL (mode picked at random):
       // 't' at a random moment within the time the longest batch took to be answered (before,

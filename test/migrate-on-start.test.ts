@@ -64,36 +64,39 @@ describe('example service, IMAGE_CATALOG_MIGRATE=0 on SQLite', () => {
   });
 });
 
-describe.skipIf(pgProblem !== null)(`example service, IMAGE_CATALOG_MIGRATE=0 on PostgreSQL${pgProblem === null ? '' : ' (SKIPPED: PostgreSQL unreachable)'}`, () => {
-  const database = `ic_start_${randomBytes(6).toString('hex')}`;
-  const url = new URL(PG_URL);
-  url.pathname = `/${database}`;
-  const dir = mkdtempSync(path.join(tmpdir(), 'image-catalog-migrate-on-start-pg-'));
+describe.skipIf(pgProblem !== null)(
+  `example service, IMAGE_CATALOG_MIGRATE=0 on PostgreSQL${pgProblem === null ? '' : ' (SKIPPED: PostgreSQL unreachable)'}`,
+  () => {
+    const database = `ic_start_${randomBytes(6).toString('hex')}`;
+    const url = new URL(PG_URL);
+    url.pathname = `/${database}`;
+    const dir = mkdtempSync(path.join(tmpdir(), 'image-catalog-migrate-on-start-pg-'));
 
-  afterAll(async () => {
-    rmSync(dir, { recursive: true, force: true });
-    const admin = new pg.Client({ connectionString: PG_URL });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-    await admin.end();
-  });
+    afterAll(async () => {
+      rmSync(dir, { recursive: true, force: true });
+      const admin = new pg.Client({ connectionString: PG_URL });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+      await admin.end();
+    });
 
-  it('refuses an unmigrated database with exit 1 and the pending migrations; after the migrate command it starts', async () => {
-    const admin = new pg.Client({ connectionString: PG_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${database}"`);
-    await admin.end();
+    it('refuses an unmigrated database with exit 1 and the pending migrations; after the migrate command it starts', async () => {
+      const admin = new pg.Client({ connectionString: PG_URL });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE "${database}"`);
+      await admin.end();
 
-    const env = serviceEnv(dir, { IMAGE_CATALOG_MIGRATE: '0', DATABASE_URL: url.href });
-    const refused = await runServiceUntilExit(env);
-    expect(refused.code).toBe(1);
-    expect(refused.output).toContain('failed to start: cannot use the PostgreSQL schema');
-    for (const m of PG_MIGRATIONS) expect(refused.output).toContain(`${m.version} (${m.name})`);
+      const env = serviceEnv(dir, { IMAGE_CATALOG_MIGRATE: '0', DATABASE_URL: url.href });
+      const refused = await runServiceUntilExit(env);
+      expect(refused.code).toBe(1);
+      expect(refused.output).toContain('failed to start: cannot use the PostgreSQL schema');
+      for (const m of PG_MIGRATIONS) expect(refused.output).toContain(`${m.version} (${m.name})`);
 
-    const check = await runMigrateCommand(PG_MIGRATE, [url.href, '--check']);
-    expect(check.code).toBe(1);
-    const migrated = await runMigrateCommand(PG_MIGRATE, [url.href]);
-    expect(migrated.code, migrated.stderr).toBe(0);
-    await startsAndServes(env);
-  });
-});
+      const check = await runMigrateCommand(PG_MIGRATE, [url.href, '--check']);
+      expect(check.code).toBe(1);
+      const migrated = await runMigrateCommand(PG_MIGRATE, [url.href]);
+      expect(migrated.code, migrated.stderr).toBe(0);
+      await startsAndServes(env);
+    });
+  },
+);

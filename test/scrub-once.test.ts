@@ -40,7 +40,9 @@ describe('pnpm scrub (one-shot scrubber, from source)', () => {
    * A service in delayed mode (1 s) whose scrubber runs only at start, killed with SIGKILL right
    * after `count` deletes: their jobs are left queued and may have undelivered events.
    */
-  async function leaveWorkBehind(count: number): Promise<{ env: Record<string, string>; dbPath: string; eventsFile: string; ids: string[]; files: Map<string, string> }> {
+  async function leaveWorkBehind(
+    count: number,
+  ): Promise<{ env: Record<string, string>; dbPath: string; eventsFile: string; ids: string[]; files: Map<string, string> }> {
     const caseDir = mkdtempSync(path.join(root, 'case-'));
     const dataDir = path.join(caseDir, 'data');
     const dbPath = path.join(dataDir, 'images.db');
@@ -66,41 +68,46 @@ describe('pnpm scrub (one-shot scrubber, from source)', () => {
     await poll('the jobs and events to become due', () =>
       withReadOnlyDatabase(dbPath, (db) => {
         const jobsDue = db.prepare("SELECT max(available_at) FROM data_deletion_jobs WHERE state = 'queued'").pluck().get() as number;
-        const eventsDue = (db.prepare('SELECT max(available_at) FROM outbox_events WHERE delivered_at IS NULL').pluck().get() as number | null) ?? 0;
+        const eventsDue =
+          (db.prepare('SELECT max(available_at) FROM outbox_events WHERE delivered_at IS NULL').pluck().get() as number | null) ?? 0;
         return Math.max(jobsDue, eventsDue) < Date.now() ? true : null;
       }),
     );
     return { env, dbPath, eventsFile, ids, files };
   }
 
-  it('finishes due jobs and delivers pending events with the service stopped, then has nothing left (exit 0)', { timeout: 120_000 }, async () => {
-    const { env, dbPath, eventsFile, ids, files } = await leaveWorkBehind(4);
-    const before = readCatalog(dbPath);
-    expect(ids.map((id) => before.images.get(id)?.status)).toEqual(ids.map(() => 'pending_delete'));
-    expect(before.jobs.map((j) => j.state)).toEqual(ids.map(() => 'queued'));
-    const pendingEvents = before.events.filter((e) => e.delivered_at === null).length;
-    for (const file of files.values()) expect(existsSync(file)).toBe(true);
+  it(
+    'finishes due jobs and delivers pending events with the service stopped, then has nothing left (exit 0)',
+    { timeout: 120_000 },
+    async () => {
+      const { env, dbPath, eventsFile, ids, files } = await leaveWorkBehind(4);
+      const before = readCatalog(dbPath);
+      expect(ids.map((id) => before.images.get(id)?.status)).toEqual(ids.map(() => 'pending_delete'));
+      expect(before.jobs.map((j) => j.state)).toEqual(ids.map(() => 'queued'));
+      const pendingEvents = before.events.filter((e) => e.delivered_at === null).length;
+      for (const file of files.values()) expect(existsSync(file)).toBe(true);
 
-    const scrub = await runScrubProcess(env);
-    expect(scrub.code, scrub.output).toBe(0);
-    expect(report(scrub.output)).toMatchObject({
-      scrub: { claimed: 4, done: 4, dead: 0 },
-      relay: { delivered: pendingEvents },
-      jobs: { queued: 0, done: 4, dead: 0, cancelled: 0 },
-    });
-    const after = readCatalog(dbPath);
-    for (const id of ids) {
-      expect(after.images.get(id)).toMatchObject({ status: 'deleted' });
-      expect(existsSync(files.get(id)!)).toBe(false);
-    }
-    expect(after.events.every((e) => e.delivered_at !== null)).toBe(true);
-    const events = readEventsFile(eventsFile);
-    expect(events.torn).toBe(0);
-    expect(ids.map((id) => events.byImage.get(id)?.size)).toEqual(ids.map(() => 1));
+      const scrub = await runScrubProcess(env);
+      expect(scrub.code, scrub.output).toBe(0);
+      expect(report(scrub.output)).toMatchObject({
+        scrub: { claimed: 4, done: 4, dead: 0 },
+        relay: { delivered: pendingEvents },
+        jobs: { queued: 0, done: 4, dead: 0, cancelled: 0 },
+      });
+      const after = readCatalog(dbPath);
+      for (const id of ids) {
+        expect(after.images.get(id)).toMatchObject({ status: 'deleted' });
+        expect(existsSync(files.get(id)!)).toBe(false);
+      }
+      expect(after.events.every((e) => e.delivered_at !== null)).toBe(true);
+      const events = readEventsFile(eventsFile);
+      expect(events.torn).toBe(0);
+      expect(ids.map((id) => events.byImage.get(id)?.size)).toEqual(ids.map(() => 1));
 
-    const again = await runScrubProcess(env, ['--quiet']);
-    expect(again).toEqual({ code: 0, output: '' });
-  });
+      const again = await runScrubProcess(env, ['--quiet']);
+      expect(again).toEqual({ code: 0, output: '' });
+    },
+  );
 
   it('exits 3 while a job is dead-lettered, and `--requeue-dead` finishes it once the store is fixed', { timeout: 120_000 }, async () => {
     const { env, dbPath, ids, files } = await leaveWorkBehind(2);
@@ -121,7 +128,10 @@ describe('pnpm scrub (one-shot scrubber, from source)', () => {
     expect(existsSync(files.get(fine)!)).toBe(false);
     // Its data is not all gone, so the image stays pending_delete and its job says why.
     expect(stuck.images.get(broken)).toMatchObject({ status: 'pending_delete' });
-    expect(stuck.jobs.find((j) => j.image_id === broken)).toMatchObject({ state: 'dead', last_error: expect.stringMatching(/DataStoreRejected/) });
+    expect(stuck.jobs.find((j) => j.image_id === broken)).toMatchObject({
+      state: 'dead',
+      last_error: expect.stringMatching(/DataStoreRejected/),
+    });
 
     rmdirSync(brokenFile);
     const requeue = await runScrubProcess(env, ['--requeue-dead']);
@@ -150,7 +160,9 @@ describe('pnpm scrub (one-shot scrubber, from source)', () => {
   });
 
   it('is a root script that builds first and runs the compiled entry point', () => {
-    const manifest = JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as { scripts: Record<string, string> };
+    const manifest = JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
     expect(manifest.scripts['scrub']).toMatch(/^tsc -b && node [^&|;]*examples\/express-app\/dist\/scrub\.js$/);
   });
 });

@@ -15,7 +15,11 @@ describe('the example service with bad settings', () => {
   it.each([
     ['PORT=abc', { PORT: 'abc' }, 'PORT must be a whole number from 0 to 65535, got "abc"'],
     ['IMAGE_CATALOG_RATE_LIMIT=10', { IMAGE_CATALOG_RATE_LIMIT: '10' }, 'IMAGE_CATALOG_RATE_LIMIT must be <count>/<seconds>'],
-    ['a bad tokens file', { IMAGE_CATALOG_TOKENS: badTokens }, 'IMAGE_CATALOG_TOKENS: entry 1: projectId must be a non-empty string or null'],
+    [
+      'a bad tokens file',
+      { IMAGE_CATALOG_TOKENS: badTokens },
+      'IMAGE_CATALOG_TOKENS: entry 1: projectId must be a non-empty string or null',
+    ],
   ])('%s: exits 2 with "configuration error: ..." and never listens', { timeout: 120_000 }, async (_what, extra, message) => {
     // serviceEnv sets PORT=0; the extra settings override it.
     const started = startServiceProcess(serviceEnv(path.join(dir, 'data'), extra));

@@ -3,7 +3,8 @@ import { availableParallelism } from 'node:os';
 import { runProcess } from '@image-catalog/testkit/process';
 
 /** Variables `pnpm test` sets for its scripts; plain npm in another project must not see them. */
-const PNPM_RUN_VARIABLES = /^(npm_(lifecycle|package)_|npm_(command|execpath|node_execpath)$|npm_config_(user_agent|verify_deps_before_run)$|pnpm_|PNPM_)/;
+const PNPM_RUN_VARIABLES =
+  /^(npm_(lifecycle|package)_|npm_(command|execpath|node_execpath)$|npm_config_(user_agent|verify_deps_before_run)$|pnpm_|PNPM_)/;
 
 /**
  * This process's environment without pnpm's run variables. better-sqlite3's install script first
@@ -22,7 +23,10 @@ export function npmEnvironment(): NodeJS.ProcessEnv {
 /** `null` when `npm ping` reaches the configured registry; otherwise what went wrong. */
 export async function npmRegistryProblem(): Promise<string | null> {
   try {
-    const run = await runProcess('npm', ['ping', '--fetch-retries=1', '--fetch-timeout=15000'], { env: npmEnvironment(), timeoutMs: 45_000 });
+    const run = await runProcess('npm', ['ping', '--fetch-retries=1', '--fetch-timeout=15000'], {
+      env: npmEnvironment(),
+      timeoutMs: 45_000,
+    });
     if (run.code === 0) return null;
     const errors = run.stderr.split('\n').filter((line) => line.startsWith('npm error') && !line.includes('complete log'));
     return errors.slice(0, 2).join(' / ') || `npm ping exited ${run.code}`;

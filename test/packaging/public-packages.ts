@@ -47,5 +47,7 @@ export function publicPackages(root: string): WorkspacePackage[] {
 
 /** `@image-catalog/testkit` for `.`, `@image-catalog/testkit/process` for `./process`. */
 export function entryPoints(manifest: PackageManifest): string[] {
-  return Object.keys(manifest.exports ?? { '.': {} }).map((subpath) => (subpath === '.' ? manifest.name : `${manifest.name}/${subpath.replace(/^\.\//, '')}`));
+  return Object.keys(manifest.exports ?? { '.': {} }).map((subpath) =>
+    subpath === '.' ? manifest.name : `${manifest.name}/${subpath.replace(/^\.\//, '')}`,
+  );
 }

@@ -4,7 +4,11 @@ import Database from 'better-sqlite3';
 import { authHeaders, createImageOverHttp } from '../../examples/express-app/src/test-support/in-process-service.js';
 
 /** Polls `check` every `intervalMs` until it returns a value other than `null`; at most `attempts` times. */
-export async function poll<T>(what: string, check: () => T | null | Promise<T | null>, { attempts = 600, intervalMs = 100 } = {}): Promise<T> {
+export async function poll<T>(
+  what: string,
+  check: () => T | null | Promise<T | null>,
+  { attempts = 600, intervalMs = 100 } = {},
+): Promise<T> {
   for (let i = 0; i < attempts; i++) {
     const value = await check();
     if (value !== null) return value;
@@ -68,7 +72,11 @@ export function readCatalog(dbPath: string): CatalogSnapshot {
     db.transaction(() => ({
       images: new Map((db.prepare('SELECT id, status, deleted, deleted_at FROM images').all() as ImageRow[]).map((r) => [r.id, r])),
       locations: db.prepare('SELECT image_id, id, url, status FROM image_locations ORDER BY image_id, position').all() as LocationRow[],
-      jobs: db.prepare('SELECT id, image_id, location_id, url, state, attempts, available_at, updated_at, claimed_at, last_error FROM data_deletion_jobs ORDER BY seq').all() as JobRow[],
+      jobs: db
+        .prepare(
+          'SELECT id, image_id, location_id, url, state, attempts, available_at, updated_at, claimed_at, last_error FROM data_deletion_jobs ORDER BY seq',
+        )
+        .all() as JobRow[],
       events: db.prepare('SELECT id, image_id, available_at, delivered_at, attempts FROM outbox_events ORDER BY seq').all() as OutboxRow[],
     }))(),
   );
@@ -84,7 +92,10 @@ export interface EventsFile {
   /** Distinct event ids per image id. */
   readonly byImage: ReadonlyMap<string, ReadonlySet<string>>;
   /** Every distinct record, by event id. */
-  readonly byId: ReadonlyMap<string, { readonly id: string; readonly type: string; readonly imageId: string; readonly payload: Record<string, unknown> }>;
+  readonly byId: ReadonlyMap<
+    string,
+    { readonly id: string; readonly type: string; readonly imageId: string; readonly payload: Record<string, unknown> }
+  >;
 }
 
 export function readEventsFile(file: string): EventsFile {
@@ -113,7 +124,12 @@ export function readEventsFile(file: string): EventsFile {
       duplicates++;
       continue;
     }
-    byId.set(record.id, { id: record.id, type: record.type, imageId: record.imageId, payload: (record.payload ?? {}) as Record<string, unknown> });
+    byId.set(record.id, {
+      id: record.id,
+      type: record.type,
+      imageId: record.imageId,
+      payload: (record.payload ?? {}) as Record<string, unknown>,
+    });
     const ids = byImage.get(record.imageId) ?? new Set<string>();
     ids.add(record.id);
     byImage.set(record.imageId, ids);
@@ -139,7 +155,12 @@ export function dataFiles(imagesDir: string): { readonly byImage: ReadonlyMap<st
 }
 
 /** Creates an image and uploads `bytes` as its data (POST /v2/images, PUT file); returns its id. */
-export async function createImageWithData(api: string, token: string, bytes: Uint8Array, body: Record<string, unknown> = {}): Promise<string> {
+export async function createImageWithData(
+  api: string,
+  token: string,
+  bytes: Uint8Array,
+  body: Record<string, unknown> = {},
+): Promise<string> {
   const { id } = await createImageOverHttp(api, token, body);
   const res = await fetch(`${api}/images/${id}/file`, {
     method: 'PUT',

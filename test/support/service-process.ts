@@ -64,7 +64,10 @@ export function startServiceProcess(env: Record<string, string>, timeoutMs = 60_
 }
 
 /** Runs the one-shot scrubber (`pnpm scrub`) to completion. */
-export function runScrubProcess(env: Record<string, string>, args: readonly string[] = []): Promise<{ code: number | null; output: string }> {
+export function runScrubProcess(
+  env: Record<string, string>,
+  args: readonly string[] = [],
+): Promise<{ code: number | null; output: string }> {
   const child = spawn(process.execPath, [...nodeArgs(SCRUB), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString('utf8')));
@@ -73,7 +76,10 @@ export function runScrubProcess(env: Record<string, string>, args: readonly stri
 }
 
 /** Runs the service expecting it to stop by itself (a refused start): its exit status and everything it printed. */
-export async function runServiceUntilExit(env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
+export async function runServiceUntilExit(
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+): Promise<{ code: number | null; output: string }> {
   const run = await runProcess(process.execPath, nodeArgs(MAIN), { cwd: ROOT, env, timeoutMs });
   return { code: run.code, output: run.stdout + run.stderr };
 }

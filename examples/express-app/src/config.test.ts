@@ -54,7 +54,18 @@ describe('loadConfig: defaults', () => {
   });
 
   it('treats empty and blank values as unset', () => {
-    const blank = loadConfig({ PORT: '', HOST: ' ', IMAGE_CATALOG_DATA_DIR: '', IMAGE_CATALOG_TOKENS: '', IMAGE_CATALOG_RATE_LIMIT: '', IMAGE_CATALOG_DELAYED_DELETE: '', DATABASE_URL: '' }, CWD);
+    const blank = loadConfig(
+      {
+        PORT: '',
+        HOST: ' ',
+        IMAGE_CATALOG_DATA_DIR: '',
+        IMAGE_CATALOG_TOKENS: '',
+        IMAGE_CATALOG_RATE_LIMIT: '',
+        IMAGE_CATALOG_DELAYED_DELETE: '',
+        DATABASE_URL: '',
+      },
+      CWD,
+    );
     expect(blank).toEqual(loadConfig({}, CWD));
   });
 });
@@ -90,15 +101,23 @@ describe('loadConfig: every setting', () => {
 
   it('IMAGE_CATALOG_RATE_LIMIT as <count>/<seconds>, answering 413 or (IMAGE_CATALOG_RATE_LIMIT_STATUS) 429; "off" is off', () => {
     expect(loadConfig({ IMAGE_CATALOG_RATE_LIMIT: '100/60' }, CWD).rateLimit).toEqual({ limit: 100, windowSeconds: 60, status: 413 });
-    expect(loadConfig({ IMAGE_CATALOG_RATE_LIMIT: ' 5 / 1 ', IMAGE_CATALOG_RATE_LIMIT_STATUS: '429' }, CWD).rateLimit).toEqual({ limit: 5, windowSeconds: 1, status: 429 });
+    expect(loadConfig({ IMAGE_CATALOG_RATE_LIMIT: ' 5 / 1 ', IMAGE_CATALOG_RATE_LIMIT_STATUS: '429' }, CWD).rateLimit).toEqual({
+      limit: 5,
+      windowSeconds: 1,
+      status: 429,
+    });
     expect(loadConfig({ IMAGE_CATALOG_RATE_LIMIT: '5/1', IMAGE_CATALOG_RATE_LIMIT_STATUS: '413' }, CWD).rateLimit?.status).toBe(413);
     expect(loadConfig({ IMAGE_CATALOG_RATE_LIMIT: 'off' }, CWD).rateLimit).toBeNull();
   });
 
   it('IMAGE_CATALOG_DELAYED_DELETE with IMAGE_CATALOG_SCRUB_DELAY (default 300 s)', () => {
     expect(loadConfig({ IMAGE_CATALOG_DELAYED_DELETE: '1' }, CWD).delayedDelete).toEqual({ delaySeconds: 300 });
-    expect(loadConfig({ IMAGE_CATALOG_DELAYED_DELETE: 'true', IMAGE_CATALOG_SCRUB_DELAY: '0' }, CWD).delayedDelete).toEqual({ delaySeconds: 0 });
-    expect(loadConfig({ IMAGE_CATALOG_DELAYED_DELETE: '1', IMAGE_CATALOG_SCRUB_DELAY: '3600' }, CWD).delayedDelete).toEqual({ delaySeconds: 3600 });
+    expect(loadConfig({ IMAGE_CATALOG_DELAYED_DELETE: 'true', IMAGE_CATALOG_SCRUB_DELAY: '0' }, CWD).delayedDelete).toEqual({
+      delaySeconds: 0,
+    });
+    expect(loadConfig({ IMAGE_CATALOG_DELAYED_DELETE: '1', IMAGE_CATALOG_SCRUB_DELAY: '3600' }, CWD).delayedDelete).toEqual({
+      delaySeconds: 3600,
+    });
     expect(loadConfig({ IMAGE_CATALOG_DELAYED_DELETE: '0', IMAGE_CATALOG_SCRUB_DELAY: '3600' }, CWD).delayedDelete).toBeNull();
     expect(loadConfig({ IMAGE_CATALOG_DELAYED_DELETE: 'false' }, CWD).delayedDelete).toBeNull();
   });
@@ -109,7 +128,12 @@ describe('loadConfig: every setting', () => {
 
   it('IMAGE_CATALOG_AMQP_URL: events to RabbitMQ, by default as Glance sends them (glance exchange, notifications.info, oslo envelope)', () => {
     const url = 'amqp://guest:guest@127.0.0.1:5672';
-    expect(loadConfig({ IMAGE_CATALOG_AMQP_URL: ` ${url} ` }, CWD).amqp).toEqual({ url, exchange: 'glance', routingKey: 'notifications.info', format: 'oslo' });
+    expect(loadConfig({ IMAGE_CATALOG_AMQP_URL: ` ${url} ` }, CWD).amqp).toEqual({
+      url,
+      exchange: 'glance',
+      routingKey: 'notifications.info',
+      format: 'oslo',
+    });
     expect(loadConfig({ IMAGE_CATALOG_AMQP_URL: 'amqps://broker.example/prod' }, CWD).amqp?.url).toBe('amqps://broker.example/prod');
   });
 
@@ -120,7 +144,12 @@ describe('loadConfig: every setting', () => {
       IMAGE_CATALOG_AMQP_ROUTING_KEY: 'notifications.image',
       IMAGE_CATALOG_AMQP_FORMAT: 'event',
     };
-    expect(loadConfig(env, CWD).amqp).toEqual({ url: 'amqp://127.0.0.1', exchange: 'openstack', routingKey: 'notifications.image', format: 'event' });
+    expect(loadConfig(env, CWD).amqp).toEqual({
+      url: 'amqp://127.0.0.1',
+      exchange: 'openstack',
+      routingKey: 'notifications.image',
+      format: 'event',
+    });
     expect(loadConfig({ ...env, IMAGE_CATALOG_AMQP_FORMAT: 'oslo' }, CWD).amqp?.format).toBe('oslo');
   });
 
@@ -155,14 +184,19 @@ describe('loadConfig: every setting', () => {
 
   it('LOG_LEVEL, IMAGE_CATALOG_SCRUB_INTERVAL, IMAGE_CATALOG_INLINE_LEASE, IMAGE_CATALOG_SHUTDOWN_GRACE', () => {
     expect(
-      loadConfig({ LOG_LEVEL: 'debug', IMAGE_CATALOG_SCRUB_INTERVAL: '5', IMAGE_CATALOG_INLINE_LEASE: '120', IMAGE_CATALOG_SHUTDOWN_GRACE: '0' }, CWD),
+      loadConfig(
+        { LOG_LEVEL: 'debug', IMAGE_CATALOG_SCRUB_INTERVAL: '5', IMAGE_CATALOG_INLINE_LEASE: '120', IMAGE_CATALOG_SHUTDOWN_GRACE: '0' },
+        CWD,
+      ),
     ).toMatchObject({ logLevel: 'debug', scrubIntervalSeconds: 5, inlineLeaseSeconds: 120, shutdownGraceSeconds: 0 });
     expect(loadConfig({ LOG_LEVEL: 'WARN' }, CWD).logLevel).toBe('warn');
   });
 
   it('IMAGE_CATALOG_IMAGE_SIZE_CAP: bytes an upload may carry, from 1 up to 2^53 - 1', () => {
     expect(loadConfig({ IMAGE_CATALOG_IMAGE_SIZE_CAP: '1024' }, CWD).imageSizeCapBytes).toBe(1024);
-    expect(loadConfig({ IMAGE_CATALOG_IMAGE_SIZE_CAP: String(Number.MAX_SAFE_INTEGER) }, CWD).imageSizeCapBytes).toBe(Number.MAX_SAFE_INTEGER);
+    expect(loadConfig({ IMAGE_CATALOG_IMAGE_SIZE_CAP: String(Number.MAX_SAFE_INTEGER) }, CWD).imageSizeCapBytes).toBe(
+      Number.MAX_SAFE_INTEGER,
+    );
   });
 
   it('IMAGE_CATALOG_TEMP_FILE_GRACE: seconds before an untouched upload temp file counts as a crash leftover (0 to a week)', () => {
@@ -183,28 +217,88 @@ describe('loadConfig: bad values are a ConfigError naming the setting', () => {
     ['IMAGE_CATALOG_RATE_LIMIT=10/0', { IMAGE_CATALOG_RATE_LIMIT: '10/0' }, /^IMAGE_CATALOG_RATE_LIMIT must be/],
     ['IMAGE_CATALOG_RATE_LIMIT=ten/minute', { IMAGE_CATALOG_RATE_LIMIT: 'ten/minute' }, /^IMAGE_CATALOG_RATE_LIMIT must be/],
     ['IMAGE_CATALOG_RATE_LIMIT=1.5/60', { IMAGE_CATALOG_RATE_LIMIT: '1.5/60' }, /^IMAGE_CATALOG_RATE_LIMIT must be/],
-    ['IMAGE_CATALOG_RATE_LIMIT_STATUS=500', { IMAGE_CATALOG_RATE_LIMIT: '1/1', IMAGE_CATALOG_RATE_LIMIT_STATUS: '500' }, /^IMAGE_CATALOG_RATE_LIMIT_STATUS must be 413 or 429/],
+    [
+      'IMAGE_CATALOG_RATE_LIMIT_STATUS=500',
+      { IMAGE_CATALOG_RATE_LIMIT: '1/1', IMAGE_CATALOG_RATE_LIMIT_STATUS: '500' },
+      /^IMAGE_CATALOG_RATE_LIMIT_STATUS must be 413 or 429/,
+    ],
     ['IMAGE_CATALOG_DELAYED_DELETE=yes', { IMAGE_CATALOG_DELAYED_DELETE: 'yes' }, /^IMAGE_CATALOG_DELAYED_DELETE must be 1 or 0/],
-    ['IMAGE_CATALOG_SCRUB_DELAY=-5', { IMAGE_CATALOG_DELAYED_DELETE: '1', IMAGE_CATALOG_SCRUB_DELAY: '-5' }, /^IMAGE_CATALOG_SCRUB_DELAY must be a whole number/],
+    [
+      'IMAGE_CATALOG_SCRUB_DELAY=-5',
+      { IMAGE_CATALOG_DELAYED_DELETE: '1', IMAGE_CATALOG_SCRUB_DELAY: '-5' },
+      /^IMAGE_CATALOG_SCRUB_DELAY must be a whole number/,
+    ],
     ['IMAGE_CATALOG_SCRUB_INTERVAL=0', { IMAGE_CATALOG_SCRUB_INTERVAL: '0' }, /^IMAGE_CATALOG_SCRUB_INTERVAL must be from 1/],
     ['IMAGE_CATALOG_INLINE_LEASE=soon', { IMAGE_CATALOG_INLINE_LEASE: 'soon' }, /^IMAGE_CATALOG_INLINE_LEASE must be a whole number/],
     ['IMAGE_CATALOG_SHUTDOWN_GRACE=601', { IMAGE_CATALOG_SHUTDOWN_GRACE: '601' }, /^IMAGE_CATALOG_SHUTDOWN_GRACE must be from 0 to 600/],
-    ['IMAGE_CATALOG_IMAGE_SIZE_CAP=0', { IMAGE_CATALOG_IMAGE_SIZE_CAP: '0' }, /^IMAGE_CATALOG_IMAGE_SIZE_CAP must be from 1 to 9007199254740991, got 0$/],
+    [
+      'IMAGE_CATALOG_IMAGE_SIZE_CAP=0',
+      { IMAGE_CATALOG_IMAGE_SIZE_CAP: '0' },
+      /^IMAGE_CATALOG_IMAGE_SIZE_CAP must be from 1 to 9007199254740991, got 0$/,
+    ],
     ['IMAGE_CATALOG_IMAGE_SIZE_CAP=1G', { IMAGE_CATALOG_IMAGE_SIZE_CAP: '1G' }, /^IMAGE_CATALOG_IMAGE_SIZE_CAP must be a whole number/],
-    ['IMAGE_CATALOG_IMAGE_SIZE_CAP=2^60', { IMAGE_CATALOG_IMAGE_SIZE_CAP: '1152921504606846976' }, /^IMAGE_CATALOG_IMAGE_SIZE_CAP must be from 1 to/],
-    ['IMAGE_CATALOG_TEMP_FILE_GRACE=604801', { IMAGE_CATALOG_TEMP_FILE_GRACE: '604801' }, /^IMAGE_CATALOG_TEMP_FILE_GRACE must be from 0 to 604800, got 604801$/],
-    ['IMAGE_CATALOG_TEMP_FILE_GRACE=15m', { IMAGE_CATALOG_TEMP_FILE_GRACE: '15m' }, /^IMAGE_CATALOG_TEMP_FILE_GRACE must be a whole number/],
+    [
+      'IMAGE_CATALOG_IMAGE_SIZE_CAP=2^60',
+      { IMAGE_CATALOG_IMAGE_SIZE_CAP: '1152921504606846976' },
+      /^IMAGE_CATALOG_IMAGE_SIZE_CAP must be from 1 to/,
+    ],
+    [
+      'IMAGE_CATALOG_TEMP_FILE_GRACE=604801',
+      { IMAGE_CATALOG_TEMP_FILE_GRACE: '604801' },
+      /^IMAGE_CATALOG_TEMP_FILE_GRACE must be from 0 to 604800, got 604801$/,
+    ],
+    [
+      'IMAGE_CATALOG_TEMP_FILE_GRACE=15m',
+      { IMAGE_CATALOG_TEMP_FILE_GRACE: '15m' },
+      /^IMAGE_CATALOG_TEMP_FILE_GRACE must be a whole number/,
+    ],
     ['DATABASE_URL=mysql://...', { DATABASE_URL: 'mysql://db/images' }, /^DATABASE_URL must be a postgres:\/\/ URL/],
     ['LOG_LEVEL=loud', { LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"$/],
-    ['IMAGE_CATALOG_AMQP_URL=http://...', { IMAGE_CATALOG_AMQP_URL: 'http://guest:guest@127.0.0.1:5672' }, /^IMAGE_CATALOG_AMQP_URL must be an amqp:\/\/ or amqps:\/\/ URL/],
-    ['IMAGE_CATALOG_AMQP_URL=rabbit', { IMAGE_CATALOG_AMQP_URL: 'rabbit' }, /^IMAGE_CATALOG_AMQP_URL must be an amqp:\/\/ or amqps:\/\/ URL/],
-    ['IMAGE_CATALOG_AMQP_URL=amqp://', { IMAGE_CATALOG_AMQP_URL: 'amqp://' }, /^IMAGE_CATALOG_AMQP_URL must be an amqp:\/\/ or amqps:\/\/ URL/],
-    ['IMAGE_CATALOG_AMQP_EXCHANGE=amq.topic', { IMAGE_CATALOG_AMQP_URL: 'amqp://127.0.0.1', IMAGE_CATALOG_AMQP_EXCHANGE: 'amq.topic' }, /^IMAGE_CATALOG_AMQP_EXCHANGE: the broker reserves amq\.\* exchanges/],
-    ['IMAGE_CATALOG_AMQP_EXCHANGE of 256 bytes', { IMAGE_CATALOG_AMQP_URL: 'amqp://127.0.0.1', IMAGE_CATALOG_AMQP_EXCHANGE: 'é'.repeat(128) }, /^IMAGE_CATALOG_AMQP_EXCHANGE must be at most 255 bytes long$/],
-    ['IMAGE_CATALOG_AMQP_ROUTING_KEY of 256 bytes', { IMAGE_CATALOG_AMQP_URL: 'amqp://127.0.0.1', IMAGE_CATALOG_AMQP_ROUTING_KEY: 'k'.repeat(256) }, /^IMAGE_CATALOG_AMQP_ROUTING_KEY must be at most 255 bytes long$/],
-    ['IMAGE_CATALOG_AMQP_FORMAT=xml', { IMAGE_CATALOG_AMQP_URL: 'amqp://127.0.0.1', IMAGE_CATALOG_AMQP_FORMAT: 'xml' }, /^IMAGE_CATALOG_AMQP_FORMAT must be one of (oslo, event|event, oslo), got "xml"$/],
-    ['IMAGE_CATALOG_AMQP_EXCHANGE without a URL', { IMAGE_CATALOG_AMQP_EXCHANGE: 'glance' }, /^IMAGE_CATALOG_AMQP_EXCHANGE is set but IMAGE_CATALOG_AMQP_URL is not/],
-    ['IMAGE_CATALOG_AMQP_FORMAT without a URL', { IMAGE_CATALOG_AMQP_FORMAT: 'event' }, /^IMAGE_CATALOG_AMQP_FORMAT is set but IMAGE_CATALOG_AMQP_URL is not/],
+    [
+      'IMAGE_CATALOG_AMQP_URL=http://...',
+      { IMAGE_CATALOG_AMQP_URL: 'http://guest:guest@127.0.0.1:5672' },
+      /^IMAGE_CATALOG_AMQP_URL must be an amqp:\/\/ or amqps:\/\/ URL/,
+    ],
+    [
+      'IMAGE_CATALOG_AMQP_URL=rabbit',
+      { IMAGE_CATALOG_AMQP_URL: 'rabbit' },
+      /^IMAGE_CATALOG_AMQP_URL must be an amqp:\/\/ or amqps:\/\/ URL/,
+    ],
+    [
+      'IMAGE_CATALOG_AMQP_URL=amqp://',
+      { IMAGE_CATALOG_AMQP_URL: 'amqp://' },
+      /^IMAGE_CATALOG_AMQP_URL must be an amqp:\/\/ or amqps:\/\/ URL/,
+    ],
+    [
+      'IMAGE_CATALOG_AMQP_EXCHANGE=amq.topic',
+      { IMAGE_CATALOG_AMQP_URL: 'amqp://127.0.0.1', IMAGE_CATALOG_AMQP_EXCHANGE: 'amq.topic' },
+      /^IMAGE_CATALOG_AMQP_EXCHANGE: the broker reserves amq\.\* exchanges/,
+    ],
+    [
+      'IMAGE_CATALOG_AMQP_EXCHANGE of 256 bytes',
+      { IMAGE_CATALOG_AMQP_URL: 'amqp://127.0.0.1', IMAGE_CATALOG_AMQP_EXCHANGE: 'é'.repeat(128) },
+      /^IMAGE_CATALOG_AMQP_EXCHANGE must be at most 255 bytes long$/,
+    ],
+    [
+      'IMAGE_CATALOG_AMQP_ROUTING_KEY of 256 bytes',
+      { IMAGE_CATALOG_AMQP_URL: 'amqp://127.0.0.1', IMAGE_CATALOG_AMQP_ROUTING_KEY: 'k'.repeat(256) },
+      /^IMAGE_CATALOG_AMQP_ROUTING_KEY must be at most 255 bytes long$/,
+    ],
+    [
+      'IMAGE_CATALOG_AMQP_FORMAT=xml',
+      { IMAGE_CATALOG_AMQP_URL: 'amqp://127.0.0.1', IMAGE_CATALOG_AMQP_FORMAT: 'xml' },
+      /^IMAGE_CATALOG_AMQP_FORMAT must be one of (oslo, event|event, oslo), got "xml"$/,
+    ],
+    [
+      'IMAGE_CATALOG_AMQP_EXCHANGE without a URL',
+      { IMAGE_CATALOG_AMQP_EXCHANGE: 'glance' },
+      /^IMAGE_CATALOG_AMQP_EXCHANGE is set but IMAGE_CATALOG_AMQP_URL is not/,
+    ],
+    [
+      'IMAGE_CATALOG_AMQP_FORMAT without a URL',
+      { IMAGE_CATALOG_AMQP_FORMAT: 'event' },
+      /^IMAGE_CATALOG_AMQP_FORMAT is set but IMAGE_CATALOG_AMQP_URL is not/,
+    ],
   ] as const)('%s', (_what, env, message) => {
     expect(configError(env).message).toMatch(message);
   });
@@ -224,12 +318,24 @@ describe('loadConfig: bad values are a ConfigError naming the setting', () => {
     ['not JSON', '{"secret-token-0001": {"userId": x}}', /is not valid JSON$/],
     ['a JSON array', [], /must hold an object keyed by token/],
     ['no tokens', {}, /holds no tokens/],
-    ['a short token', { 'short': { userId: 'u', projectId: 'p', roles: [] } }, /entry 1: a token must be at least 8 characters/],
+    ['a short token', { short: { userId: 'u', projectId: 'p', roles: [] } }, /entry 1: a token must be at least 8 characters/],
     ['a principal that is not an object', { 'secret-token-0001': 'admin' }, /entry 1: must be an object/],
     ['a missing userId', { 'secret-token-0001': { projectId: 'p', roles: [] } }, /entry 1: userId must be a non-empty string/],
-    ['an empty projectId', { 'secret-token-0001': { userId: 'u', projectId: '', roles: [] } }, /entry 1: projectId must be a non-empty string or null/],
-    ['roles that are not strings', { 'secret-token-0001': { userId: 'u', projectId: 'p', roles: [1] } }, /entry 1: roles must be an array of strings/],
-    ['a bad second entry', { 'secret-token-0001': { userId: 'u', projectId: 'p', roles: [] }, 'secret-token-0002': { userId: 'v', projectId: 'p' } }, /entry 2: roles/],
+    [
+      'an empty projectId',
+      { 'secret-token-0001': { userId: 'u', projectId: '', roles: [] } },
+      /entry 1: projectId must be a non-empty string or null/,
+    ],
+    [
+      'roles that are not strings',
+      { 'secret-token-0001': { userId: 'u', projectId: 'p', roles: [1] } },
+      /entry 1: roles must be an array of strings/,
+    ],
+    [
+      'a bad second entry',
+      { 'secret-token-0001': { userId: 'u', projectId: 'p', roles: [] }, 'secret-token-0002': { userId: 'v', projectId: 'p' } },
+      /entry 2: roles/,
+    ],
   ] as const)('IMAGE_CATALOG_TOKENS with %s, never printing a token', (_what, content, message) => {
     const error = configError({ IMAGE_CATALOG_TOKENS: tokensFile(content) });
     expect(error.message).toMatch(/^IMAGE_CATALOG_TOKENS: /);

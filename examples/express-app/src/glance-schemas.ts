@@ -1,7 +1,11 @@
 // JSON schemas Glance serves at /v2/schemas/*; python-glanceclient fetches them before create and list.
 
 const IMAGE_PROPERTIES: Record<string, unknown> = {
-  id: { type: 'string', description: 'An identifier for the image', pattern: '^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$' },
+  id: {
+    type: 'string',
+    description: 'An identifier for the image',
+    pattern: '^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$',
+  },
   name: { type: ['null', 'string'], description: 'Descriptive name for the image', maxLength: 255 },
   status: {
     type: 'string',
@@ -14,7 +18,12 @@ const IMAGE_PROPERTIES: Record<string, unknown> = {
   os_hidden: { type: 'boolean', description: 'If true, image will not appear in default image list response.' },
   checksum: { type: ['null', 'string'], readOnly: true, description: 'md5 hash of image contents.', maxLength: 32 },
   os_hash_algo: { type: ['null', 'string'], readOnly: true, description: 'Algorithm to calculate the os_hash_value', maxLength: 64 },
-  os_hash_value: { type: ['null', 'string'], readOnly: true, description: 'Hexdigest of the image contents using the algorithm specified by the os_hash_algo', maxLength: 128 },
+  os_hash_value: {
+    type: ['null', 'string'],
+    readOnly: true,
+    description: 'Hexdigest of the image contents using the algorithm specified by the os_hash_algo',
+    maxLength: 128,
+  },
   owner: { type: ['null', 'string'], description: 'Owner of the image', maxLength: 255 },
   size: { type: ['null', 'integer'], readOnly: true, description: 'Size of image file in bytes' },
   virtual_size: { type: ['null', 'integer'], readOnly: true, description: 'Virtual size of image in bytes' },
@@ -69,7 +78,11 @@ export const IMAGES_SCHEMA = {
 
 const MEMBER_PROPERTIES = {
   created_at: { type: 'string', description: 'Date and time of image member creation' },
-  image_id: { type: 'string', description: 'An identifier for the image', pattern: '^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$' },
+  image_id: {
+    type: 'string',
+    description: 'An identifier for the image',
+    pattern: '^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$',
+  },
   member_id: { type: 'string', description: 'An identifier for the image member (tenantId)' },
   status: { type: 'string', description: 'The status of this image member', enum: ['pending', 'accepted', 'rejected'] },
   updated_at: { type: 'string', description: 'Date and time of last modification of image member' },

@@ -1,5 +1,13 @@
 // Hostile and careless input against the whole example service: always a documented 4xx, nothing leaked, and it keeps answering.
-import { DOCUMENTED_STATUSES, expectNothingLeaked, HOSTILE_ID_SEGMENTS, rawHttpRequest, REQUEST_ID_PATTERN, UNICODE_ID_SEGMENTS, type RawHttpResponse } from '@image-catalog/testkit';
+import {
+  DOCUMENTED_STATUSES,
+  expectNothingLeaked,
+  HOSTILE_ID_SEGMENTS,
+  rawHttpRequest,
+  REQUEST_ID_PATTERN,
+  UNICODE_ID_SEGMENTS,
+  type RawHttpResponse,
+} from '@image-catalog/testkit';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { authHeaders, createImageOverHttp, startInProcessService, type InProcessService } from './test-support/in-process-service.js';
@@ -25,13 +33,19 @@ afterEach(async () => {
   expect(res.status).toBe(200);
   await res.body?.cancel();
   const failures = svc.logs.splice(0).filter((entry) => entry.level === 'error');
-  expect(failures.map((f) => f.msg), 'no error logged for client input').toEqual([]);
+  expect(
+    failures.map((f) => f.msg),
+    'no error logged for client input',
+  ).toEqual([]);
 });
 
 /** Sends a raw request (`Connection: close` added) and checks what every answer must satisfy. */
 async function send(head: string, body: string | Buffer = '', hostileId?: string): Promise<RawHttpResponse> {
   const [requestLine, ...headers] = head.split('\r\n').filter((l) => l !== '');
-  const message = Buffer.concat([Buffer.from(`${requestLine}\r\nHost: ${host}\r\n${headers.map((h) => `${h}\r\n`).join('')}Connection: close\r\n\r\n`, 'latin1'), Buffer.from(body)]);
+  const message = Buffer.concat([
+    Buffer.from(`${requestLine}\r\nHost: ${host}\r\n${headers.map((h) => `${h}\r\n`).join('')}Connection: close\r\n\r\n`, 'latin1'),
+    Buffer.from(body),
+  ]);
   const res = await rawHttpRequest(svc.url, message);
   expectAcceptable(res, `${requestLine!.slice(0, 120)}`, hostileId);
   return res;
@@ -60,15 +74,32 @@ describe('hostile image ids on every image path', () => {
     ['OPTIONS', (id) => `/v2/images/${id}`],
   ];
 
-  it.each(routes.map(([method, route]) => [method, route('{id}'), route] as const))('%s %s answers a 4xx and never echoes the id', async (method, _label, route) => {
-    for (const id of ids) {
-      const body = method === 'PATCH' ? '[{"op":"replace","path":"/name","value":"x"}]' : method === 'POST' ? '{"member":"p"}' : method === 'PUT' ? 'data' : '';
-      const contentType = method === 'PATCH' ? 'application/openstack-images-v2.1-json-patch' : method === 'PUT' ? 'application/octet-stream' : 'application/json';
-      const headers = [tokenHeader, ...(body ? [`Content-Type: ${contentType}`, `Content-Length: ${Buffer.byteLength(body)}`] : [])].join('\r\n');
-      const res = await send(`${method} ${route(id)} HTTP/1.1\r\n${headers}`, body, id);
-      if (method !== 'OPTIONS') expect([400, 404], `${method} ${id.slice(0, 40)}`).toContain(res.status);
-    }
-  });
+  it.each(routes.map(([method, route]) => [method, route('{id}'), route] as const))(
+    '%s %s answers a 4xx and never echoes the id',
+    async (method, _label, route) => {
+      for (const id of ids) {
+        const body =
+          method === 'PATCH'
+            ? '[{"op":"replace","path":"/name","value":"x"}]'
+            : method === 'POST'
+              ? '{"member":"p"}'
+              : method === 'PUT'
+                ? 'data'
+                : '';
+        const contentType =
+          method === 'PATCH'
+            ? 'application/openstack-images-v2.1-json-patch'
+            : method === 'PUT'
+              ? 'application/octet-stream'
+              : 'application/json';
+        const headers = [tokenHeader, ...(body ? [`Content-Type: ${contentType}`, `Content-Length: ${Buffer.byteLength(body)}`] : [])].join(
+          '\r\n',
+        );
+        const res = await send(`${method} ${route(id)} HTTP/1.1\r\n${headers}`, body, id);
+        if (method !== 'OPTIONS') expect([400, 404], `${method} ${id.slice(0, 40)}`).toContain(res.status);
+      }
+    },
+  );
 });
 
 describe('hostile request targets, headers and bodies', () => {
@@ -97,16 +128,21 @@ describe('hostile request targets, headers and bodies', () => {
       for (const method of ['GET', 'DELETE']) {
         const res = await send(`${method} ${target} HTTP/1.1\r\n${tokenHeader}`);
         // Listing with a bad filter is still a listing, and an absolute-form target names a path like any other.
-        if (!target.startsWith('/v2/images?') && !target.startsWith('http:')) expect(res.status!, `${method} ${target.slice(0, 60)}`).toBeGreaterThanOrEqual(400);
+        if (!target.startsWith('/v2/images?') && !target.startsWith('http:'))
+          expect(res.status!, `${method} ${target.slice(0, 60)}`).toBeGreaterThanOrEqual(400);
       }
     }
   });
 
   it('answers headers over 16 KiB with 400 badRequest (not 431), and 8 KiB of headers normally', async () => {
-    const huge = await send(`DELETE /v2/images/${globalThis.crypto.randomUUID()} HTTP/1.1\r\n${tokenHeader}\r\nX-Padding: ${'p'.repeat(20 * 1024)}`);
+    const huge = await send(
+      `DELETE /v2/images/${globalThis.crypto.randomUUID()} HTTP/1.1\r\n${tokenHeader}\r\nX-Padding: ${'p'.repeat(20 * 1024)}`,
+    );
     expect(huge.status).toBe(400);
     expect(JSON.parse(huge.body)).toMatchObject({ badRequest: { code: 400 } });
-    const many = await send(`GET /v2/images HTTP/1.1\r\n${tokenHeader}\r\n${Array.from({ length: 400 }, (_, i) => `X-H${i}: ${'v'.repeat(8)}`).join('\r\n')}`);
+    const many = await send(
+      `GET /v2/images HTTP/1.1\r\n${tokenHeader}\r\n${Array.from({ length: 400 }, (_, i) => `X-H${i}: ${'v'.repeat(8)}`).join('\r\n')}`,
+    );
     expect(many.status).toBe(200);
     const tokenTooLong = await send(`GET /v2/images HTTP/1.1\r\nX-Auth-Token: ${'t'.repeat(15 * 1024)}`);
     expect(tokenTooLong.status).toBe(401);
@@ -148,7 +184,10 @@ describe('hostile request targets, headers and bodies', () => {
   });
 
   it('answers an absurd declared body size on create with 413 without waiting for it', async () => {
-    const res = await send(`POST /v2/images HTTP/1.1\r\n${tokenHeader}\r\nContent-Type: application/json\r\nContent-Length: 1000000000000`, '{');
+    const res = await send(
+      `POST /v2/images HTTP/1.1\r\n${tokenHeader}\r\nContent-Type: application/json\r\nContent-Length: 1000000000000`,
+      '{',
+    );
     expect(res.status).toBe(413);
     const patch = await send(
       `PATCH /v2/images/${(await createImageOverHttp(svc.api, MEMBER)).id} HTTP/1.1\r\nX-Auth-Token: ${MEMBER}\r\nContent-Type: application/openstack-images-v2.1-json-patch\r\nContent-Length: 1000000000000`,
@@ -159,12 +198,25 @@ describe('hostile request targets, headers and bodies', () => {
 
   it('answers bad JSON on POST and PATCH with 400, whatever the Content-Type, encoding or charset', async () => {
     const { id } = await createImageOverHttp(svc.api, MEMBER);
-    const bodies = ['{', '{"name": "x",}', '\u0000', `${'['.repeat(30_000)}${']'.repeat(30_000)}`, '{"__proto__": {"admin": true}, "name": 1}', Buffer.from([0xff, 0xfe, 0x00])];
+    const bodies = [
+      '{',
+      '{"name": "x",}',
+      '\u0000',
+      `${'['.repeat(30_000)}${']'.repeat(30_000)}`,
+      '{"__proto__": {"admin": true}, "name": 1}',
+      Buffer.from([0xff, 0xfe, 0x00]),
+    ];
     for (const body of bodies) {
       const length = Buffer.byteLength(body);
-      const create = await send(`POST /v2/images HTTP/1.1\r\nX-Auth-Token: ${MEMBER}\r\nContent-Type: application/json\r\nContent-Length: ${length}`, body);
+      const create = await send(
+        `POST /v2/images HTTP/1.1\r\nX-Auth-Token: ${MEMBER}\r\nContent-Type: application/json\r\nContent-Length: ${length}`,
+        body,
+      );
       expect(create.status).toBe(400);
-      const patch = await send(`PATCH /v2/images/${id} HTTP/1.1\r\nX-Auth-Token: ${MEMBER}\r\nContent-Type: application/openstack-images-v2.1-json-patch\r\nContent-Length: ${length}`, body);
+      const patch = await send(
+        `PATCH /v2/images/${id} HTTP/1.1\r\nX-Auth-Token: ${MEMBER}\r\nContent-Type: application/openstack-images-v2.1-json-patch\r\nContent-Length: ${length}`,
+        body,
+      );
       expect(patch.status).toBe(400);
     }
     for (const extra of ['Content-Encoding: gzip', 'Content-Encoding: br, snappy']) {
@@ -205,22 +257,69 @@ describe('hostile request targets, headers and bodies', () => {
 
 describe('fuzz: random requests never crash the service or leak internals', () => {
   const segment = fc.oneof(
-    fc.constantFrom('v2', 'images', 'file', 'members', 'actions', 'deactivate', 'versions', 'openapi.json', '..', '.', '', '%2F', '%', '%00', '%zz', '%C0%AF'),
+    fc.constantFrom(
+      'v2',
+      'images',
+      'file',
+      'members',
+      'actions',
+      'deactivate',
+      'versions',
+      'openapi.json',
+      '..',
+      '.',
+      '',
+      '%2F',
+      '%',
+      '%00',
+      '%zz',
+      '%C0%AF',
+    ),
     fc.uuid(),
     fc.constantFrom(...HOSTILE_ID_SEGMENTS),
     fc.string({ maxLength: 40 }).map(encodeURIComponent),
-    fc.string({ unit: 'binary', maxLength: 20 }).map((s) => Buffer.from(s, 'utf8').toString('latin1').replace(/[\r\n ]/g, '')),
+    fc.string({ unit: 'binary', maxLength: 20 }).map((s) =>
+      Buffer.from(s, 'utf8')
+        .toString('latin1')
+        .replace(/[\r\n ]/g, ''),
+    ),
   );
   const pathArb = fc.array(segment, { minLength: 0, maxLength: 6 }).map((parts) => `/${parts.join('/')}`);
   const methodArb = fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'QUERY');
   const headerArb = fc.tuple(
-    fc.constantFrom('X-Auth-Token', 'Authorization', 'Accept', 'Content-Type', 'X-Openstack-Request-Id', 'Accept-Encoding', 'Range', 'Expect', 'X-Custom'),
+    fc.constantFrom(
+      'X-Auth-Token',
+      'Authorization',
+      'Accept',
+      'Content-Type',
+      'X-Openstack-Request-Id',
+      'Accept-Encoding',
+      'Range',
+      'Expect',
+      'X-Custom',
+    ),
     fc.oneof(
-      fc.constantFrom(ADMIN, MEMBER, `Bearer ${MEMBER}`, 'application/json', 'text/plain', 'application/problem+json', 'application/openstack-images-v2.1-json-patch', '*/*;q=x', 'bytes=0-1', '100-continue'),
+      fc.constantFrom(
+        ADMIN,
+        MEMBER,
+        `Bearer ${MEMBER}`,
+        'application/json',
+        'text/plain',
+        'application/problem+json',
+        'application/openstack-images-v2.1-json-patch',
+        '*/*;q=x',
+        'bytes=0-1',
+        '100-continue',
+      ),
       fc.string({ maxLength: 60 }).map((s) => s.replace(/[\r\n]/g, '')),
     ),
   );
-  const bodyArb = fc.oneof(fc.constant(''), fc.json({ maxDepth: 3 }), fc.string({ maxLength: 200 }), fc.constantFrom('[{"op":"replace","path":"/protected","value":true}]', '{"member":"x"}'));
+  const bodyArb = fc.oneof(
+    fc.constant(''),
+    fc.json({ maxDepth: 3 }),
+    fc.string({ maxLength: 200 }),
+    fc.constantFrom('[{"op":"replace","path":"/protected","value":true}]', '{"member":"x"}'),
+  );
 
   it('300 random requests: documented statuses, request ids, nothing leaked, still answering', async () => {
     await fc.assert(
@@ -229,7 +328,13 @@ describe('fuzz: random requests never crash the service or leak internals', () =
         const withLength = body === '' ? lines : [...lines, `Content-Length: ${Buffer.byteLength(body)}`];
         const res = await rawHttpRequest(
           svc.url,
-          Buffer.concat([Buffer.from(`${method} ${target} HTTP/1.1\r\nHost: ${host}\r\n${withLength.map((l) => `${l}\r\n`).join('')}Connection: close\r\n\r\n`, 'latin1'), Buffer.from(body)]),
+          Buffer.concat([
+            Buffer.from(
+              `${method} ${target} HTTP/1.1\r\nHost: ${host}\r\n${withLength.map((l) => `${l}\r\n`).join('')}Connection: close\r\n\r\n`,
+              'latin1',
+            ),
+            Buffer.from(body),
+          ]),
         );
         expectAcceptable(res, `${method} ${target}`);
       }),

@@ -12,7 +12,10 @@ export async function listen(
   // The guard answers a request without a usable Host itself (a 400 fault, not node's bare 400), and
   // runs a connection's pipelined requests that change state in order.
   const guarded = guardNodeListener(app);
-  const server = createServer({ requireHostHeader: false, maxHeaderSize: 16 * 1024, requestTimeout: 300_000, headersTimeout: 20_000 }, guarded);
+  const server = createServer(
+    { requireHostHeader: false, maxHeaderSize: 16 * 1024, requestTimeout: 300_000, headersTimeout: 20_000 },
+    guarded,
+  );
   server.on('clientError', createClientErrorListener());
   server.on('connect', createConnectListener());
   // node:http answers an `Expect` other than 100-continue with a bare 417 (no request id, not a documented

@@ -9,7 +9,9 @@ function printTokens(config: ServiceConfig, url: string): void {
     process.stdout.write(`image-catalog: ${config.tokens.size} token(s) from IMAGE_CATALOG_TOKENS\n`);
     return;
   }
-  const lines = [...config.tokens].map(([token, p]) => `  ${token.padEnd(20)} user=${p.userId} project=${p.projectId} roles=${p.roles.join(',')}`);
+  const lines = [...config.tokens].map(
+    ([token, p]) => `  ${token.padEnd(20)} user=${p.userId} project=${p.projectId} roles=${p.roles.join(',')}`,
+  );
   process.stdout.write(
     [
       '',
@@ -21,7 +23,9 @@ function printTokens(config: ServiceConfig, url: string): void {
     ].join('\n') + '\n',
   );
   if (!['127.0.0.1', 'localhost', '::1'].includes(config.host)) {
-    process.stdout.write(`WARNING: listening on ${config.host} with the well-known demo tokens; anyone who can reach it can delete images.\n`);
+    process.stdout.write(
+      `WARNING: listening on ${config.host} with the well-known demo tokens; anyone who can reach it can delete images.\n`,
+    );
   }
 }
 

@@ -56,7 +56,8 @@ describe('GET /metrics on the example service', () => {
       expect(sum).toBeLessThan(10);
     }
 
-    for (const gauge of ['image_catalog_data_deletion_jobs', 'image_catalog_outbox_pending_events', 'image_catalog_outbox_lag_seconds']) expect(m.types.get(gauge)).toBe('gauge');
+    for (const gauge of ['image_catalog_data_deletion_jobs', 'image_catalog_outbox_pending_events', 'image_catalog_outbox_lag_seconds'])
+      expect(m.types.get(gauge)).toBe('gauge');
     // The delete removed its data inline: nothing queued, nothing dead.
     expect(m.value('image_catalog_data_deletion_jobs', { state: 'queued' })).toBe(0);
     expect(m.value('image_catalog_data_deletion_jobs', { state: 'dead' })).toBe(0);
@@ -74,10 +75,13 @@ describe('GET /metrics on the example service', () => {
     const image = await createImageOverHttp(svc.api, MEMBER);
     expect((await deleteImage(svc.api, MEMBER, image.id)).status).toBe(204);
     await expect
-      .poll(async () => {
-        const { exposition } = await scrape(svc.url);
-        return [exposition.value('image_catalog_outbox_pending_events'), exposition.value('image_catalog_outbox_lag_seconds')];
-      }, { timeout: 15_000, interval: 200 })
+      .poll(
+        async () => {
+          const { exposition } = await scrape(svc.url);
+          return [exposition.value('image_catalog_outbox_pending_events'), exposition.value('image_catalog_outbox_lag_seconds')];
+        },
+        { timeout: 15_000, interval: 200 },
+      )
       .toEqual([0, 0]);
   });
 
@@ -88,7 +92,12 @@ describe('GET /metrics on the example service', () => {
     const post = await fetch(`${svc.url}/metrics`, { method: 'POST' });
     expect(post.status).toBe(405);
     await post.body?.cancel();
-    expect(svc.logs.some((entry) => (entry.obj as { route?: string; status?: number }).route === '/metrics' && (entry.obj as { status?: number }).status === 200)).toBe(true);
+    expect(
+      svc.logs.some(
+        (entry) =>
+          (entry.obj as { route?: string; status?: number }).route === '/metrics' && (entry.obj as { status?: number }).status === 200,
+      ),
+    ).toBe(true);
   });
 });
 
@@ -96,7 +105,13 @@ describe('GET /metrics on the example service', () => {
 function recordingLogger(): Logger & { readonly warnings: { obj: Record<string, unknown>; msg: string | undefined }[] } {
   const warnings: { obj: Record<string, unknown>; msg: string | undefined }[] = [];
   const none = () => undefined;
-  return { warnings, debug: none, info: none, error: none, warn: (obj, msg) => void warnings.push({ obj: obj as Record<string, unknown>, msg }) };
+  return {
+    warnings,
+    debug: none,
+    info: none,
+    error: none,
+    warn: (obj, msg) => void warnings.push({ obj: obj as Record<string, unknown>, msg }),
+  };
 }
 
 describe('createServiceMetrics: backlog gauges read on scrape', () => {
@@ -113,7 +128,9 @@ describe('createServiceMetrics: backlog gauges read on scrape', () => {
     const deleteImages = new DeleteImage(storage.images, defaultDeletePolicy, clock, null);
     for (let i = 0; i < 2; i++) {
       const id = globalThis.crypto.randomUUID();
-      (await storage.catalog.createImage({ id, owner: 'p1', status: 'active', locations: [{ url: `memory://${id}` }] }, clock.now()))._unsafeUnwrap();
+      (
+        await storage.catalog.createImage({ id, owner: 'p1', status: 'active', locations: [{ url: `memory://${id}` }] }, clock.now())
+      )._unsafeUnwrap();
       (await deleteImages.execute({ imageId: id, principal: adminPrincipal() }))._unsafeUnwrap();
     }
     clock.advanceSeconds(30);
@@ -155,30 +172,33 @@ describe('createServiceMetrics: backlog gauges read on scrape', () => {
   it.each([
     ['the job counts are unavailable', 'counts', storageUnavailable(new Error('SQLITE_BUSY: database is locked'))],
     ['the outbox read faults', 'listEvents', storageFault(new Error('SQLITE_CORRUPT: database disk image is malformed'))],
-  ] as const)('when %s: 200, the other metrics, no backlog sample, one scrape error; the next scrape recovers', async (_name, method, error) => {
-    const { clock, storage } = await backlog();
-    const logger = recordingLogger();
-    const { url, metrics } = await serve({ jobs: storage.jobs, outbox: storage.outbox, clock, logger });
-    metrics.httpHook.requestServed({ method: 'DELETE', status: 204, outcome: 'deleted', durationSeconds: 0.012 });
-    storage.faults.inject({ method, error });
+  ] as const)(
+    'when %s: 200, the other metrics, no backlog sample, one scrape error; the next scrape recovers',
+    async (_name, method, error) => {
+      const { clock, storage } = await backlog();
+      const logger = recordingLogger();
+      const { url, metrics } = await serve({ jobs: storage.jobs, outbox: storage.outbox, clock, logger });
+      metrics.httpHook.requestServed({ method: 'DELETE', status: 204, outcome: 'deleted', durationSeconds: 0.012 });
+      storage.faults.inject({ method, error });
 
-    const { exposition: failed } = await scrape(url);
-    expect(failed.value('image_catalog_backlog_scrape_errors_total')).toBe(1);
-    for (const gauge of ['image_catalog_data_deletion_jobs', 'image_catalog_outbox_pending_events', 'image_catalog_outbox_lag_seconds']) {
-      expect(failed.types.get(gauge)).toBe('gauge');
-      expect(failed.find(gauge)).toEqual([]);
-    }
-    expect(failed.value('image_catalog_http_requests_total', { method: 'DELETE', status: '204', outcome: 'deleted' })).toBe(1);
-    expect(failed.value('image_catalog_http_request_duration_seconds_sum', { method: 'DELETE', outcome: 'deleted' })).toBeCloseTo(0.012);
-    expect(failed.find('process_cpu_user_seconds_total')).toHaveLength(1);
-    expect(logger.warnings).toHaveLength(1);
-    expect(logger.warnings[0]!.obj).toMatchObject({ failure: error.kind, err: error.cause });
+      const { exposition: failed } = await scrape(url);
+      expect(failed.value('image_catalog_backlog_scrape_errors_total')).toBe(1);
+      for (const gauge of ['image_catalog_data_deletion_jobs', 'image_catalog_outbox_pending_events', 'image_catalog_outbox_lag_seconds']) {
+        expect(failed.types.get(gauge)).toBe('gauge');
+        expect(failed.find(gauge)).toEqual([]);
+      }
+      expect(failed.value('image_catalog_http_requests_total', { method: 'DELETE', status: '204', outcome: 'deleted' })).toBe(1);
+      expect(failed.value('image_catalog_http_request_duration_seconds_sum', { method: 'DELETE', outcome: 'deleted' })).toBeCloseTo(0.012);
+      expect(failed.find('process_cpu_user_seconds_total')).toHaveLength(1);
+      expect(logger.warnings).toHaveLength(1);
+      expect(logger.warnings[0]!.obj).toMatchObject({ failure: error.kind, err: error.cause });
 
-    const { exposition: recovered } = await scrape(url);
-    expect(recovered.value('image_catalog_backlog_scrape_errors_total')).toBe(1);
-    expect(recovered.value('image_catalog_data_deletion_jobs', { state: 'queued' })).toBe(2);
-    expect(recovered.value('image_catalog_outbox_lag_seconds')).toBe(30);
-  });
+      const { exposition: recovered } = await scrape(url);
+      expect(recovered.value('image_catalog_backlog_scrape_errors_total')).toBe(1);
+      expect(recovered.value('image_catalog_data_deletion_jobs', { state: 'queued' })).toBe(2);
+      expect(recovered.value('image_catalog_outbox_lag_seconds')).toBe(30);
+    },
+  );
 
   it('counts a read that never answers as a failed scrape after backlogTimeoutMs, instead of hanging', async () => {
     const { clock, storage } = await backlog();

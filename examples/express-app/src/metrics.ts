@@ -81,8 +81,10 @@ export function createServiceMetrics(options: ServiceMetricsOptions): ServiceMet
   const logger = options.logger ?? silentLogger;
   const pendingEventsLimit = options.pendingEventsLimit ?? DEFAULT_PENDING_EVENTS_LIMIT;
   const backlogTimeoutMs = options.backlogTimeoutMs ?? DEFAULT_BACKLOG_TIMEOUT_MS;
-  if (!Number.isSafeInteger(pendingEventsLimit) || pendingEventsLimit < 1) throw new RangeError(`pendingEventsLimit must be a whole number >= 1, got ${pendingEventsLimit}`);
-  if (!Number.isFinite(backlogTimeoutMs) || backlogTimeoutMs <= 0) throw new RangeError(`backlogTimeoutMs must be a number > 0, got ${backlogTimeoutMs}`);
+  if (!Number.isSafeInteger(pendingEventsLimit) || pendingEventsLimit < 1)
+    throw new RangeError(`pendingEventsLimit must be a whole number >= 1, got ${pendingEventsLimit}`);
+  if (!Number.isFinite(backlogTimeoutMs) || backlogTimeoutMs <= 0)
+    throw new RangeError(`backlogTimeoutMs must be a number > 0, got ${backlogTimeoutMs}`);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 

@@ -26,11 +26,19 @@ afterAll(async () => {
   await Promise.all([svc?.close(), limited413?.close(), limited429?.close()]);
 });
 
-function del(base: InProcessService, id: string, init: { token?: string | null; accept?: Accept; method?: string; body?: string } = {}): Promise<Response> {
+function del(
+  base: InProcessService,
+  id: string,
+  init: { token?: string | null; accept?: Accept; method?: string; body?: string } = {},
+): Promise<Response> {
   const headers: Record<string, string> = {};
   if (init.token !== null) headers['X-Auth-Token'] = init.token ?? MEMBER;
   if (init.accept) headers.Accept = init.accept;
-  return fetch(`${base.api}/images/${id}`, { method: init.method ?? 'DELETE', headers, ...(init.body !== undefined ? { body: init.body } : {}) });
+  return fetch(`${base.api}/images/${id}`, {
+    method: init.method ?? 'DELETE',
+    headers,
+    ...(init.body !== undefined ? { body: init.body } : {}),
+  });
 }
 
 /** One way to get each documented status from the running service, for a given Accept. */
@@ -61,7 +69,9 @@ async function storageFault(accept: Accept): Promise<Response> {
   const { id } = await createImageOverHttp(svc.api, MEMBER);
   const db = new Database(svc.config.databasePath);
   try {
-    db.exec(`CREATE TRIGGER refuse_${id.replace(/-/g, '_')} BEFORE UPDATE ON images WHEN OLD.id = '${id}' BEGIN SELECT RAISE(ABORT, 'refused by test'); END`);
+    db.exec(
+      `CREATE TRIGGER refuse_${id.replace(/-/g, '_')} BEFORE UPDATE ON images WHEN OLD.id = '${id}' BEGIN SELECT RAISE(ABORT, 'refused by test'); END`,
+    );
   } finally {
     db.close();
   }
@@ -70,7 +80,18 @@ async function storageFault(accept: Accept): Promise<Response> {
 
 describe('the example service against its OpenAPI document', () => {
   it('documents every status the DELETE path can answer', () => {
-    expect(Object.keys(documentPaths.paths[IMAGE_PATH]!.delete!.responses).sort()).toEqual(['204', '400', '401', '403', '404', '405', '413', '429', '500', '503']);
+    expect(Object.keys(documentPaths.paths[IMAGE_PATH]!.delete!.responses).sort()).toEqual([
+      '204',
+      '400',
+      '401',
+      '403',
+      '404',
+      '405',
+      '413',
+      '429',
+      '500',
+      '503',
+    ]);
   });
 
   it('serves the same document at /openapi.json', async () => {
@@ -91,33 +112,40 @@ describe('the example service against its OpenAPI document', () => {
   });
 
   describe.each(ACCEPTS.map((a) => [a ?? 'no Accept', a] as const))('faults with %s', (_label, accept) => {
-    it.each(SCENARIOS.map(([status, what, make]) => [status, what, make] as const))('%i (%s) matches the document', async (status, _what, make) => {
-      const res = await make(accept);
-      expect(res.status).toBe(status);
-      await expectDocumented(res, 'delete');
-    });
+    it.each(SCENARIOS.map(([status, what, make]) => [status, what, make] as const))(
+      '%i (%s) matches the document',
+      async (status, _what, make) => {
+        const res = await make(accept);
+        expect(res.status).toBe(status);
+        await expectDocumented(res, 'delete');
+      },
+    );
   });
 
-  it('503: storage locked past its busy timeout, in every format, matches the document with Retry-After', { timeout: 120_000 }, async () => {
-    const formats = [undefined, 'application/problem+json', 'text/plain'] as const;
-    const ids = await Promise.all(formats.map(async () => (await createImageOverHttp(svc.api, MEMBER)).id));
-    const locker = new Database(svc.config.databasePath);
-    locker.exec('BEGIN IMMEDIATE');
-    let responses: Response[];
-    try {
-      // Each DELETE waits for the write lock (the 5 s busy timeout), then answers 503.
-      responses = await Promise.all(formats.map((accept, i) => del(svc, ids[i]!, { accept })));
-    } finally {
-      locker.exec('ROLLBACK');
-      locker.close();
-    }
-    for (const res of responses) {
-      expect(res.status).toBe(503);
-      expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
-      await expectDocumented(res, 'delete');
-    }
-    // Once the lock is gone the same deletes succeed: nothing was half-done.
-    for (const id of ids) expect((await del(svc, id)).status).toBe(204);
-    expect((await fetch(`${svc.api}/images/${ids[0]}`, { headers: authHeaders(MEMBER) })).status).toBe(404);
-  });
+  it(
+    '503: storage locked past its busy timeout, in every format, matches the document with Retry-After',
+    { timeout: 120_000 },
+    async () => {
+      const formats = [undefined, 'application/problem+json', 'text/plain'] as const;
+      const ids = await Promise.all(formats.map(async () => (await createImageOverHttp(svc.api, MEMBER)).id));
+      const locker = new Database(svc.config.databasePath);
+      locker.exec('BEGIN IMMEDIATE');
+      let responses: Response[];
+      try {
+        // Each DELETE waits for the write lock (the 5 s busy timeout), then answers 503.
+        responses = await Promise.all(formats.map((accept, i) => del(svc, ids[i]!, { accept })));
+      } finally {
+        locker.exec('ROLLBACK');
+        locker.close();
+      }
+      for (const res of responses) {
+        expect(res.status).toBe(503);
+        expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+        await expectDocumented(res, 'delete');
+      }
+      // Once the lock is gone the same deletes succeed: nothing was half-done.
+      for (const id of ids) expect((await del(svc, id)).status).toBe(204);
+      expect((await fetch(`${svc.api}/images/${ids[0]}`, { headers: authHeaders(MEMBER) })).status).toBe(404);
+    },
+  );
 });

@@ -55,7 +55,9 @@ describe.skipIf(skip !== null)(`example service on PostgreSQL${skip === null ? '
 
   it('IMAGE_CATALOG_MIGRATE=0 on an unmigrated schema: refuses to start, naming the pending migrations, and logs why', async () => {
     const logger = recordingLogger();
-    await expect(openServicePostgresStorage(config({ IMAGE_CATALOG_MIGRATE: '0' }), logger)).rejects.toThrow(/not current \(pending migrations: 1 \(.*2 \(.*IMAGE_CATALOG_MIGRATE=0/);
+    await expect(openServicePostgresStorage(config({ IMAGE_CATALOG_MIGRATE: '0' }), logger)).rejects.toThrow(
+      /not current \(pending migrations: 1 \(.*2 \(.*IMAGE_CATALOG_MIGRATE=0/,
+    );
     expect(logger.errors).toHaveLength(1);
     expect(logger.errors[0]).toMatch(/cannot prepare the PostgreSQL schema: .*pending migrations: 1 \(.*2 \(/);
   });

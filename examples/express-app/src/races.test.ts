@@ -3,7 +3,14 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '@image-catalog/testkit';
-import { authHeaders, createImageOverHttp, deleteImage, patchImage, startInProcessService, type InProcessService } from './test-support/in-process-service.js';
+import {
+  authHeaders,
+  createImageOverHttp,
+  deleteImage,
+  patchImage,
+  startInProcessService,
+  type InProcessService,
+} from './test-support/in-process-service.js';
 
 const MEMBER = 'demo-member-token';
 const ROUNDS = 30;
@@ -53,7 +60,11 @@ describe('PATCH racing DELETE on the same image', () => {
     const tally = { deleteFirst: 0, patchFirst: 0 };
     for (let round = 0; round < ROUNDS; round++) {
       const { id } = await createImageOverHttp(svc.api, MEMBER, { name: `race-${round}` });
-      const [patch, del] = await race(random, () => patchImage(svc.api, MEMBER, id, { protected: true }), () => deleteImage(svc.api, MEMBER, id));
+      const [patch, del] = await race(
+        random,
+        () => patchImage(svc.api, MEMBER, id, { protected: true }),
+        () => deleteImage(svc.api, MEMBER, id),
+      );
       const after = await outcome(await fetch(`${svc.api}/images/${id}`, { headers: authHeaders(MEMBER) }));
       const where = `round ${round}: PATCH ${patch.status}, DELETE ${del.status}, GET ${after.status}`;
       if (del.status === 204) {
@@ -77,7 +88,11 @@ describe('PATCH racing DELETE on the same image', () => {
     const random = seededRandom(2);
     for (let round = 0; round < ROUNDS; round++) {
       const { id } = await createImageOverHttp(svc.api, MEMBER, { protected: true });
-      const [patch, del] = await race(random, () => patchImage(svc.api, MEMBER, id, { protected: false }), () => deleteImage(svc.api, MEMBER, id));
+      const [patch, del] = await race(
+        random,
+        () => patchImage(svc.api, MEMBER, id, { protected: false }),
+        () => deleteImage(svc.api, MEMBER, id),
+      );
       const after = await fetch(`${svc.api}/images/${id}`, { headers: authHeaders(MEMBER) });
       await after.body?.cancel();
       const where = `round ${round}: PATCH ${patch.status}, DELETE ${del.status}, GET ${after.status}`;
@@ -100,7 +115,11 @@ describe('PATCH racing DELETE on the same image', () => {
     for (let round = 0; round < ROUNDS; round++) {
       const { id } = await createImageOverHttp(svc.api, MEMBER, { name: 'before' });
       const name = `renamed-${round}`;
-      const [patch, del] = await race(random, () => patchImage(svc.api, MEMBER, id, { name }), () => deleteImage(svc.api, MEMBER, id));
+      const [patch, del] = await race(
+        random,
+        () => patchImage(svc.api, MEMBER, id, { name }),
+        () => deleteImage(svc.api, MEMBER, id),
+      );
       const where = `round ${round}: PATCH ${patch.status}, DELETE ${del.status}`;
       expect(del.status, where).toBe(204);
       deletedIds.push(id);
@@ -207,7 +226,11 @@ describe('upload racing DELETE', () => {
     for (let round = 0; round < ROUNDS; round++) {
       const { id } = await createImageOverHttp(svc.api, MEMBER);
       const data = `round ${round} `.repeat(1 + Math.floor(random() * 5_000));
-      const [upload, del] = await race(random, () => put(id, data), () => deleteImage(svc.api, MEMBER, id));
+      const [upload, del] = await race(
+        random,
+        () => put(id, data),
+        () => deleteImage(svc.api, MEMBER, id),
+      );
       const where = `round ${round}: PUT ${upload.status}, DELETE ${del.status}`;
       // The image was unprotected and live, so the DELETE wins whenever it runs; the upload either
       // landed before it (and the delete removed the file) or found the image gone (and removed its own).

@@ -68,7 +68,16 @@ export async function startService(config: ServiceConfig, logger: Logger, overri
   const identify = tokenIdentity(new StaticTokenAuthenticator(config.tokens));
   const overLimitStatus = config.rateLimit?.status ?? 413;
   const { imageSizeCapBytes } = config;
-  const app = createApp({ storage, dataStore: opened.dataStore, pipeline: catalog.pipeline, identify, overLimitStatus, logger, metrics, imageSizeCapBytes });
+  const app = createApp({
+    storage,
+    dataStore: opened.dataStore,
+    pipeline: catalog.pipeline,
+    identify,
+    overLimitStatus,
+    logger,
+    metrics,
+    imageSizeCapBytes,
+  });
   const { server, url } = await listen(app, config);
 
   // 3. Background work: scrubber and relay run at once, so work left from before a restart is picked up now.

@@ -31,7 +31,9 @@ export async function openStorage(config: ServiceConfig, logger: Logger): Promis
   if (pending.length > 0) {
     db.close();
     const names = pending.map((m) => `${m.version} (${m.name})`).join(', ');
-    throw new Error(`the SQLite database ${config.databasePath} is not current (pending migrations: ${names}); run image-catalog-sqlite-migrate ${config.databasePath}, or start with IMAGE_CATALOG_MIGRATE=1`);
+    throw new Error(
+      `the SQLite database ${config.databasePath} is not current (pending migrations: ${names}); run image-catalog-sqlite-migrate ${config.databasePath}, or start with IMAGE_CATALOG_MIGRATE=1`,
+    );
   }
   return {
     // Durable mode fsyncs every commit; group commit lets concurrent deletes share one.

@@ -39,13 +39,19 @@ describe('upload temp files left by a crash', () => {
     for (const file of stale) expect(existsSync(file)).toBe(false);
     expect(existsSync(recent)).toBe(true);
     expect(existsSync(other)).toBe(true);
-    expect(svc.logs.some((entry) => entry.msg === 'removed temp files of interrupted uploads' && (entry.obj as { removed?: number }).removed === 3)).toBe(true);
+    expect(
+      svc.logs.some(
+        (entry) => entry.msg === 'removed temp files of interrupted uploads' && (entry.obj as { removed?: number }).removed === 3,
+      ),
+    ).toBe(true);
   });
 
   it('are swept periodically too, but never the temp file of an upload in flight', async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'image-catalog-sweep-'));
     // No grace period: only the store's knowledge of its own writes protects the upload in flight.
-    svc = await startInProcessService({ env: { IMAGE_CATALOG_DATA_DIR: dataDir, IMAGE_CATALOG_SCRUB_INTERVAL: '1', IMAGE_CATALOG_TEMP_FILE_GRACE: '0' } });
+    svc = await startInProcessService({
+      env: { IMAGE_CATALOG_DATA_DIR: dataDir, IMAGE_CATALOG_SCRUB_INTERVAL: '1', IMAGE_CATALOG_TEMP_FILE_GRACE: '0' },
+    });
     const { id } = await createImageOverHttp(svc.api, MEMBER);
     const req = request(new URL(`${svc.api}/images/${id}/file`), {
       method: 'PUT',

@@ -11,7 +11,11 @@ export interface TempFileSweeper {
 }
 
 /** Temp files not modified for `graceSeconds` (`IMAGE_CATALOG_TEMP_FILE_GRACE`) are removed; the store's own writes in progress never are. */
-export function createTempFileSweeper(store: Pick<FileImageDataStore, 'sweepTempFiles'>, graceSeconds: number, logger: Logger): TempFileSweeper {
+export function createTempFileSweeper(
+  store: Pick<FileImageDataStore, 'sweepTempFiles'>,
+  graceSeconds: number,
+  logger: Logger,
+): TempFileSweeper {
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
   const sweepOnce = () =>
@@ -19,7 +23,10 @@ export function createTempFileSweeper(store: Pick<FileImageDataStore, 'sweepTemp
       const swept = await store.sweepTempFiles({ olderThanMs: graceSeconds * 1000 });
       if (swept.isErr()) {
         const failure = swept.error;
-        logger.warn({ err: 'cause' in failure ? failure.cause : failure, failure: failure.kind }, `could not sweep upload temp files: ${failure.message}`);
+        logger.warn(
+          { err: 'cause' in failure ? failure.cause : failure, failure: failure.kind },
+          `could not sweep upload temp files: ${failure.message}`,
+        );
       } else if (swept.value.removed > 0) logger.info({ removed: swept.value.removed }, 'removed temp files of interrupted uploads');
     })().finally(() => {
       running = null;

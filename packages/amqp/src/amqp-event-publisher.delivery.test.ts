@@ -49,7 +49,12 @@ afterEach(async () => {
 async function setup(options: Partial<AmqpEventPublisherOptions> = {}, consumerQueues: readonly string[] = []) {
   const consumer = await TestConsumer.open({ routingKey: options.routingKey ?? 'notifications.info' });
   cleanups.push(() => consumer.close(consumerQueues));
-  const publisher = new AmqpEventPublisher({ url: TEST_AMQP_URL, exchange: consumer.exchange, connectionName: uniqueName('publisher'), ...options });
+  const publisher = new AmqpEventPublisher({
+    url: TEST_AMQP_URL,
+    exchange: consumer.exchange,
+    connectionName: uniqueName('publisher'),
+    ...options,
+  });
   cleanups.push(() => publisher.close());
   return { consumer, publisher };
 }
@@ -95,8 +100,12 @@ describe.skipIf(brokerUnreachable !== null)(`AmqpEventPublisher: delivery${skipN
     expect((await publisher.publish(batch)).isOk()).toBe(true);
     const received = await consumer.waitFor(2);
 
-    expect(received.map((r) => r.body)).toEqual(batch.map((e) => ({ id: e.id, type: e.type, imageId: e.imageId, occurredAt: e.occurredAt.toISOString(), payload: e.payload })));
-    expect(received.map((r) => [r.messageId, r.message.fields.routingKey, r.message.properties.deliveryMode])).toEqual(batch.map((e) => [e.id, 'image.events', 2]));
+    expect(received.map((r) => r.body)).toEqual(
+      batch.map((e) => ({ id: e.id, type: e.type, imageId: e.imageId, occurredAt: e.occurredAt.toISOString(), payload: e.payload })),
+    );
+    expect(received.map((r) => [r.messageId, r.message.fields.routingKey, r.message.properties.deliveryMode])).toEqual(
+      batch.map((e) => [e.id, 'image.events', 2]),
+    );
   });
 
   it('declares a durable topic exchange, and the optional queue bound with the routing key, as oslo.messaging does', async () => {
@@ -128,7 +137,9 @@ describe.skipIf(brokerUnreachable !== null)(`AmqpEventPublisher: delivery${skipN
     const refused = (await publisher.publish(batch))._unsafeUnwrapErr();
     expect(refused.kind).toBe('PublishFailed');
     expect(refused.failedEventIds).toEqual(batch.map((e) => e.id));
-    expect(refused.message).toContain(`unroutable: no queue is bound to exchange '${consumer.exchange}' for routing key 'notifications.info'`);
+    expect(refused.message).toContain(
+      `unroutable: no queue is bound to exchange '${consumer.exchange}' for routing key 'notifications.info'`,
+    );
 
     await consumer.bind();
     expect((await publisher.publish(batch)).isOk()).toBe(true);
@@ -161,7 +172,7 @@ describe.skipIf(brokerUnreachable !== null)(`AmqpEventPublisher: delivery${skipN
 
     // The connection stays usable after nacks.
     await withAdminChannel((ch) => ch.purgeQueue(queue));
-    expect((await publisher.publish([batch[1]!]))).toMatchObject({ value: undefined });
+    expect(await publisher.publish([batch[1]!])).toMatchObject({ value: undefined });
   });
 
   it('with declareExchange: false, a missing exchange is a clean PublishFailed until it exists', async () => {

@@ -78,8 +78,20 @@ describe('AmqpEventPublisher options', () => {
   it('accepts amq.* exchanges when it is not to declare them, and has Glance-like defaults', () => {
     expect(() => new AmqpEventPublisher({ url, exchange: 'amq.topic', declareExchange: false })).not.toThrow();
     const publisher = new AmqpEventPublisher({ url });
-    expect(publisher.destination).toEqual({ url: 'amqp://guest:***@127.0.0.1:5672', exchange: 'glance', routingKey: 'notifications.info', format: 'oslo' });
-    expect(AMQP_PUBLISHER_DEFAULTS).toMatchObject({ exchange: 'glance', routingKey: 'notifications.info', publisherId: 'image.localhost', format: 'oslo', mandatory: true, durable: true });
+    expect(publisher.destination).toEqual({
+      url: 'amqp://guest:***@127.0.0.1:5672',
+      exchange: 'glance',
+      routingKey: 'notifications.info',
+      format: 'oslo',
+    });
+    expect(AMQP_PUBLISHER_DEFAULTS).toMatchObject({
+      exchange: 'glance',
+      routingKey: 'notifications.info',
+      publisherId: 'image.localhost',
+      format: 'oslo',
+      mandatory: true,
+      durable: true,
+    });
   });
 });
 
@@ -90,7 +102,10 @@ describe('AmqpEventPublisher without a broker', () => {
     cleanups.push(() => publisher.close());
 
     const result = await publisher.publish([event]);
-    expect(result._unsafeUnwrapErr()).toMatchObject({ kind: 'PublishFailed', message: expect.stringMatching(/could not connect to RabbitMQ at amqp:\/\/guest:\*\*\*@127\.0\.0\.1:\d+.*ECONNREFUSED/) });
+    expect(result._unsafeUnwrapErr()).toMatchObject({
+      kind: 'PublishFailed',
+      message: expect.stringMatching(/could not connect to RabbitMQ at amqp:\/\/guest:\*\*\*@127\.0\.0\.1:\d+.*ECONNREFUSED/),
+    });
     // Nothing of the batch went out: no failedEventIds means the relay counts all of it as failed.
     expect(result._unsafeUnwrapErr().failedEventIds).toBeUndefined();
     expect(JSON.stringify(result._unsafeUnwrapErr().message)).not.toContain('s3cret');
@@ -106,7 +121,10 @@ describe('AmqpEventPublisher without a broker', () => {
     const started = Date.now();
     const result = await publisher.publish([event]);
     const elapsed = Date.now() - started;
-    expect(result._unsafeUnwrapErr()).toMatchObject({ kind: 'PublishFailed', message: expect.stringContaining('could not connect to RabbitMQ') });
+    expect(result._unsafeUnwrapErr()).toMatchObject({
+      kind: 'PublishFailed',
+      message: expect.stringContaining('could not connect to RabbitMQ'),
+    });
     expect(elapsed).toBeGreaterThanOrEqual(250);
     expect(elapsed).toBeLessThan(5_000);
     // And again on the next publish: the failed attempt left nothing behind that blocks it.
@@ -117,7 +135,10 @@ describe('AmqpEventPublisher without a broker', () => {
     const publisher = new AmqpEventPublisher({ url: `amqp://127.0.0.1:${await closedPort()}` });
     expect((await publisher.publish([])).isOk()).toBe(true);
     await publisher.close();
-    expect((await publisher.publish([event]))._unsafeUnwrapErr()).toMatchObject({ kind: 'PublishFailed', message: 'the AMQP event publisher is closed' });
+    expect((await publisher.publish([event]))._unsafeUnwrapErr()).toMatchObject({
+      kind: 'PublishFailed',
+      message: 'the AMQP event publisher is closed',
+    });
     await publisher.close();
   });
 });

@@ -5,7 +5,9 @@ import { brokerUnreachable, forceCloseConnections, rabbitmqctlUnusable, skipNote
 
 const rabbitmqctlMissing = brokerUnreachable === null ? await rabbitmqctlUnusable() : 'broker unreachable';
 if (brokerUnreachable === null && rabbitmqctlMissing !== null) {
-  console.warn(`\n[@image-catalog/amqp] SKIPPING the rabbitmqctl close_connection test: rabbitmqctl is not usable here (${rabbitmqctlMissing}).\n`);
+  console.warn(
+    `\n[@image-catalog/amqp] SKIPPING the rabbitmqctl close_connection test: rabbitmqctl is not usable here (${rabbitmqctlMissing}).\n`,
+  );
 }
 
 let h: RelayHarness | undefined;
@@ -40,34 +42,37 @@ async function eventually(check: () => void, timeoutMs = 3_000): Promise<void> {
 }
 
 describe.skipIf(brokerUnreachable !== null)(`AmqpEventPublisher: failures mid-run${skipNote}`, () => {
-  it.skipIf(rabbitmqctlMissing !== null)('the broker force-closes the connection (rabbitmqctl close_connection) during a batch: that batch fails, the next run reconnects and delivers it', async () => {
-    h = await openRelayHarness({ relay: { batchSize: 5 } });
-    const committed = await h.deleteImages(15);
-    const harness = h;
-    let forced = 0;
-    // Second batch: its frames wait in the proxy while the broker closes the connection under it.
-    harness.interceptNextBatch(async (_events, publish) => publish());
-    harness.interceptNextBatch(async (_events, publish) => {
-      harness.proxy.hold('requests');
-      const pending = publish();
-      forced = await forceCloseConnections(harness.connectionName);
-      const result = await pending;
-      harness.proxy.release('requests');
-      return result;
-    });
+  it.skipIf(rabbitmqctlMissing !== null)(
+    'the broker force-closes the connection (rabbitmqctl close_connection) during a batch: that batch fails, the next run reconnects and delivers it',
+    async () => {
+      h = await openRelayHarness({ relay: { batchSize: 5 } });
+      const committed = await h.deleteImages(15);
+      const harness = h;
+      let forced = 0;
+      // Second batch: its frames wait in the proxy while the broker closes the connection under it.
+      harness.interceptNextBatch(async (_events, publish) => publish());
+      harness.interceptNextBatch(async (_events, publish) => {
+        harness.proxy.hold('requests');
+        const pending = publish();
+        forced = await forceCloseConnections(harness.connectionName);
+        const result = await pending;
+        harness.proxy.release('requests');
+        return result;
+      });
 
-    const firstRun = (await h.relay.runOnce())._unsafeUnwrap();
-    expect(forced).toBe(1);
-    expect(firstRun).toMatchObject({ claimed: 10, delivered: 5, failed: 5, stoppedBecause: 'publish-failed' });
-    const failedBatch = h.batches[1]!;
-    const pending = await h.outbox({ delivered: false });
-    expect(pending.filter((e) => e.attempts === 1).map((e) => e.id)).toEqual(failedBatch);
+      const firstRun = (await h.relay.runOnce())._unsafeUnwrap();
+      expect(forced).toBe(1);
+      expect(firstRun).toMatchObject({ claimed: 10, delivered: 5, failed: 5, stoppedBecause: 'publish-failed' });
+      const failedBatch = h.batches[1]!;
+      const pending = await h.outbox({ delivered: false });
+      expect(pending.filter((e) => e.attempts === 1).map((e) => e.id)).toEqual(failedBatch);
 
-    h.clock.advanceSeconds(1);
-    expect((await h.relay.runOnce())._unsafeUnwrap()).toMatchObject({ delivered: 10, failed: 0, stoppedBecause: 'drained' });
-    await expectNothingLost(h, committed);
-    expect(h.proxy.connections).toBe(1);
-  });
+      h.clock.advanceSeconds(1);
+      expect((await h.relay.runOnce())._unsafeUnwrap()).toMatchObject({ delivered: 10, failed: 0, stoppedBecause: 'drained' });
+      await expectNothingLost(h, committed);
+      expect(h.proxy.connections).toBe(1);
+    },
+  );
 
   it('the network cuts the connection after the broker routed a batch but before its confirms arrived: redelivered with the same ids', async () => {
     h = await openRelayHarness({ relay: { batchSize: 5 } });
@@ -84,7 +89,12 @@ describe.skipIf(brokerUnreachable !== null)(`AmqpEventPublisher: failures mid-ru
       return pending;
     });
 
-    expect((await h.relay.runOnce())._unsafeUnwrap()).toMatchObject({ claimed: 10, delivered: 5, failed: 5, stoppedBecause: 'publish-failed' });
+    expect((await h.relay.runOnce())._unsafeUnwrap()).toMatchObject({
+      claimed: 10,
+      delivered: 5,
+      failed: 5,
+      stoppedBecause: 'publish-failed',
+    });
     h.proxy.release('replies');
     h.clock.advanceSeconds(1);
     expect((await h.relay.runOnce())._unsafeUnwrap()).toMatchObject({ delivered: 7, failed: 0, stoppedBecause: 'drained' });

@@ -19,10 +19,16 @@ describe.skipIf(brokerUnreachable !== null)(`AmqpEventPublisher behind the Outbo
     // Deletes that do not commit write no event: protected, not found, not allowed, already deleted.
     const protectedId = randomUUID();
     (await h.store.catalog.createImage({ id: protectedId, owner: 'p1', status: 'active', protected: true }, h.clock.now()))._unsafeUnwrap();
-    expect((await h.deleteImage.execute({ imageId: protectedId, principal: adminPrincipal() }))._unsafeUnwrapErr().kind).toBe('ImageProtected');
-    expect((await h.deleteImage.execute({ imageId: randomUUID(), principal: adminPrincipal() }))._unsafeUnwrapErr().kind).toBe('ImageNotFound');
+    expect((await h.deleteImage.execute({ imageId: protectedId, principal: adminPrincipal() }))._unsafeUnwrapErr().kind).toBe(
+      'ImageProtected',
+    );
+    expect((await h.deleteImage.execute({ imageId: randomUUID(), principal: adminPrincipal() }))._unsafeUnwrapErr().kind).toBe(
+      'ImageNotFound',
+    );
     const othersId = randomUUID();
-    (await h.store.catalog.createImage({ id: othersId, owner: 'p2', status: 'active', visibility: 'public' }, h.clock.now()))._unsafeUnwrap();
+    (
+      await h.store.catalog.createImage({ id: othersId, owner: 'p2', status: 'active', visibility: 'public' }, h.clock.now())
+    )._unsafeUnwrap();
     expect((await h.deleteImage.execute({ imageId: othersId, principal: projectMember('p1') })).isErr()).toBe(true);
     const deletedImage = (await h.outbox())[0]!.imageId;
     expect((await h.deleteImage.execute({ imageId: deletedImage, principal: adminPrincipal() })).isErr()).toBe(true);
@@ -30,13 +36,24 @@ describe.skipIf(brokerUnreachable !== null)(`AmqpEventPublisher behind the Outbo
     const outbox = await h.outbox();
     expect(outbox.map((e) => e.id)).toEqual(committed);
 
-    expect((await h.relay.runOnce())._unsafeUnwrap()).toMatchObject({ claimed: 10, delivered: 10, failed: 0, abandoned: 0, batches: 3, stoppedBecause: 'drained' });
+    expect((await h.relay.runOnce())._unsafeUnwrap()).toMatchObject({
+      claimed: 10,
+      delivered: 10,
+      failed: 0,
+      abandoned: 0,
+      batches: 3,
+      stoppedBecause: 'drained',
+    });
     const received = await h.consumer.drain();
 
     expect(received.map((r) => r.messageId)).toEqual(committed);
     for (const [i, { body }] of received.entries()) {
       const oslo = JSON.parse((body as Record<string, string>)['oslo.message']!);
-      expect(oslo).toMatchObject({ message_id: committed[i], event_type: 'image.delete', payload: { id: outbox[i]!.imageId, deleted: true, status: 'deleted' } });
+      expect(oslo).toMatchObject({
+        message_id: committed[i],
+        event_type: 'image.delete',
+        payload: { id: outbox[i]!.imageId, deleted: true, status: 'deleted' },
+      });
     }
     expect(await h.outbox({ delivered: false })).toEqual([]);
 
@@ -50,7 +67,12 @@ describe.skipIf(brokerUnreachable !== null)(`AmqpEventPublisher behind the Outbo
     const first = await h.deleteImages(3);
     await h.consumer.unbind();
 
-    expect((await h.relay.runOnce())._unsafeUnwrap()).toMatchObject({ claimed: 3, delivered: 0, failed: 3, stoppedBecause: 'publish-failed' });
+    expect((await h.relay.runOnce())._unsafeUnwrap()).toMatchObject({
+      claimed: 3,
+      delivered: 0,
+      failed: 3,
+      stoppedBecause: 'publish-failed',
+    });
     expect((await h.outbox({ delivered: false })).map((e) => [e.id, e.attempts])).toEqual(first.map((id) => [id, 1]));
 
     await h.consumer.bind();

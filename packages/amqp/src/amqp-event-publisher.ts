@@ -1,14 +1,7 @@
 // An EventPublisher on RabbitMQ (AMQP 0-9-1): publisher confirms, message id = event id, lazy connection that is reopened after any failure.
 import type { SocketOptions } from 'amqplib';
 import { err, ok, ResultAsync, type Result } from 'neverthrow';
-import {
-  publishFailed,
-  silentLogger,
-  type EventPublisher,
-  type Logger,
-  type OutboxEvent,
-  type PublishError,
-} from '@image-catalog/core';
+import { publishFailed, silentLogger, type EventPublisher, type Logger, type OutboxEvent, type PublishError } from '@image-catalog/core';
 import { AMQP_BODY_FORMATS, toAmqpMessage, type AmqpBodyFormat, type AmqpMessage } from './amqp-message.js';
 import { AmqpSession, errorText, type AmqpTopology } from './amqp-session.js';
 
@@ -98,11 +91,14 @@ export class AmqpEventPublisher implements EventPublisher {
     this.#safeUrl = redact(url);
     const d = AMQP_PUBLISHER_DEFAULTS;
     this.#format = options.format ?? d.format;
-    if (!AMQP_BODY_FORMATS.includes(this.#format)) throw new TypeError(`AmqpEventPublisher: format must be one of ${AMQP_BODY_FORMATS.map((f) => `'${f}'`).join(', ')}`);
+    if (!AMQP_BODY_FORMATS.includes(this.#format))
+      throw new TypeError(`AmqpEventPublisher: format must be one of ${AMQP_BODY_FORMATS.map((f) => `'${f}'`).join(', ')}`);
     const exchange = shortString('exchange', options.exchange ?? d.exchange, { allowEmpty: false });
     const declareExchange = flag('declareExchange', options.declareExchange, d.declareExchange);
     if (declareExchange && exchange.startsWith('amq.')) {
-      throw new TypeError(`AmqpEventPublisher: the broker reserves 'amq.*' exchanges; set declareExchange: false to publish to '${exchange}'`);
+      throw new TypeError(
+        `AmqpEventPublisher: the broker reserves 'amq.*' exchanges; set declareExchange: false to publish to '${exchange}'`,
+      );
     }
     this.#topology = {
       exchange,
@@ -172,7 +168,13 @@ export class AmqpEventPublisher implements EventPublisher {
     const failedEventIds = events.filter((e) => failed.has(e.id)).map((e) => e.id);
     const reasons = [...new Set(failed.values())].join('; ');
     const { exchange, routingKey } = this.#topology;
-    return err(publishFailed(`RabbitMQ did not take ${failedEventIds.length} of ${events.length} events (exchange '${exchange}', routing key '${routingKey}'): ${reasons}`, cause, failedEventIds));
+    return err(
+      publishFailed(
+        `RabbitMQ did not take ${failedEventIds.length} of ${events.length} events (exchange '${exchange}', routing key '${routingKey}'): ${reasons}`,
+        cause,
+        failedEventIds,
+      ),
+    );
   }
 
   async #connected(): Promise<Result<AmqpSession, PublishError>> {
@@ -186,7 +188,11 @@ export class AmqpEventPublisher implements EventPublisher {
         connectTimeoutMs: this.#connectTimeoutMs,
         topology: this.#topology,
         onLost: (lost, cause) => this.#lost(lost, cause),
-        onBlocked: (reason) => this.#logger.warn({ reason, url: this.#safeUrl }, 'RabbitMQ blocked the publisher connection (resource alarm); confirms wait until it is unblocked'),
+        onBlocked: (reason) =>
+          this.#logger.warn(
+            { reason, url: this.#safeUrl },
+            'RabbitMQ blocked the publisher connection (resource alarm); confirms wait until it is unblocked',
+          ),
         onUnblocked: () => this.#logger.info({ url: this.#safeUrl }, 'RabbitMQ unblocked the publisher connection'),
       });
       this.#session = session;
@@ -213,7 +219,8 @@ function parseUrl(value: unknown): URL {
   } catch {
     throw new TypeError('AmqpEventPublisher: url is not a valid URL');
   }
-  if (url.protocol !== 'amqp:' && url.protocol !== 'amqps:') throw new TypeError(`AmqpEventPublisher: url must use amqp: or amqps:, not ${url.protocol}`);
+  if (url.protocol !== 'amqp:' && url.protocol !== 'amqps:')
+    throw new TypeError(`AmqpEventPublisher: url must use amqp: or amqps:, not ${url.protocol}`);
   return url;
 }
 
@@ -225,7 +232,9 @@ function redact(url: URL): string {
 
 function shortString(name: string, value: unknown, { allowEmpty }: { allowEmpty: boolean }): string {
   if (typeof value !== 'string' || (!allowEmpty && value.length === 0) || Buffer.byteLength(value, 'utf8') > SHORT_STRING_BYTES) {
-    throw new TypeError(`AmqpEventPublisher: ${name} must be a ${allowEmpty ? '' : 'non-empty '}string of at most ${SHORT_STRING_BYTES} bytes`);
+    throw new TypeError(
+      `AmqpEventPublisher: ${name} must be a ${allowEmpty ? '' : 'non-empty '}string of at most ${SHORT_STRING_BYTES} bytes`,
+    );
   }
   return value;
 }

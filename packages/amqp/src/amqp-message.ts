@@ -5,7 +5,6 @@ import { toGlanceNotification, type GlanceNotification } from '@image-catalog/co
 /** `event`: our outbox event as JSON. `oslo`: the oslo.messaging v2 notification envelope, as Glance sends it. */
 export type AmqpBodyFormat = 'event' | 'oslo';
 
-
 /** The body of format `event`: the outbox event without its delivery bookkeeping. */
 export interface AmqpEventBody {
   readonly id: string;

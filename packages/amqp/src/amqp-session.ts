@@ -74,7 +74,11 @@ export class AmqpSession {
       return session;
     })();
     try {
-      return await withTimeout(opening, options.connectTimeoutMs, `RabbitMQ did not complete the connection within ${options.connectTimeoutMs} ms`);
+      return await withTimeout(
+        opening,
+        options.connectTimeoutMs,
+        `RabbitMQ did not complete the connection within ${options.connectTimeoutMs} ms`,
+      );
     } catch (cause) {
       attempt.abandoned = true;
       opening.catch(() => undefined);
@@ -123,7 +127,11 @@ export class AmqpSession {
               if (!unconfirmed.delete(index)) return;
               if (error) fail(message.eventId, `not confirmed: ${errorText(error)}`, error);
               else if (returned.has(message.eventId)) {
-                fail(message.eventId, `unroutable: no queue is bound to exchange '${exchange}' for routing key '${routingKey}'`, new Error('message returned by the broker'));
+                fail(
+                  message.eventId,
+                  `unroutable: no queue is bound to exchange '${exchange}' for routing key '${routingKey}'`,
+                  new Error('message returned by the broker'),
+                );
               }
               settle();
             };

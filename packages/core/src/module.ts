@@ -28,7 +28,11 @@ export const imageCatalogCoreModule = new ContainerModule(({ bind, isBound }) =>
   bind(TOKENS.ImageCatalogCore)
     .toDynamicValue((ctx) =>
       createImageCatalogCore({
-        storage: { images: ctx.get(TOKENS.ImageRepository), jobs: ctx.get(TOKENS.DataDeletionJobQueue), outbox: ctx.get(TOKENS.EventOutbox) },
+        storage: {
+          images: ctx.get(TOKENS.ImageRepository),
+          jobs: ctx.get(TOKENS.DataDeletionJobQueue),
+          outbox: ctx.get(TOKENS.EventOutbox),
+        },
         dataStore: ctx.get(TOKENS.ImageDataStore),
         publisher: ctx.get(TOKENS.EventPublisher, { optional: true }) ?? null,
         policy: ctx.get(TOKENS.DeletePolicy),
@@ -54,8 +58,15 @@ export const imageCatalogCoreModule = new ContainerModule(({ bind, isBound }) =>
       const core = ctx.get(TOKENS.ImageCatalogCore);
       if (core.relay !== null) return core.relay;
       const publisher = ctx.get(TOKENS.EventPublisher, { optional: true });
-      if (publisher === undefined) throw new Error('OutboxRelay needs an EventPublisher: bind TOKENS.EventPublisher (e.g. a CallbackEventPublisher) first.');
-      return new OutboxRelay(ctx.get(TOKENS.EventOutbox), publisher, ctx.get(TOKENS.Clock), ctx.get(TOKENS.Logger), ctx.get(TOKENS.OutboxRelayOptions));
+      if (publisher === undefined)
+        throw new Error('OutboxRelay needs an EventPublisher: bind TOKENS.EventPublisher (e.g. a CallbackEventPublisher) first.');
+      return new OutboxRelay(
+        ctx.get(TOKENS.EventOutbox),
+        publisher,
+        ctx.get(TOKENS.Clock),
+        ctx.get(TOKENS.Logger),
+        ctx.get(TOKENS.OutboxRelayOptions),
+      );
     })
     .inSingletonScope();
 });

@@ -1,9 +1,23 @@
 // Host identity on Express over a real socket: the host's cookie-session middleware sets req.user, the router takes the principal from there.
 import { createServer } from 'node:http';
 import { DeleteImage, defaultDeletePolicy, systemClock, type Principal } from '@image-catalog/core';
-import { authenticated, identityUnavailable, InProcessRateLimiter, StaticTokenAuthenticator, unauthenticated, type ImagesPipelineOptions } from '@image-catalog/http';
+import {
+  authenticated,
+  identityUnavailable,
+  InProcessRateLimiter,
+  StaticTokenAuthenticator,
+  unauthenticated,
+  type ImagesPipelineOptions,
+} from '@image-catalog/http';
 import { createMemoryStorage } from '@image-catalog/memory';
-import { CONFORMANCE_PRINCIPALS, CONFORMANCE_PROJECTS, CONFORMANCE_TOKENS, conformanceNewImage, limitOnlyKey, listenOnLoopbackPerTest } from '@image-catalog/testkit';
+import {
+  CONFORMANCE_PRINCIPALS,
+  CONFORMANCE_PROJECTS,
+  CONFORMANCE_TOKENS,
+  conformanceNewImage,
+  limitOnlyKey,
+  listenOnLoopbackPerTest,
+} from '@image-catalog/testkit';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { describe, expect, it } from 'vitest';
 import { createImagesRouter, type ExpressIdentityResolver } from './images-router.js';
@@ -15,7 +29,9 @@ const RATE_LIMIT = 2;
 type SessionRequest = Request & { user?: Principal };
 
 /** Session id → principal, the host's own session store; one session per conformance principal. */
-const SESSIONS = new Map<string, Principal>(Object.entries(CONFORMANCE_TOKENS).map(([name, token]) => [`session-${name}`, CONFORMANCE_PRINCIPALS[token]!]));
+const SESSIONS = new Map<string, Principal>(
+  Object.entries(CONFORMANCE_TOKENS).map(([name, token]) => [`session-${name}`, CONFORMANCE_PRINCIPALS[token]!]),
+);
 
 /** The host's cookie session: a few lines standing in for express-session + passport. */
 function cookieSession(req: Request, _res: Response, next: NextFunction): void {
@@ -38,15 +54,25 @@ describe('createImagesRouter with host identity (cookie session on Express)', ()
   async function host(options: Partial<Omit<ImagesPipelineOptions, 'basePath'>> = {}, identify: ExpressIdentityResolver = sessionUser) {
     const store = createMemoryStorage();
     const deleteImage = new DeleteImage(store.images, defaultDeletePolicy, systemClock, null);
-    const rateLimiter = limitOnlyKey(`project:${CONFORMANCE_PROJECTS.limited}`, new InProcessRateLimiter({ limit: RATE_LIMIT, windowSeconds: 3600 }));
+    const rateLimiter = limitOnlyKey(
+      `project:${CONFORMANCE_PROJECTS.limited}`,
+      new InProcessRateLimiter({ limit: RATE_LIMIT, windowSeconds: 3600 }),
+    );
     const app = express();
     app.use(cookieSession);
     app.use('/v2', createImagesRouter({ deleteImage, identify, rateLimiter, ...options }));
-    app.use('/token/v2', createImagesRouter({ deleteImage, authenticator: new StaticTokenAuthenticator(CONFORMANCE_PRINCIPALS), rateLimiter, ...options }));
+    app.use(
+      '/token/v2',
+      createImagesRouter({ deleteImage, authenticator: new StaticTokenAuthenticator(CONFORMANCE_PRINCIPALS), rateLimiter, ...options }),
+    );
     const { origin } = await listen(createServer(app));
     const create = async () => (await store.catalog.createImage(conformanceNewImage({}), new Date()))._unsafeUnwrap().id;
     const byCookie = (id: string, session: keyof typeof CONFORMANCE_TOKENS | null, init: RequestInit = {}) =>
-      fetch(`${origin}/v2/images/${id}`, { method: 'DELETE', ...init, headers: { ...(session ? { cookie: `lang=en; sid=session-${session}` } : {}), ...(init.headers as Record<string, string>) } });
+      fetch(`${origin}/v2/images/${id}`, {
+        method: 'DELETE',
+        ...init,
+        headers: { ...(session ? { cookie: `lang=en; sid=session-${session}` } : {}), ...(init.headers as Record<string, string>) },
+      });
     const byToken = (id: string, session: keyof typeof CONFORMANCE_TOKENS) =>
       fetch(`${origin}/token/v2/images/${id}`, { method: 'DELETE', headers: { 'x-auth-token': CONFORMANCE_TOKENS[session] } });
     return { store, create, byCookie, byToken };
@@ -94,7 +120,10 @@ describe('createImagesRouter with host identity (cookie session on Express)', ()
   it('answers a request without a session with our 401, WWW-Authenticate and a fault body', async () => {
     const { create, byCookie } = await host({ wwwAuthenticate: 'Cookie realm="console"' });
     const id = await create();
-    for (const headers of [{}, { cookie: 'sid=session-expired' }, { 'x-auth-token': CONFORMANCE_TOKENS.admin }] as Record<string, string>[]) {
+    for (const headers of [{}, { cookie: 'sid=session-expired' }, { 'x-auth-token': CONFORMANCE_TOKENS.admin }] as Record<
+      string,
+      string
+    >[]) {
       const res = await byCookie(id, null, { headers });
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toBe('Cookie realm="console"');
@@ -107,7 +136,9 @@ describe('createImagesRouter with host identity (cookie session on Express)', ()
     const { create, byCookie } = await host();
     const id = await create();
     const incoming = `req-${globalThis.crypto.randomUUID()}`;
-    expect((await byCookie(id, 'admin', { headers: { 'x-openstack-request-id': incoming } })).headers.get('x-openstack-request-id')).toBe(incoming);
+    expect((await byCookie(id, 'admin', { headers: { 'x-openstack-request-id': incoming } })).headers.get('x-openstack-request-id')).toBe(
+      incoming,
+    );
     const options = await byCookie(id, null, { method: 'OPTIONS' });
     expect([options.status, options.headers.get('allow')]).toEqual([204, 'DELETE, OPTIONS']);
     const get = await byCookie(id, 'admin', { method: 'GET' });

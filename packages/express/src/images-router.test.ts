@@ -20,7 +20,6 @@ import { createImagesRouter, type ImagesRouterOptions } from './images-router.js
 
 const RATE_LIMIT = 3;
 
-
 function service(overrides: Partial<Omit<ImagesPipelineOptions, 'basePath'>> = {}) {
   const storage = createMemoryStorage();
   const worker = new DataDeletionWorker(new MemoryImageDataStore(), storage.jobs, systemClock);
@@ -28,7 +27,10 @@ function service(overrides: Partial<Omit<ImagesPipelineOptions, 'basePath'>> = {
     deleteImage: new DeleteImage(storage.images, defaultDeletePolicy, systemClock, worker),
     authenticator: new StaticTokenAuthenticator(CONFORMANCE_PRINCIPALS),
     // Only the suite's rate-limited project is limited, so its other callers never hit the limit.
-    rateLimiter: limitOnlyKey(`project:${CONFORMANCE_PROJECTS.limited}`, new InProcessRateLimiter({ limit: RATE_LIMIT, windowSeconds: 3600 })),
+    rateLimiter: limitOnlyKey(
+      `project:${CONFORMANCE_PROJECTS.limited}`,
+      new InProcessRateLimiter({ limit: RATE_LIMIT, windowSeconds: 3600 }),
+    ),
     ...overrides,
   };
   return { storage, options };
@@ -127,7 +129,10 @@ describe('createImagesRouter inside a host app', () => {
         res.status(500).send('host error page');
       });
     });
-    const res = await fetch(`${origin}/v2/images/${globalThis.crypto.randomUUID()}`, { method: 'DELETE', headers: { 'X-Auth-Token': CONFORMANCE_TOKENS.admin } });
+    const res = await fetch(`${origin}/v2/images/${globalThis.crypto.randomUUID()}`, {
+      method: 'DELETE',
+      headers: { 'X-Auth-Token': CONFORMANCE_TOKENS.admin },
+    });
     expect(res.status).toBe(500);
     const text = await res.text();
     expect(text).toContain('apiFault');

@@ -1,5 +1,12 @@
 // The Express adapter: a Router the host mounts anywhere, serving `/images/:image_id` below it.
-import { createImagesHandler, fromNodeRequest, writeNodeReply, type IdentityOptions, type IdentityResolver, type ImagesPipelineOptions } from '@image-catalog/http';
+import {
+  createImagesHandler,
+  fromNodeRequest,
+  writeNodeReply,
+  type IdentityOptions,
+  type IdentityResolver,
+  type ImagesPipelineOptions,
+} from '@image-catalog/http';
 import { Router, type Request } from 'express';
 
 /**

@@ -145,7 +145,9 @@ export class FileImageDataStore implements WritableImageDataStore {
         // The caller's stream failed (a client aborting an upload) or a write did; clean up either way.
         await discard(handle, tempPath);
         handle = null;
-        return err(errnoCode(cause) ? toDataStoreError('write', cause) : { kind: 'DataStoreFault', message: 'reading the image data failed', cause });
+        return err(
+          errnoCode(cause) ? toDataStoreError('write', cause) : { kind: 'DataStoreFault', message: 'reading the image data failed', cause },
+        );
       }
       if (this.#fsync) await handle.sync();
       await handle.close();

@@ -2,7 +2,22 @@
 import type { DataStoreError } from '@image-catalog/core';
 
 /** Transient conditions: busy, out of descriptors, out of space, interrupted, a stale network mount. */
-const UNAVAILABLE_CODES = new Set(['EBUSY', 'EAGAIN', 'EWOULDBLOCK', 'EMFILE', 'ENFILE', 'ETIMEDOUT', 'EINTR', 'ENOSPC', 'EDQUOT', 'ENOMEM', 'ESTALE', 'ECONNRESET', 'EHOSTDOWN', 'EHOSTUNREACH']);
+const UNAVAILABLE_CODES = new Set([
+  'EBUSY',
+  'EAGAIN',
+  'EWOULDBLOCK',
+  'EMFILE',
+  'ENFILE',
+  'ETIMEDOUT',
+  'EINTR',
+  'ENOSPC',
+  'EDQUOT',
+  'ENOMEM',
+  'ESTALE',
+  'ECONNRESET',
+  'EHOSTDOWN',
+  'EHOSTUNREACH',
+]);
 
 /** The location itself is wrong (a folder, a loop, an impossible name): retrying cannot help. */
 const REJECTED_CODES = new Set(['EISDIR', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG', 'EINVAL']);

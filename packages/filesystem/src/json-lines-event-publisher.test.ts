@@ -19,8 +19,21 @@ afterEach(async () => {
 function event(n: number): OutboxEvent {
   const imageId = `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
   const deletedAt = new Date(Date.UTC(2024, 4, 1, 12, 0, n, 250));
-  const image = { ...newImageRecord({ id: imageId, owner: 'p1', name: `img ${n}` }, new Date(Date.UTC(2024, 0, 1))), status: 'deleted' as const, deleted: true, deletedAt };
-  return { id: `evt-${n}`, type: 'image.delete', imageId, payload: toNotificationPayload(image), occurredAt: deletedAt, deliveredAt: null, attempts: 0 };
+  const image = {
+    ...newImageRecord({ id: imageId, owner: 'p1', name: `img ${n}` }, new Date(Date.UTC(2024, 0, 1))),
+    status: 'deleted' as const,
+    deleted: true,
+    deletedAt,
+  };
+  return {
+    id: `evt-${n}`,
+    type: 'image.delete',
+    imageId,
+    payload: toNotificationPayload(image),
+    occurredAt: deletedAt,
+    deliveredAt: null,
+    attempts: 0,
+  };
 }
 
 async function readLines(file: string): Promise<string[]> {
@@ -41,7 +54,13 @@ describe('JsonLinesEventPublisher', () => {
       type: 'image.delete',
       imageId: '00000000-0000-4000-8000-000000000001',
       occurredAt: '2024-05-01T12:00:01.250Z',
-      payload: expect.objectContaining({ id: '00000000-0000-4000-8000-000000000001', name: 'img 1', deleted: true, deleted_at: '2024-05-01T12:00:01Z', status: 'deleted' }),
+      payload: expect.objectContaining({
+        id: '00000000-0000-4000-8000-000000000001',
+        name: 'img 1',
+        deleted: true,
+        deleted_at: '2024-05-01T12:00:01Z',
+        status: 'deleted',
+      }),
       message_id: 'evt-1',
       event_type: 'image.delete',
       priority: 'INFO',

@@ -3,12 +3,7 @@ import { promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { err, ok, ResultAsync, type Result } from 'neverthrow';
-import {
-  publishFailed,
-  type EventPublisher,
-  type OutboxEvent,
-  type PublishError,
-} from '@image-catalog/core';
+import { publishFailed, type EventPublisher, type OutboxEvent, type PublishError } from '@image-catalog/core';
 import { toGlanceNotification } from '@image-catalog/core/workers';
 import { errnoCode } from './fs-errors.js';
 

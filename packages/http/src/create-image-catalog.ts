@@ -8,7 +8,13 @@ import {
   type ImageDeleted,
 } from '@image-catalog/core';
 import { ResultAsync } from 'neverthrow';
-import { createImagesHandler, type DeleteImageExecutor, type IdentityOptions, type ImagesHandler, type ImagesPipelineOptions } from './images-handler.js';
+import {
+  createImagesHandler,
+  type DeleteImageExecutor,
+  type IdentityOptions,
+  type ImagesHandler,
+  type ImagesPipelineOptions,
+} from './images-handler.js';
 
 export interface ImageCatalogOptions extends ImageCatalogCoreOptions {
   /**
@@ -29,7 +35,9 @@ export interface ImageCatalogPipeline {
 export interface ImageCatalogService extends ImageCatalogCore {
   readonly pipeline: ImageCatalogPipeline;
   /** A Fetch handler over this catalog: `pipeline` plus your identity, base path, limiter, logger… */
-  handler<Source = unknown>(options: Omit<ImagesPipelineOptions, 'deleteImage' | 'isDraining'> & IdentityOptions<Source>): ImagesHandler<Source>;
+  handler<Source = unknown>(
+    options: Omit<ImagesPipelineOptions, 'deleteImage' | 'isDraining'> & IdentityOptions<Source>,
+  ): ImagesHandler<Source>;
   /**
    * Graceful stop: answers new requests 503, waits for deletes in flight (up to
    * `drainTimeoutMs`), stops the scrubber and the relay, then delivers pending events once more.

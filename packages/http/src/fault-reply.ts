@@ -15,7 +15,11 @@ export const CONTENT_TYPES = {
  * What a fault body needs. Every `Fault` is one; hosts rendering their own statuses (409, 415,
  * ...) in the same three formats pass any status, name and reason.
  */
-export type FaultBody = Pick<Fault, 'message' | 'retryAfterSeconds' | 'retryAt'> & { readonly status: number; readonly name: string; readonly reason: string };
+export type FaultBody = Pick<Fault, 'message' | 'retryAfterSeconds' | 'retryAt'> & {
+  readonly status: number;
+  readonly name: string;
+  readonly reason: string;
+};
 
 /** The facts every format carries; `retryAfter`/`retryAt` only when the fault has them. */
 function facts(fault: FaultBody): { retryAfter?: number; retryAt?: string } {
@@ -31,7 +35,15 @@ export function renderFaultBody(fault: FaultBody, format: FaultFormat, requestId
       return JSON.stringify({ [fault.name]: { code: fault.status, message: fault.message, requestId, ...facts(fault) } });
     case 'problem':
       // RFC 9457 with `about:blank`: the title is the reason phrase; `fault` keeps the OpenStack name.
-      return JSON.stringify({ type: 'about:blank', title: fault.reason, status: fault.status, detail: fault.message, fault: fault.name, requestId, ...facts(fault) });
+      return JSON.stringify({
+        type: 'about:blank',
+        title: fault.reason,
+        status: fault.status,
+        detail: fault.message,
+        fault: fault.name,
+        requestId,
+        ...facts(fault),
+      });
     case 'text':
       return `${fault.status} ${fault.reason}\n\n${fault.message}`;
     default: {

@@ -6,7 +6,12 @@ import { authenticated, identityUnavailable, unauthenticated } from './identity.
 describe('checkIdentity', () => {
   it('passes the three kinds through unchanged', () => {
     const principal = { userId: 'u', projectId: null, roles: [] };
-    for (const answer of [authenticated(principal), unauthenticated(), identityUnavailable(), identityUnavailable({ retryAfterSeconds: 3, cause: new Error('x') })]) {
+    for (const answer of [
+      authenticated(principal),
+      unauthenticated(),
+      identityUnavailable(),
+      identityUnavailable({ retryAfterSeconds: 3, cause: new Error('x') }),
+    ]) {
       expect(checkIdentity(answer)).toBe(answer);
     }
   });

@@ -43,7 +43,9 @@ export function unauthenticated(): Unauthenticated {
   return { kind: 'Unauthenticated' };
 }
 
-export function identityUnavailable(options: { readonly retryAfterSeconds?: number; readonly cause?: unknown } = {}): IdentityServiceUnavailable {
+export function identityUnavailable(
+  options: { readonly retryAfterSeconds?: number; readonly cause?: unknown } = {},
+): IdentityServiceUnavailable {
   return {
     kind: 'IdentityUnavailable',
     ...(options.retryAfterSeconds !== undefined ? { retryAfterSeconds: options.retryAfterSeconds } : {}),

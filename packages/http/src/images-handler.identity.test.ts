@@ -33,9 +33,17 @@ const cookieIdentity: IdentityResolver<Request> = (request) => {
 function service(identify: IdentityResolver<Request>, options: Partial<ImagesPipelineOptions> = {}) {
   const store = createMemoryStorage();
   const log = pinoLines();
-  const handler = createImagesHandler({ basePath: '/v2', deleteImage: new DeleteImage(store.images, defaultDeletePolicy, systemClock, null), identify, logger: log.logger, ...options });
-  const create = async (spec: HttpConformanceImageSpec = {}) => (await store.catalog.createImage(conformanceNewImage(spec), new Date()))._unsafeUnwrap().id;
-  const call = (id: string, init: RequestInit = {}) => handler(new Request(`http://images.test/v2/images/${id}`, { method: 'DELETE', ...init }));
+  const handler = createImagesHandler({
+    basePath: '/v2',
+    deleteImage: new DeleteImage(store.images, defaultDeletePolicy, systemClock, null),
+    identify,
+    logger: log.logger,
+    ...options,
+  });
+  const create = async (spec: HttpConformanceImageSpec = {}) =>
+    (await store.catalog.createImage(conformanceNewImage(spec), new Date()))._unsafeUnwrap().id;
+  const call = (id: string, init: RequestInit = {}) =>
+    handler(new Request(`http://images.test/v2/images/${id}`, { method: 'DELETE', ...init }));
   return { handler, store, log, create, call };
 }
 
@@ -43,7 +51,11 @@ describe('createImagesHandler with host identity (Fetch Request)', () => {
   it('answers a cookie request exactly as a token request: 204, 403 for a reader, 404 for an unknown image', async () => {
     const cookie = service(cookieIdentity);
     const tokenStore = createMemoryStorage();
-    const tokenHandler = createImagesHandler({ basePath: '/v2', deleteImage: new DeleteImage(tokenStore.images, defaultDeletePolicy, systemClock, null), authenticator: new StaticTokenAuthenticator(CONFORMANCE_PRINCIPALS) });
+    const tokenHandler = createImagesHandler({
+      basePath: '/v2',
+      deleteImage: new DeleteImage(tokenStore.images, defaultDeletePolicy, systemClock, null),
+      authenticator: new StaticTokenAuthenticator(CONFORMANCE_PRINCIPALS),
+    });
     const tokenImage = async () => (await tokenStore.catalog.createImage(conformanceNewImage({}), new Date()))._unsafeUnwrap().id;
     const cases = [
       ['sid-member', CONFORMANCE_TOKENS.ownerMember, 204],
@@ -51,7 +63,9 @@ describe('createImagesHandler with host identity (Fetch Request)', () => {
     ] as const;
     for (const [sid, tokenValue, status] of cases) {
       const byCookie = await cookie.call(await cookie.create(), { headers: { cookie: `theme=dark; sid=${sid}` } });
-      const byToken = await tokenHandler(new Request(`http://images.test/v2/images/${await tokenImage()}`, { method: 'DELETE', headers: { 'x-auth-token': tokenValue } }));
+      const byToken = await tokenHandler(
+        new Request(`http://images.test/v2/images/${await tokenImage()}`, { method: 'DELETE', headers: { 'x-auth-token': tokenValue } }),
+      );
       expect([byCookie.status, byToken.status]).toEqual([status, status]);
       const withoutRequestId = async (res: Response) => (await res.text()).replace(/req-[0-9a-f-]{36}/, 'req-id');
       expect(await withoutRequestId(byCookie)).toBe(await withoutRequestId(byToken));
@@ -117,7 +131,10 @@ describe('createImagesHandler with host identity (Fetch Request)', () => {
   });
 
   it('rate-limits the principal the host named', async () => {
-    const { create, call } = service(cookieIdentity, { rateLimiter: new InProcessRateLimiter({ limit: 1, windowSeconds: 3600 }), overLimitStatus: 429 });
+    const { create, call } = service(cookieIdentity, {
+      rateLimiter: new InProcessRateLimiter({ limit: 1, windowSeconds: 3600 }),
+      overLimitStatus: 429,
+    });
     expect((await call(await create(), { headers: { cookie: 'sid=sid-member' } })).status).toBe(204);
     const limited = await call(await create(), { headers: { cookie: 'sid=sid-member' } });
     expect(limited.status).toBe(429);
@@ -126,8 +143,14 @@ describe('createImagesHandler with host identity (Fetch Request)', () => {
 
   it('takes a synchronous or asynchronous answer', async () => {
     // A thenable that is not a Promise, as some libraries return.
-    const thenable: PromiseLike<Identity> = { then: (onFulfilled, onRejected) => Promise.resolve(authenticated(OWNER_MEMBER)).then(onFulfilled, onRejected) };
-    const answers: IdentityResolver<Request>[] = [() => authenticated(OWNER_MEMBER), async () => authenticated(OWNER_MEMBER), () => thenable];
+    const thenable: PromiseLike<Identity> = {
+      then: (onFulfilled, onRejected) => Promise.resolve(authenticated(OWNER_MEMBER)).then(onFulfilled, onRejected),
+    };
+    const answers: IdentityResolver<Request>[] = [
+      () => authenticated(OWNER_MEMBER),
+      async () => authenticated(OWNER_MEMBER),
+      () => thenable,
+    ];
     for (const identify of answers) {
       const { create, call } = service(identify);
       expect((await call(await create())).status).toBe(204);
@@ -149,7 +172,12 @@ describe('createImagesHandler with host identity (Fetch Request)', () => {
 
   it('answers a resolver that throws, rejects or answers garbage with 500, the error logged under err', async () => {
     const broken: [IdentityResolver<Request>, RegExp][] = [
-      [() => { throw new Error('session decode failed at /srv/session.js:1:1'); }, /session decode failed/],
+      [
+        () => {
+          throw new Error('session decode failed at /srv/session.js:1:1');
+        },
+        /session decode failed/,
+      ],
       [() => Promise.reject(new Error('redis timeout')), /redis timeout/],
       [() => ({ kind: 'LoggedIn', user: 'alice' }) as unknown as Identity, /kind "LoggedIn"/],
       [() => authenticated({ userId: 'alice' } as unknown as Principal), /projectId/],
@@ -171,14 +199,16 @@ describe('createImagesHandler with host identity (Fetch Request)', () => {
     const base = { deleteImage: new DeleteImage(createMemoryStorage().images, defaultDeletePolicy, systemClock, null) };
     const authenticator = new StaticTokenAuthenticator({});
     expect(() => createImagesHandler(base as never)).toThrow(/identify .* or authenticator .* is required/);
-    expect(() => createImagesHandler({ ...base, identify: cookieIdentity, authenticator } as never)).toThrow(/either identify or authenticator, not both/);
+    expect(() => createImagesHandler({ ...base, identify: cookieIdentity, authenticator } as never)).toThrow(
+      /either identify or authenticator, not both/,
+    );
     // @ts-expect-error: exactly one of them, checked by the compiler too.
     expect(() => createImagesHandler({ ...base, identify: cookieIdentity, authenticator })).toThrow(TypeError);
   });
 });
 
 describe('host identity under createNodeListener (IncomingMessage)', () => {
-  it('hands the resolver node\'s request, e.g. to trust a peer address', async () => {
+  it("hands the resolver node's request, e.g. to trust a peer address", async () => {
     const store = createMemoryStorage();
     const peers: (string | undefined)[] = [];
     const handler = createImagesHandler({
@@ -195,7 +225,9 @@ describe('host identity under createNodeListener (IncomingMessage)', () => {
       const { port } = server.address() as { port: number };
       const id = (await store.catalog.createImage(conformanceNewImage({}), new Date()))._unsafeUnwrap().id;
       expect((await fetch(`http://127.0.0.1:${port}/v2/images/${id}`, { method: 'DELETE' })).status).toBe(401);
-      expect((await fetch(`http://127.0.0.1:${port}/v2/images/${id}`, { method: 'DELETE', headers: { 'x-gateway-user': 'alice' } })).status).toBe(204);
+      expect(
+        (await fetch(`http://127.0.0.1:${port}/v2/images/${id}`, { method: 'DELETE', headers: { 'x-gateway-user': 'alice' } })).status,
+      ).toBe(204);
       expect(peers).toEqual(['127.0.0.1', '127.0.0.1']);
     } finally {
       server.closeAllConnections();
@@ -206,7 +238,10 @@ describe('host identity under createNodeListener (IncomingMessage)', () => {
   it('keeps resolvers and entry points apart at compile time', () => {
     const deleteImage = new DeleteImage(createMemoryStorage().images, defaultDeletePolicy, systemClock, null);
     const overFetch = createImagesHandler({ deleteImage, identify: cookieIdentity });
-    const overNode = createImagesHandler({ deleteImage, identify: (req: IncomingMessage) => (req.headers.cookie ? unauthenticated() : unauthenticated()) });
+    const overNode = createImagesHandler({
+      deleteImage,
+      identify: (req: IncomingMessage) => (req.headers.cookie ? unauthenticated() : unauthenticated()),
+    });
     const byToken = createImagesHandler({ deleteImage, authenticator: new StaticTokenAuthenticator({}) });
     // @ts-expect-error: a resolver reading a Fetch Request cannot serve node's requests.
     createNodeListener(overFetch);

@@ -37,8 +37,18 @@ function service(outcome: () => ResultAsync<ImageDeleted, DeleteImageFailure>, o
 
 describe('createImagesHandler log: causes under err', () => {
   it.each<[string, () => ResultAsync<ImageDeleted, DeleteImageFailure>, number, string]>([
-    ['a storage outage (503, warn)', () => errAsync(storageUnavailable(new Error('SQLITE_BUSY: database is locked'))), PINO_LEVEL.warn, 'SQLITE_BUSY: database is locked'],
-    ['a storage fault (500, error)', () => errAsync(storageFault(new Error('SQLITE_CORRUPT: database disk image is malformed'))), PINO_LEVEL.error, 'SQLITE_CORRUPT: database disk image is malformed'],
+    [
+      'a storage outage (503, warn)',
+      () => errAsync(storageUnavailable(new Error('SQLITE_BUSY: database is locked'))),
+      PINO_LEVEL.warn,
+      'SQLITE_BUSY: database is locked',
+    ],
+    [
+      'a storage fault (500, error)',
+      () => errAsync(storageFault(new Error('SQLITE_CORRUPT: database disk image is malformed'))),
+      PINO_LEVEL.error,
+      'SQLITE_CORRUPT: database disk image is malformed',
+    ],
     [
       'a defect (500, error)',
       () => {
@@ -58,7 +68,9 @@ describe('createImagesHandler log: causes under err', () => {
   });
 
   it('logs the cause inside a limiter fault, not the fault data around it', async () => {
-    const limiter: RateLimiter = { consume: () => errAsync(storageFault(new Error('redis: READONLY You can\'t write against a read only replica'))) };
+    const limiter: RateLimiter = {
+      consume: () => errAsync(storageFault(new Error("redis: READONLY You can't write against a read only replica"))),
+    };
     const { log, call } = service(() => deleted(ID), { rateLimiter: limiter });
     expect((await call()).status).toBe(500);
     expect(log.lines()[0]!.err?.message).toBe("redis: READONLY You can't write against a read only replica");
@@ -81,7 +93,9 @@ describe('createImagesHandler log: causes under err', () => {
 describe('createImagesHandler log: an outage writes its cause once per interval', () => {
   it('logs the first cause in full, then plain request lines, a count per interval, and a recovery line', async () => {
     let down = true;
-    const { log, call, advanceSeconds } = service(() => (down ? errAsync(storageUnavailable(new Error('SQLITE_BUSY: database is locked'))) : deleted(ID)));
+    const { log, call, advanceSeconds } = service(() =>
+      down ? errAsync(storageUnavailable(new Error('SQLITE_BUSY: database is locked'))) : deleted(ID),
+    );
 
     for (let i = 0; i < 2_000; i++) expect((await call()).status).toBe(503);
     let lines = log.lines();
@@ -90,19 +104,35 @@ describe('createImagesHandler log: an outage writes its cause once per interval'
     expect(withCause).toHaveLength(1);
     expect(withCause[0]!.err?.message).toBe('SQLITE_BUSY: database is locked');
     expect(lines.filter((l) => l.level >= PINO_LEVEL.warn)).toHaveLength(1);
-    expect(lines.at(-1)).toMatchObject({ level: PINO_LEVEL.info, status: 503, failure: 'StorageUnavailable', msg: 'request failed; cause as logged earlier' });
+    expect(lines.at(-1)).toMatchObject({
+      level: PINO_LEVEL.info,
+      status: 503,
+      failure: 'StorageUnavailable',
+      msg: 'request failed; cause as logged earlier',
+    });
     // Without the bound every line carried a stack; now the storm is plain request lines.
     expect(log.bytes() / lines.length).toBeLessThan(400);
 
     advanceSeconds(60);
     await call();
     lines = log.lines();
-    expect(lines.at(-1)).toMatchObject({ level: PINO_LEVEL.warn, repeated: 1_999, msg: 'request failed; 1999 more like it since the last logged cause' });
+    expect(lines.at(-1)).toMatchObject({
+      level: PINO_LEVEL.warn,
+      repeated: 1_999,
+      msg: 'request failed; 1999 more like it since the last logged cause',
+    });
     expect(lines.at(-1)!.err?.message).toBe('SQLITE_BUSY: database is locked');
 
     down = false;
     expect((await call()).status).toBe(204);
-    expect(log.lines().at(-1)).toMatchObject({ level: PINO_LEVEL.info, failure: 'StorageUnavailable', failures: 2_001, repeated: 0, durationMs: 60_000, msg: 'StorageUnavailable: recovered after 2001 failed requests' });
+    expect(log.lines().at(-1)).toMatchObject({
+      level: PINO_LEVEL.info,
+      failure: 'StorageUnavailable',
+      failures: 2_001,
+      repeated: 0,
+      durationMs: 60_000,
+      msg: 'StorageUnavailable: recovered after 2001 failed requests',
+    });
 
     down = true;
     await call();

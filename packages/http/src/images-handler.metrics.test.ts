@@ -27,9 +27,12 @@ const REQUEST_ID = 'req-0b5f1c9e-3a4d-4e8f-9a1b-2c3d4e5f6a7b';
 const deleted = (imageId: string): ResultAsync<ImageDeleted, DeleteImageFailure> =>
   okAsync({ imageId, status: 'deleted', deletedAt: new Date(0), eventId: 'e', dataDeletionJobs: 0, inlineDataDeletion: null });
 
-const byToken: IdentityResolver<Request> = (request) => (request.headers.get('x-auth-token') === TOKEN ? authenticated(ALICE) : unauthenticated());
+const byToken: IdentityResolver<Request> = (request) =>
+  request.headers.get('x-auth-token') === TOKEN ? authenticated(ALICE) : unauthenticated();
 
-const refusingLimiter: RateLimiter = { consume: (_key, now) => okAsync({ allowed: false, retryAfterSeconds: 30, retryAt: new Date(now.getTime() + 30_000) }) };
+const refusingLimiter: RateLimiter = {
+  consume: (_key, now) => okAsync({ allowed: false, retryAfterSeconds: 30, retryAt: new Date(now.getTime() + 30_000) }),
+};
 
 /** One request and what the handler must report of it. */
 interface Scenario {
@@ -57,7 +60,10 @@ const BY_OUTCOME: Record<Exclude<ImagesOutcome, 'MalformedRequest'>, Scenario> =
   IdentityUnavailable: { identify: () => identityUnavailable({ retryAfterSeconds: 9 }), expected: { method: 'DELETE', status: 503 } },
   MethodNotAllowed: { method: 'GET', expected: { method: 'GET', status: 405 } },
   OverLimit: { options: { rateLimiter: refusingLimiter }, expected: { method: 'DELETE', status: 413 } },
-  LimiterUnavailable: { options: { rateLimiter: { consume: () => errAsync(storageUnavailable(undefined, 2)) } }, expected: { method: 'DELETE', status: 503 } },
+  LimiterUnavailable: {
+    options: { rateLimiter: { consume: () => errAsync(storageUnavailable(undefined, 2)) } },
+    expected: { method: 'DELETE', status: 503 },
+  },
   BodyNotAllowed: { body: '{}', expected: { method: 'DELETE', status: 400 } },
   MalformedImageId: { path: '/v2/images/%zz', expected: { method: 'DELETE', status: 400 } },
   InternalError: {
@@ -70,15 +76,33 @@ const BY_OUTCOME: Record<Exclude<ImagesOutcome, 'MalformedRequest'>, Scenario> =
   ImageNotFound: { useCase: (id) => errAsync(imageNotFound(id)), expected: { method: 'DELETE', status: 404 } },
   DeleteForbidden: { useCase: (id) => errAsync(deleteForbidden(id)), expected: { method: 'DELETE', status: 403 } },
   ImageProtected: { useCase: (id) => errAsync(imageProtected(id)), expected: { method: 'DELETE', status: 403 } },
-  StorageUnavailable: { useCase: () => errAsync(storageUnavailable(new Error('SQLITE_BUSY'), 7)), expected: { method: 'DELETE', status: 503 } },
+  StorageUnavailable: {
+    useCase: () => errAsync(storageUnavailable(new Error('SQLITE_BUSY'), 7)),
+    expected: { method: 'DELETE', status: 503 },
+  },
   StorageFault: { useCase: () => errAsync(storageFault(new Error('SQLITE_CORRUPT'))), expected: { method: 'DELETE', status: 500 } },
 };
 
 /** Other ways to the same outcomes, which must be reported the same way. */
 const VARIANTS: readonly [string, ImagesOutcome, Scenario][] = [
-  ['OPTIONS while draining', 'options', { method: 'OPTIONS', token: null, options: { isDraining: () => true }, expected: { method: 'OPTIONS', status: 204 } }],
-  ['over the limit, configured for 429', 'OverLimit', { options: { rateLimiter: refusingLimiter, overLimitStatus: 429 }, expected: { method: 'DELETE', status: 429 } }],
-  ['a limiter fault', 'InternalError', { options: { rateLimiter: { consume: () => errAsync(storageFault(new Error('READONLY'))) } }, expected: { method: 'DELETE', status: 500 } }],
+  [
+    'OPTIONS while draining',
+    'options',
+    { method: 'OPTIONS', token: null, options: { isDraining: () => true }, expected: { method: 'OPTIONS', status: 204 } },
+  ],
+  [
+    'over the limit, configured for 429',
+    'OverLimit',
+    { options: { rateLimiter: refusingLimiter, overLimitStatus: 429 }, expected: { method: 'DELETE', status: 429 } },
+  ],
+  [
+    'a limiter fault',
+    'InternalError',
+    {
+      options: { rateLimiter: { consume: () => errAsync(storageFault(new Error('READONLY'))) } },
+      expected: { method: 'DELETE', status: 500 },
+    },
+  ],
   [
     'an identity resolver that throws',
     'InternalError',
@@ -89,7 +113,14 @@ const VARIANTS: readonly [string, ImagesOutcome, Scenario][] = [
       expected: { method: 'DELETE', status: 500 },
     },
   ],
-  ['a use case whose promise rejects', 'InternalError', { useCase: () => ResultAsync.fromSafePromise(Promise.reject(new Error('driver crashed'))), expected: { method: 'DELETE', status: 500 } }],
+  [
+    'a use case whose promise rejects',
+    'InternalError',
+    {
+      useCase: () => ResultAsync.fromSafePromise(Promise.reject(new Error('driver crashed'))),
+      expected: { method: 'DELETE', status: 500 },
+    },
+  ],
   ['PUT', 'MethodNotAllowed', { method: 'PUT', expected: { method: 'PUT', status: 405 } }],
   ['an unknown token on GET (401 before 405)', 'Unauthorized', { method: 'GET', token: 'nope', expected: { method: 'GET', status: 401 } }],
 ];
@@ -125,14 +156,19 @@ async function snapshot(res: Response) {
   return { status: res.status, statusText: res.statusText, headers: [...res.headers.entries()], body: await res.text() };
 }
 
-const scenarios: [string, ImagesOutcome, Scenario][] = [...Object.entries(BY_OUTCOME).map(([outcome, s]): [string, ImagesOutcome, Scenario] => [outcome, outcome as ImagesOutcome, s]), ...VARIANTS];
+const scenarios: [string, ImagesOutcome, Scenario][] = [
+  ...Object.entries(BY_OUTCOME).map(([outcome, s]): [string, ImagesOutcome, Scenario] => [outcome, outcome as ImagesOutcome, s]),
+  ...VARIANTS,
+];
 
 describe('createImagesHandler metrics: one observation per answered request', () => {
   it.each(scenarios)('%s: reports its method, status and outcome %s', async (_name, outcome, scenario) => {
     const hook = recordingHook();
     const res = await handlerFor(scenario, hook)(requestOf(scenario));
     expect(res.status).toBe(scenario.expected.status);
-    expect(hook.observations).toEqual([{ method: scenario.expected.method, status: res.status, outcome, durationSeconds: expect.any(Number) }]);
+    expect(hook.observations).toEqual([
+      { method: scenario.expected.method, status: res.status, outcome, durationSeconds: expect.any(Number) },
+    ]);
     const { durationSeconds } = hook.observations[0]!;
     expect(durationSeconds).toBeGreaterThanOrEqual(0);
     expect(durationSeconds).toBeLessThan(5);
@@ -140,7 +176,10 @@ describe('createImagesHandler metrics: one observation per answered request', ()
 
   it('counts every request separately, in order', async () => {
     const hook = recordingHook();
-    const handler = handlerFor({ useCase: (id) => (id === ID ? deleted(id) : errAsync(imageNotFound(id))), expected: { method: 'DELETE', status: 0 } }, hook);
+    const handler = handlerFor(
+      { useCase: (id) => (id === ID ? deleted(id) : errAsync(imageNotFound(id))), expected: { method: 'DELETE', status: 0 } },
+      hook,
+    );
     await handler(requestOf({ expected: { method: 'DELETE', status: 204 } }));
     await handler(requestOf({ path: '/v2/images/0b5f1c9e-3a4d-4e8f-9a1b-2c3d4e5f6a7b', expected: { method: 'DELETE', status: 404 } }));
     await handler(requestOf({ token: null, expected: { method: 'DELETE', status: 401 } }));
@@ -154,7 +193,10 @@ describe('createImagesHandler metrics: one observation per answered request', ()
   it('measures the time the pipeline took, in seconds', async () => {
     const hook = recordingHook();
     const slow = (id: string) => ResultAsync.fromSafePromise(new Promise<void>((done) => setTimeout(done, 60))).andThen(() => deleted(id));
-    await handlerFor({ useCase: slow, expected: { method: 'DELETE', status: 204 } }, hook)(requestOf({ expected: { method: 'DELETE', status: 204 } }));
+    await handlerFor(
+      { useCase: slow, expected: { method: 'DELETE', status: 204 } },
+      hook,
+    )(requestOf({ expected: { method: 'DELETE', status: 204 } }));
     expect(hook.observations[0]!.durationSeconds).toBeGreaterThanOrEqual(0.05);
     expect(hook.observations[0]!.durationSeconds).toBeLessThan(5);
   });
@@ -176,7 +218,9 @@ describe('createImagesHandler metrics: one observation per answered request', ()
   });
 
   it('refuses a metrics option without requestServed, naming it', () => {
-    expect(() => handlerFor({ expected: { method: 'DELETE', status: 0 } }, {} as ImagesMetrics)).toThrow(/metrics must be an object with a requestServed\(observation\) method/);
+    expect(() => handlerFor({ expected: { method: 'DELETE', status: 0 } }, {} as ImagesMetrics)).toThrow(
+      /metrics must be an object with a requestServed\(observation\) method/,
+    );
   });
 });
 
@@ -197,7 +241,10 @@ describe('createImagesHandler metrics: a broken hook changes no answer', () => {
   it('logs the error under err once per interval, with the count of failures in between', async () => {
     let nowMs = Date.parse('2025-01-01T00:00:00Z');
     const log = pinoLines();
-    const handler = handlerFor({ expected: { method: 'DELETE', status: 204 } }, throwing, { logger: log.logger, clock: { now: () => new Date(nowMs) } });
+    const handler = handlerFor({ expected: { method: 'DELETE', status: 204 } }, throwing, {
+      logger: log.logger,
+      clock: { now: () => new Date(nowMs) },
+    });
     const call = async () => (await handler(requestOf({ expected: { method: 'DELETE', status: 204 } }))).status;
     expect([await call(), await call(), await call()]).toEqual([204, 204, 204]);
     nowMs += 60_000;
@@ -220,7 +267,12 @@ describe('createImagesHandler metrics: a broken hook changes no answer', () => {
     const handler = handlerFor({ expected: { method: 'DELETE', status: 204 } }, rejecting, { logger: log.logger });
     expect((await handler(requestOf({ expected: { method: 'DELETE', status: 204 } }))).status).toBe(204);
     await new Promise((done) => setTimeout(done, 0));
-    expect(log.lines().filter((line) => line.msg.startsWith('metrics hook failed')).map((line) => line.err?.message)).toEqual(['otel exporter down']);
+    expect(
+      log
+        .lines()
+        .filter((line) => line.msg.startsWith('metrics hook failed'))
+        .map((line) => line.err?.message),
+    ).toEqual(['otel exporter down']);
   });
 
   it('survives a logger that throws too', async () => {

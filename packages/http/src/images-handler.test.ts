@@ -41,7 +41,9 @@ const deleted = (imageId: string): ImageDeleted => ({
 });
 
 /** A use case answering with `outcome` and remembering every command. */
-function fakeUseCase(outcome: (command: DeleteImageCommand) => ResultAsync<ImageDeleted, DeleteImageFailure> = (c) => okAsync(deleted(c.imageId))) {
+function fakeUseCase(
+  outcome: (command: DeleteImageCommand) => ResultAsync<ImageDeleted, DeleteImageFailure> = (c) => okAsync(deleted(c.imageId)),
+) {
   const commands: DeleteImageCommand[] = [];
   const useCase: DeleteImageExecutor = {
     execute(command) {
@@ -60,7 +62,8 @@ interface LogLine {
 
 function recordingLogger(): Logger & { lines: LogLine[] } {
   const lines: LogLine[] = [];
-  const at = (level: string) => (obj: object, msg?: string) => void lines.push({ level, obj: obj as Record<string, unknown>, ...(msg !== undefined ? { msg } : {}) });
+  const at = (level: string) => (obj: object, msg?: string) =>
+    void lines.push({ level, obj: obj as Record<string, unknown>, ...(msg !== undefined ? { msg } : {}) });
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
@@ -81,7 +84,10 @@ function setup(options: SetupOptions = {}, outcome?: Parameters<typeof fakeUseCa
   return { handler, commands, logger };
 }
 
-function call(handler: (r: Request) => Promise<Response>, init: RequestInit & { path?: string; token?: string | null } = {}): Promise<Response> {
+function call(
+  handler: (r: Request) => Promise<Response>,
+  init: RequestInit & { path?: string; token?: string | null } = {},
+): Promise<Response> {
   const { path = `/v2/images/${ID}`, token = TOKEN, headers, ...rest } = init;
   const h = new Headers(headers);
   if (token !== null) h.set('X-Auth-Token', token);
@@ -100,8 +106,16 @@ const CORE_FAILURES: Record<DeleteImageFailureKind, readonly [DeleteImageFailure
   ImageNotFound: [imageNotFound(ID), 404, 'itemNotFound'],
   DeleteForbidden: [deleteForbidden(ID), 403, 'forbidden'],
   ImageProtected: [imageProtected(ID), 403, 'forbidden'],
-  StorageUnavailable: [storageUnavailable(new Error('SQLITE_BUSY: database is locked at /var/lib/images.db'), 7), 503, 'serviceUnavailable'],
-  StorageFault: [storageFault(new Error('SQLITE_CORRUPT at /var/lib/images.db\n    at Statement.run (node_modules/x.js:1:2)')), 500, 'apiFault'],
+  StorageUnavailable: [
+    storageUnavailable(new Error('SQLITE_BUSY: database is locked at /var/lib/images.db'), 7),
+    503,
+    'serviceUnavailable',
+  ],
+  StorageFault: [
+    storageFault(new Error('SQLITE_CORRUPT at /var/lib/images.db\n    at Statement.run (node_modules/x.js:1:2)')),
+    500,
+    'apiFault',
+  ],
 };
 
 describe('createImagesHandler: every core failure kind', () => {
@@ -175,7 +189,13 @@ describe('createImagesHandler: the order of behaviour.md §9', () => {
 
   it('2. 401 with WWW-Authenticate for a missing or unknown token, before the method, body and id checks', async () => {
     const { handler, commands } = setup({ wwwAuthenticate: 'Keystone uri="https://keystone.test/v3"' });
-    for (const init of [{ token: null }, { token: 'nope' }, { token: null, method: 'GET' }, { token: null, body: 'x' }, { token: null, path: '/v2/images/%zz' }]) {
+    for (const init of [
+      { token: null },
+      { token: 'nope' },
+      { token: null, method: 'GET' },
+      { token: null, body: 'x' },
+      { token: null, path: '/v2/images/%zz' },
+    ]) {
       const res = await call(handler, init);
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toBe('Keystone uri="https://keystone.test/v3"');
@@ -250,7 +270,13 @@ describe('createImagesHandler: the order of behaviour.md §9', () => {
     const body = await fault(res);
     expect(body).toEqual({
       name: 'overLimit',
-      detail: { code: 413, message: 'This request was rate-limited.', requestId: res.headers.get('x-openstack-request-id'), retryAfter: 50, retryAt: '2025-01-01T00:01:00Z' },
+      detail: {
+        code: 413,
+        message: 'This request was rate-limited.',
+        requestId: res.headers.get('x-openstack-request-id'),
+        retryAfter: 50,
+        retryAt: '2025-01-01T00:01:00Z',
+      },
     });
     expect(commands).toHaveLength(2);
     expect((await call(handler, { token: 'projectless-token' })).status).toBe(204);
@@ -294,7 +320,10 @@ describe('createImagesHandler: the order of behaviour.md §9', () => {
     const bodies: RequestInit[] = [
       { body: '{}' },
       { body: 'x', headers: { 'content-length': '1' } },
-      { body: new ReadableStream({ start: (c) => (c.enqueue(new Uint8Array(0)), c.enqueue(new Uint8Array([1])), c.close()) }), duplex: 'half' } as RequestInit,
+      {
+        body: new ReadableStream({ start: (c) => (c.enqueue(new Uint8Array(0)), c.enqueue(new Uint8Array([1])), c.close()) }),
+        duplex: 'half',
+      } as RequestInit,
     ];
     for (const init of bodies) {
       const res = await call(handler, init);
@@ -309,7 +338,9 @@ describe('createImagesHandler: the order of behaviour.md §9', () => {
   it('5. an empty body is fine', async () => {
     const { handler } = setup();
     expect((await call(handler, { body: '' })).status).toBe(204);
-    expect((await call(handler, { body: new ReadableStream({ start: (c) => c.close() }), duplex: 'half' } as RequestInit)).status).toBe(204);
+    expect((await call(handler, { body: new ReadableStream({ start: (c) => c.close() }), duplex: 'half' } as RequestInit)).status).toBe(
+      204,
+    );
   });
 
   it('5. reads only the first chunk of an endless body', async () => {
@@ -325,26 +356,32 @@ describe('createImagesHandler: the order of behaviour.md §9', () => {
     expect(pulls).toBeLessThan(5);
   });
 
-  it.each(['%zz', '%', '%2F', 'a%2Fb', '%00', 'x%0Ay', '%C2%85', '%E0%A4%A', 'a'.repeat(256), '%41'.repeat(256)])('6. 400 for the id segment %s, never reaching the use case', async (segment) => {
-    const { handler, commands } = setup();
-    const res = await call(handler, { path: `/v2/images/${segment}` });
-    expect(res.status).toBe(400);
-    const text = await res.text();
-    expect(text).toContain('badRequest');
-    if (segment.length > 5) expect(text).not.toContain(segment);
-    expect(commands).toHaveLength(0);
-  });
+  it.each(['%zz', '%', '%2F', 'a%2Fb', '%00', 'x%0Ay', '%C2%85', '%E0%A4%A', 'a'.repeat(256), '%41'.repeat(256)])(
+    '6. 400 for the id segment %s, never reaching the use case',
+    async (segment) => {
+      const { handler, commands } = setup();
+      const res = await call(handler, { path: `/v2/images/${segment}` });
+      expect(res.status).toBe(400);
+      const text = await res.text();
+      expect(text).toContain('badRequest');
+      if (segment.length > 5) expect(text).not.toContain(segment);
+      expect(commands).toHaveLength(0);
+    },
+  );
 });
 
 describe('createImagesHandler: routing', () => {
-  it.each(['/v2/images', '/v2/images/', `/v2/images/${ID}/file`, `/v2/images/${ID}/`, `/images/${ID}`, `/v3/images/${ID}`, '/'])('answers %s with a 404 fault', async (path) => {
-    const { handler, commands } = setup();
-    const res = await call(handler, { path });
-    expect(res.status).toBe(404);
-    expect((await fault(res)).name).toBe('itemNotFound');
-    expect(res.headers.get('x-openstack-request-id')).toMatch(REQUEST_ID);
-    expect(commands).toHaveLength(0);
-  });
+  it.each(['/v2/images', '/v2/images/', `/v2/images/${ID}/file`, `/v2/images/${ID}/`, `/images/${ID}`, `/v3/images/${ID}`, '/'])(
+    'answers %s with a 404 fault',
+    async (path) => {
+      const { handler, commands } = setup();
+      const res = await call(handler, { path });
+      expect(res.status).toBe(404);
+      expect((await fault(res)).name).toBe('itemNotFound');
+      expect(res.headers.get('x-openstack-request-id')).toMatch(REQUEST_ID);
+      expect(commands).toHaveLength(0);
+    },
+  );
 
   it('matches() tells hosts which URLs it serves', () => {
     const { handler } = setup();

@@ -140,15 +140,21 @@ function metricsOf(metrics: unknown): ImagesMetrics | null {
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  );
 }
 
 /** The one resolver a handler runs: the host's, or the token shorthand's. */
 function identityResolverOf<Source>(options: IdentityOptions<Source>): IdentityResolver<Source> {
   const { identify, authenticator } = options as { identify?: unknown; authenticator?: unknown };
-  if (identify !== undefined && authenticator !== undefined) throw new TypeError('createImagesHandler: pass either identify or authenticator, not both');
+  if (identify !== undefined && authenticator !== undefined)
+    throw new TypeError('createImagesHandler: pass either identify or authenticator, not both');
   if (typeof identify === 'function') return identify as IdentityResolver<Source>;
-  if (authenticator !== null && typeof authenticator === 'object' && typeof (authenticator as Authenticator).authenticate === 'function') return tokenIdentity(authenticator as Authenticator);
+  if (authenticator !== null && typeof authenticator === 'object' && typeof (authenticator as Authenticator).authenticate === 'function')
+    return tokenIdentity(authenticator as Authenticator);
   throw new TypeError('createImagesHandler: identify (a function of the request) or authenticator (with authenticate()) is required');
 }
 
@@ -194,7 +200,11 @@ export function createImagesHandler<Source = unknown>(options: ImagesHandlerOpti
       if (decision.isErr()) {
         const e = decision.error;
         // The error's own cause is what the log needs; the data around it would serialise without its stack.
-        return err(e.kind === 'StorageUnavailable' ? { kind: 'LimiterUnavailable', retryAfterSeconds: e.retryAfterSeconds, cause: e.cause } : { kind: 'InternalError', cause: e.cause ?? e });
+        return err(
+          e.kind === 'StorageUnavailable'
+            ? { kind: 'LimiterUnavailable', retryAfterSeconds: e.retryAfterSeconds, cause: e.cause }
+            : { kind: 'InternalError', cause: e.cause ?? e },
+        );
       }
       trace.answered.add('limiter');
       const d = decision.value;
@@ -246,14 +256,18 @@ export function createImagesHandler<Source = unknown>(options: ImagesHandlerOpti
         if (logCause) {
           // The cause stays here, server-side, under pino's `err` key; the client got a fixed message.
           const line = { ...entry, ...(cause !== undefined ? { err: cause } : {}), ...(repeated > 0 ? { repeated } : {}) };
-          logger[reply.status === 500 ? 'error' : 'warn'](line, repeated > 0 ? `request failed; ${repeated} more like it since the last logged cause` : 'request failed');
+          logger[reply.status === 500 ? 'error' : 'warn'](
+            line,
+            repeated > 0 ? `request failed; ${repeated} more like it since the last logged cause` : 'request failed',
+          );
         } else {
           logger.info(entry, 'request failed; cause as logged earlier');
         }
       } else {
         logger.info(entry, 'request');
       }
-      for (const outage of causeLog.answered(trace.answered, nowMs)) logger.info(outage, `${outage.failure}: recovered after ${outage.failures} failed requests`);
+      for (const outage of causeLog.answered(trace.answered, nowMs))
+        logger.info(outage, `${outage.failure}: recovered after ${outage.failures} failed requests`);
     } catch {
       // A logger that throws must not turn an answered request into a failed one.
     }
@@ -262,7 +276,8 @@ export function createImagesHandler<Source = unknown>(options: ImagesHandlerOpti
   function hookFailed(cause: unknown): void {
     try {
       const { logCause, repeated } = metricsFailures.failed('MetricsHookFailed', null, clock.now().getTime());
-      if (logCause) logger.error({ err: cause, ...(repeated > 0 ? { repeated } : {}) }, 'metrics hook failed; the request was answered regardless');
+      if (logCause)
+        logger.error({ err: cause, ...(repeated > 0 ? { repeated } : {}) }, 'metrics hook failed; the request was answered regardless');
     } catch {
       // Neither the clock nor the logger may turn an answered request into a failed one.
     }
@@ -314,7 +329,8 @@ export function createImagesHandler<Source = unknown>(options: ImagesHandlerOpti
     return reply;
   }
 
-  const fetchHandler = async (request: Request & Source): Promise<Response> => toFetchResponse(await handle(fromFetchRequest(request), request));
+  const fetchHandler = async (request: Request & Source): Promise<Response> =>
+    toFetchResponse(await handle(fromFetchRequest(request), request));
 
   return Object.assign(fetchHandler, {
     basePath,

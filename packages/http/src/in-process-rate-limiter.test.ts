@@ -50,7 +50,10 @@ describe('parseRateLimit', () => {
     expect(parseRateLimit(' 5 / 1 ')).toEqual({ limit: 5, windowSeconds: 1 });
   });
 
-  it.each(['', '100', '/60', '100/', '0/60', '100/0', '-1/60', '1.5/60', '100/60/1', 'a/b', '99999999999/1', '1/99999999'])('refuses %j', (raw) => {
-    expect(parseRateLimit(raw)).toBeNull();
-  });
+  it.each(['', '100', '/60', '100/', '0/60', '100/0', '-1/60', '1.5/60', '100/60/1', 'a/b', '99999999999/1', '1/99999999'])(
+    'refuses %j',
+    (raw) => {
+      expect(parseRateLimit(raw)).toBeNull();
+    },
+  );
 });

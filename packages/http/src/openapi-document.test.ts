@@ -24,7 +24,15 @@ function handlerFor(outcome: ResultAsync<ImageDeleted, DeleteImageFailure> | nul
     basePath: '/v2',
     deleteImage: {
       execute: (c) =>
-        outcome ?? okAsync({ imageId: c.imageId, status: 'deleted', deletedAt: new Date(), eventId: 'e', dataDeletionJobs: 0, inlineDataDeletion: null }),
+        outcome ??
+        okAsync({
+          imageId: c.imageId,
+          status: 'deleted',
+          deletedAt: new Date(),
+          eventId: 'e',
+          dataDeletionJobs: 0,
+          inlineDataDeletion: null,
+        }),
     },
     authenticator: new StaticTokenAuthenticator({ [TOKEN]: { userId: 'u', projectId: 'p', roles: ['member'] } }),
     ...options,
@@ -62,14 +70,28 @@ async function overLimit(status: 413 | 429, accept?: string): Promise<Response> 
 describe('openApiDocument', () => {
   it('is OpenAPI 3.1 and documents 204, 400, 401, 403, 404, 405, 413, 500, 503 (and 429) for DELETE', () => {
     expect(openApiDocument.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths[PATH]!.delete!.responses).sort()).toEqual(['204', '400', '401', '403', '404', '405', '413', '429', '500', '503']);
+    expect(Object.keys(doc.paths[PATH]!.delete!.responses).sort()).toEqual([
+      '204',
+      '400',
+      '401',
+      '403',
+      '404',
+      '405',
+      '413',
+      '429',
+      '500',
+      '503',
+    ]);
   });
 
-  it.each(SCENARIOS.map(([status, make], i) => [status, i, make] as const))('a real %i response (scenario %i) matches the document', async (status, _i, make) => {
-    const res = await make();
-    expect(res.status).toBe(status);
-    await expectDocumented(res, 'delete');
-  });
+  it.each(SCENARIOS.map(([status, make], i) => [status, i, make] as const))(
+    'a real %i response (scenario %i) matches the document',
+    async (status, _i, make) => {
+      const res = await make();
+      expect(res.status).toBe(status);
+      await expectDocumented(res, 'delete');
+    },
+  );
 
   it.each(['application/problem+json', 'text/plain'])('every fault rendered as %s matches the document', async (accept) => {
     const faulty: readonly (() => Promise<Response>)[] = [

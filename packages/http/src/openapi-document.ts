@@ -42,7 +42,12 @@ function faultResponse(status: FaultStatus, description: string, headers: Readon
     content: {
       [CONTENT_TYPES.json]: { schema: ref(faultSchemaName(status)) },
       [CONTENT_TYPES.problem]: {
-        schema: { allOf: [ref('Problem'), { properties: { status: { const: status } }, ...(limited ? { required: ['retryAfter', 'retryAt'] } : {}) }] },
+        schema: {
+          allOf: [
+            ref('Problem'),
+            { properties: { status: { const: status } }, ...(limited ? { required: ['retryAfter', 'retryAt'] } : {}) },
+          ],
+        },
       },
       [CONTENT_TYPES.text]: { schema: { type: 'string', pattern: `^${status} ${REASON_PHRASES[status]}\n\n.+` } },
     },
@@ -79,9 +84,13 @@ export const openApiDocument: OpenApiDocument = {
           '404': faultResponse(404, 'No such image, already deleted, or not visible to the caller.'),
           '405': faultResponse(405, 'A method other than DELETE or OPTIONS.', { Allow: headerRef('Allow') }),
           '413': faultResponse(413, 'Over Limit: the project exceeded its rate limit.', { 'Retry-After': headerRef('RetryAfter') }),
-          '429': faultResponse(429, 'Too Many Requests: the rate limit, when configured to answer 429 instead of 413.', { 'Retry-After': headerRef('RetryAfter') }),
+          '429': faultResponse(429, 'Too Many Requests: the rate limit, when configured to answer 429 instead of 413.', {
+            'Retry-After': headerRef('RetryAfter'),
+          }),
           '500': faultResponse(500, 'Unexpected server error.'),
-          '503': faultResponse(503, 'Storage, identity or rate-limit backend unavailable, or the server is shutting down.', { 'Retry-After': headerRef('RetryAfter') }),
+          '503': faultResponse(503, 'Storage, identity or rate-limit backend unavailable, or the server is shutting down.', {
+            'Retry-After': headerRef('RetryAfter'),
+          }),
         },
       },
       options: {
@@ -89,7 +98,10 @@ export const openApiDocument: OpenApiDocument = {
         summary: 'Allowed methods',
         security: [],
         responses: {
-          '204': { description: 'The methods this path answers.', headers: { Allow: headerRef('Allow'), 'x-openstack-request-id': headerRef('RequestId') } },
+          '204': {
+            description: 'The methods this path answers.',
+            headers: { Allow: headerRef('Allow'), 'x-openstack-request-id': headerRef('RequestId') },
+          },
         },
       },
     },
@@ -100,7 +112,13 @@ export const openApiDocument: OpenApiDocument = {
       bearer: { type: 'http', scheme: 'bearer' },
     },
     parameters: {
-      ImageId: { name: 'image_id', in: 'path', required: true, description: 'By default a UUID in canonical form.', schema: { type: 'string', maxLength: 255 } },
+      ImageId: {
+        name: 'image_id',
+        in: 'path',
+        required: true,
+        description: 'By default a UUID in canonical form.',
+        schema: { type: 'string', maxLength: 255 },
+      },
       RequestId: {
         name: 'x-openstack-request-id',
         in: 'header',

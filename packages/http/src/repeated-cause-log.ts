@@ -40,7 +40,8 @@ export class RepeatedCauseLog {
   readonly #streaks = new Map<string, Streak>();
 
   constructor(intervalMs: number) {
-    if (!Number.isFinite(intervalMs) || intervalMs < 0) throw new RangeError(`cause log interval must be a finite number >= 0, got ${intervalMs}`);
+    if (!Number.isFinite(intervalMs) || intervalMs < 0)
+      throw new RangeError(`cause log interval must be a finite number >= 0, got ${intervalMs}`);
     this.#intervalMs = intervalMs;
   }
 
@@ -67,7 +68,8 @@ export class RepeatedCauseLog {
     for (const [failure, streak] of this.#streaks) {
       if (streak.dependency === null || !dependencies.has(streak.dependency)) continue;
       this.#streaks.delete(failure);
-      if (streak.failures > 1) summaries.push({ failure, failures: streak.failures, repeated: streak.repeated, durationMs: nowMs - streak.startedMs });
+      if (streak.failures > 1)
+        summaries.push({ failure, failures: streak.failures, repeated: streak.repeated, durationMs: nowMs - streak.startedMs });
     }
     return summaries;
   }

@@ -15,12 +15,18 @@ describe('request ids', () => {
     expect(requestIdFor(upper)).toBe(upper);
   });
 
-  it.each([null, undefined, '', 'req-', 'REQ-6f1d3c1e-0a55-4a0e-9d4b-1c2a3b4c5d6e', 'req-6f1d3c1e0a554a0e9d4b1c2a3b4c5d6e', 'req-6f1d3c1e-0a55-4a0e-9d4b-1c2a3b4c5d6g', 'x'.repeat(10_000)])(
-    'replaces %j',
-    (incoming) => {
-      const id = requestIdFor(incoming);
-      expect(id).not.toBe(incoming);
-      expect(isRequestId(id)).toBe(true);
-    },
-  );
+  it.each([
+    null,
+    undefined,
+    '',
+    'req-',
+    'REQ-6f1d3c1e-0a55-4a0e-9d4b-1c2a3b4c5d6e',
+    'req-6f1d3c1e0a554a0e9d4b1c2a3b4c5d6e',
+    'req-6f1d3c1e-0a55-4a0e-9d4b-1c2a3b4c5d6g',
+    'x'.repeat(10_000),
+  ])('replaces %j', (incoming) => {
+    const id = requestIdFor(incoming);
+    expect(id).not.toBe(incoming);
+    expect(isRequestId(id)).toBe(true);
+  });
 });

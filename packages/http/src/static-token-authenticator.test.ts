@@ -9,7 +9,15 @@ const BOB: Principal = { userId: 'bob', projectId: null, roles: ['admin'] };
 
 describe('StaticTokenAuthenticator', () => {
   it('finds the principal of a known token, from a map or a record', async () => {
-    for (const auth of [new StaticTokenAuthenticator({ 'alice-token': ALICE, 'bob-token': BOB }), new StaticTokenAuthenticator(new Map<string, Principal>([['alice-token', ALICE], ['bob-token', BOB]]))]) {
+    for (const auth of [
+      new StaticTokenAuthenticator({ 'alice-token': ALICE, 'bob-token': BOB }),
+      new StaticTokenAuthenticator(
+        new Map<string, Principal>([
+          ['alice-token', ALICE],
+          ['bob-token', BOB],
+        ]),
+      ),
+    ]) {
       expect((await auth.authenticate({ token: 'alice-token' }))._unsafeUnwrap()).toEqual(ALICE);
       expect((await auth.authenticate({ token: 'bob-token' }))._unsafeUnwrap()).toEqual(BOB);
     }
@@ -56,10 +64,15 @@ describe('credentialsFrom', () => {
     expect(from({ 'x-auth-token': '', authorization: 'Bearer two' })).toEqual({ token: 'two' });
   });
 
-  it.each<Record<string, string>>([{}, { authorization: 'Basic dXNlcjpwYXNz' }, { authorization: 'Bearer' }, { authorization: 'Bearer a b' }, { authorization: 'Bearer a, Bearer b' }, { 'x-auth-token': '   ' }, { 'x-auth-token': 'x'.repeat(MAX_TOKEN_LENGTH + 1) }])(
-    'finds no token in %j',
-    (headers) => {
-      expect(from(headers)).toBeNull();
-    },
-  );
+  it.each<Record<string, string>>([
+    {},
+    { authorization: 'Basic dXNlcjpwYXNz' },
+    { authorization: 'Bearer' },
+    { authorization: 'Bearer a b' },
+    { authorization: 'Bearer a, Bearer b' },
+    { 'x-auth-token': '   ' },
+    { 'x-auth-token': 'x'.repeat(MAX_TOKEN_LENGTH + 1) },
+  ])('finds no token in %j', (headers) => {
+    expect(from(headers)).toBeNull();
+  });
 });

@@ -20,7 +20,10 @@ export class StaticTokenAuthenticator implements Authenticator {
   constructor(tokens: ReadonlyMap<string, Principal> | Readonly<Record<string, Principal>>) {
     const pairs = tokens instanceof Map ? [...tokens] : Object.entries(tokens);
     this.#principals = new Map(
-      pairs.map(([token, p]) => [digest(token), Object.freeze({ userId: p.userId, projectId: p.projectId, roles: Object.freeze([...p.roles]) })]),
+      pairs.map(([token, p]) => [
+        digest(token),
+        Object.freeze({ userId: p.userId, projectId: p.projectId, roles: Object.freeze([...p.roles]) }),
+      ]),
     );
   }
 

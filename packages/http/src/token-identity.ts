@@ -16,7 +16,8 @@ export function tokenIdentity(authenticator: Authenticator): IdentityResolver<un
     const found = await authenticator.authenticate(credentials);
     if (found.isOk()) return found.value === null ? unauthenticated() : authenticated(found.value);
     const failure = found.error;
-    if (failure.kind === 'StorageUnavailable') return identityUnavailable({ retryAfterSeconds: failure.retryAfterSeconds, cause: failure.cause });
+    if (failure.kind === 'StorageUnavailable')
+      return identityUnavailable({ retryAfterSeconds: failure.retryAfterSeconds, cause: failure.cause });
     throw new Error(`authenticator fault: ${failure.message}`, { cause: failure.cause });
   };
 }

@@ -1,10 +1,5 @@
 // An in-memory EventPublisher for tests: records every published event, with fault injection.
-import {
-  publishFailed,
-  type EventPublisher,
-  type OutboxEvent,
-  type PublishError,
-} from '@image-catalog/core';
+import { publishFailed, type EventPublisher, type OutboxEvent, type PublishError } from '@image-catalog/core';
 import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
 import { FaultRegistry, type InjectedFault } from './fault-registry.js';
 

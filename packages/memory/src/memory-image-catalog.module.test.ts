@@ -29,7 +29,9 @@ describe('memoryImageCatalogModule', () => {
 
     const container = new Container();
     container.load(memoryImageCatalogModule(storage, dataStore), imageCatalogCoreModule);
-    const deleted = await expectOk(resolve(container, TOKENS.DeleteImage).execute({ imageId: image.id, principal: projectMember(FIXTURE_OWNER) }));
+    const deleted = await expectOk(
+      resolve(container, TOKENS.DeleteImage).execute({ imageId: image.id, principal: projectMember(FIXTURE_OWNER) }),
+    );
 
     expect(deleted).toMatchObject({ imageId: image.id, status: 'deleted', inlineDataDeletion: { done: 1 } });
     expect(dataStore.has(url)).toBe(false);

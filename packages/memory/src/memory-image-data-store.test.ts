@@ -33,18 +33,21 @@ describe('MemoryImageDataStore', () => {
     expect(() => store.put('file:///etc/passwd', data)).toThrow(RangeError);
   });
 
-  it.each(['DataStoreUnavailable', 'DataStoreFault', 'DataStoreRejected'] as const)('failNext makes the next deletes fail with %s, then deletes again', async (kind) => {
-    const store = new MemoryImageDataStore();
-    const url = store.newUrl('image-1');
-    store.put(url);
-    const fault = store.faults.failNext(2, kind);
-    expect((await expectErr(store.delete(url))).kind).toBe(kind);
-    expect((await expectErr(store.delete(url))).kind).toBe(kind);
-    expect(store.has(url)).toBe(true);
-    expect(fault.fired).toBe(2);
-    await expectOk(store.delete(url));
-    expect(store.has(url)).toBe(false);
-  });
+  it.each(['DataStoreUnavailable', 'DataStoreFault', 'DataStoreRejected'] as const)(
+    'failNext makes the next deletes fail with %s, then deletes again',
+    async (kind) => {
+      const store = new MemoryImageDataStore();
+      const url = store.newUrl('image-1');
+      store.put(url);
+      const fault = store.faults.failNext(2, kind);
+      expect((await expectErr(store.delete(url))).kind).toBe(kind);
+      expect((await expectErr(store.delete(url))).kind).toBe(kind);
+      expect(store.has(url)).toBe(true);
+      expect(fault.fired).toBe(2);
+      await expectOk(store.delete(url));
+      expect(store.has(url)).toBe(false);
+    },
+  );
 
   it('failAlways fails every delete until cleared; a full error object is answered as given', async () => {
     const store = new MemoryImageDataStore();

@@ -1,5 +1,12 @@
 // The in-memory ImageRepository: the delete (read, ask core's decide, write its plan) and restore.
-import type { DeleteImageOutcome, DeleteImageRequest, Image, ImageRepository, RestoreImageOutcome, StorageError } from '@image-catalog/core';
+import type {
+  DeleteImageOutcome,
+  DeleteImageRequest,
+  Image,
+  ImageRepository,
+  RestoreImageOutcome,
+  StorageError,
+} from '@image-catalog/core';
 import type { ResultAsync } from 'neverthrow';
 import type { MemoryDatabase } from './memory-database.js';
 import { copyDate, OUTSTANDING_JOB_STATES, readImage } from './memory-rows.js';
@@ -73,12 +80,19 @@ export class MemoryImageRepository implements ImageRepository {
       const touched = jobs.some((s) => s.job.state === 'done' || s.claimedAt !== null);
       if (touched || current.locations.some((l) => l.status === 'deleted')) return { kind: 'DataAlreadyDeleted' };
 
-      const image: Image = { ...current, status: current.locations.length > 0 ? 'active' : 'queued', deleted: false, deletedAt: null, updatedAt: at };
+      const image: Image = {
+        ...current,
+        status: current.locations.length > 0 ? 'active' : 'queued',
+        deleted: false,
+        deletedAt: null,
+        updatedAt: at,
+      };
       tx.putImage(image);
       tx.step('image');
 
       for (const stored of jobs) {
-        if (OUTSTANDING_JOB_STATES.has(stored.job.state)) tx.putJob({ ...stored, job: { ...stored.job, state: 'cancelled', updatedAt: at } });
+        if (OUTSTANDING_JOB_STATES.has(stored.job.state))
+          tx.putJob({ ...stored, job: { ...stored.job, state: 'cancelled', updatedAt: at } });
       }
       tx.step('jobs');
       return { kind: 'Restored', image: readImage(image) };

@@ -33,7 +33,9 @@ export class MemoryJobQueue implements DataDeletionJobQueue {
     const leasedUntil = new Date(now.getTime() + request.leaseSeconds * 1000);
     return this.db.transact('claimDue', (tx) => {
       const due = oldestFirst(allJobs(tx).filter((j) => j.state === 'queued' && j.availableAt.getTime() <= now.getTime()));
-      const claimed = due.slice(0, boundedLimit(request.limit)).map((j): DataDeletionJob => ({ ...j, availableAt: leasedUntil, updatedAt: now }));
+      const claimed = due
+        .slice(0, boundedLimit(request.limit))
+        .map((j): DataDeletionJob => ({ ...j, availableAt: leasedUntil, updatedAt: now }));
       for (const job of claimed) tx.putJob({ job, claimedAt: tx.jobs.get(job.id)?.claimedAt ?? now });
       return claimed;
     });
@@ -80,17 +82,24 @@ export class MemoryJobQueue implements DataDeletionJobQueue {
       const stored = tx.jobs.get(jobId);
       if (stored === undefined || stored.job.state !== 'queued') return undefined;
       const attempted = { ...stored.job, attempts: stored.job.attempts + 1, lastError: failure.error, updatedAt: now };
-      const job: DataDeletionJob = failure.retryAt === null ? { ...attempted, state: 'dead' } : { ...attempted, availableAt: copyDate(failure.retryAt) };
+      const job: DataDeletionJob =
+        failure.retryAt === null ? { ...attempted, state: 'dead' } : { ...attempted, availableAt: copyDate(failure.retryAt) };
       tx.putJob({ ...stored, job });
       return undefined;
     });
   }
 
   /** Oldest first (`createdAt`, then commit order). */
-  listJobs(filter: { readonly imageId?: string; readonly state?: DataDeletionJobState; readonly limit?: number }): ResultAsync<readonly DataDeletionJob[], StorageError> {
+  listJobs(filter: {
+    readonly imageId?: string;
+    readonly state?: DataDeletionJobState;
+    readonly limit?: number;
+  }): ResultAsync<readonly DataDeletionJob[], StorageError> {
     return this.db.transact('listJobs', (tx) =>
       oldestFirst(
-        allJobs(tx).filter((j) => (filter.imageId === undefined || j.imageId === filter.imageId) && (filter.state === undefined || j.state === filter.state)),
+        allJobs(tx).filter(
+          (j) => (filter.imageId === undefined || j.imageId === filter.imageId) && (filter.state === undefined || j.state === filter.state),
+        ),
       ).slice(0, boundedLimit(filter.limit)),
     );
   }
@@ -124,7 +133,11 @@ export class MemoryJobQueue implements DataDeletionJobQueue {
     const olderThan = request.olderThan.getTime();
     const limit = boundedLimit(request.limit);
     return this.db.transact('purgeDeletedChildren', (tx) => {
-      const outstanding = new Set(allJobs(tx).filter((j) => OUTSTANDING_JOB_STATES.has(j.state)).map((j) => j.imageId));
+      const outstanding = new Set(
+        allJobs(tx)
+          .filter((j) => OUTSTANDING_JOB_STATES.has(j.state))
+          .map((j) => j.imageId),
+      );
       const gone = [...tx.images.values()]
         .filter((i) => i.status === 'deleted' && i.deletedAt !== null && i.deletedAt.getTime() <= olderThan && !outstanding.has(i.id))
         .sort((a, b) => (a.deletedAt?.getTime() ?? 0) - (b.deletedAt?.getTime() ?? 0));
@@ -152,7 +165,8 @@ export class MemoryJobQueue implements DataDeletionJobQueue {
   nextDueAt(): ResultAsync<Date | null, StorageError> {
     return this.db.transact('nextDueAt', (tx) => {
       let earliest: Date | null = null;
-      for (const { job } of tx.jobs.values()) if (job.state === 'queued' && (earliest === null || job.availableAt < earliest)) earliest = job.availableAt;
+      for (const { job } of tx.jobs.values())
+        if (job.state === 'queued' && (earliest === null || job.availableAt < earliest)) earliest = job.availableAt;
       return earliest === null ? null : copyDate(earliest);
     });
   }

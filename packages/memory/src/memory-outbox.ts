@@ -25,14 +25,18 @@ export class MemoryOutbox implements EventOutbox {
     return this.db.transact('markDelivered', (tx) => {
       for (const id of eventIds) {
         const stored = tx.events.get(id);
-        if (stored !== undefined && stored.event.deliveredAt === null) tx.putEvent({ ...stored, event: { ...stored.event, deliveredAt: at } });
+        if (stored !== undefined && stored.event.deliveredAt === null)
+          tx.putEvent({ ...stored, event: { ...stored.event, deliveredAt: at } });
       }
       return undefined;
     });
   }
 
   /** `attempts + 1`, offered again at `retryAt`. Delivered or unknown events are left alone. */
-  markFailed(eventId: string, failure: { readonly now: Date; readonly error: string; readonly retryAt: Date }): ResultAsync<void, StorageError> {
+  markFailed(
+    eventId: string,
+    failure: { readonly now: Date; readonly error: string; readonly retryAt: Date },
+  ): ResultAsync<void, StorageError> {
     const retryAt = copyDate(failure.retryAt);
     return this.db.transact('markFailed', (tx) => {
       const stored = tx.events.get(eventId);
@@ -43,11 +47,19 @@ export class MemoryOutbox implements EventOutbox {
   }
 
   /** In commit order. */
-  listEvents(filter: { readonly imageId?: string; readonly delivered?: boolean; readonly limit?: number }): ResultAsync<readonly OutboxEvent[], StorageError> {
+  listEvents(filter: {
+    readonly imageId?: string;
+    readonly delivered?: boolean;
+    readonly limit?: number;
+  }): ResultAsync<readonly OutboxEvent[], StorageError> {
     return this.db.transact('listEvents', (tx) =>
       [...tx.events.values()]
         .map((stored) => stored.event)
-        .filter((e) => (filter.imageId === undefined || e.imageId === filter.imageId) && (filter.delivered === undefined || (e.deliveredAt !== null) === filter.delivered))
+        .filter(
+          (e) =>
+            (filter.imageId === undefined || e.imageId === filter.imageId) &&
+            (filter.delivered === undefined || (e.deliveredAt !== null) === filter.delivered),
+        )
         .slice(0, boundedLimit(filter.limit)),
     );
   }

@@ -24,5 +24,7 @@ export function oldestFirst<T extends { readonly createdAt: Date }>(rows: Iterab
  * read it: a deleted image's `active` locations read `pending_delete`.
  */
 export function readImage(stored: Image): Image {
-  return stored.deleted ? { ...stored, locations: stored.locations.map((l) => ({ ...l, status: locationStatusOn(stored, l.status) })) } : stored;
+  return stored.deleted
+    ? { ...stored, locations: stored.locations.map((l) => ({ ...l, status: locationStatusOn(stored, l.status) })) }
+    : stored;
 }

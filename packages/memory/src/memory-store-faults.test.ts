@@ -25,15 +25,18 @@ async function everything(storage: MemoryStorage, imageId: string) {
 }
 
 describe('MemoryStoreFaults', () => {
-  it.each([...MEMORY_STORE_STEPS.deleteImage])('a deleteImage fault at step %s answers the error and leaves the store unchanged', async (step) => {
-    const { storage, image } = await storageWithImage();
-    const before = await everything(storage, image.id);
-    storage.faults.inject({ method: 'deleteImage', step, error: storageFault() });
-    expect((await expectErr(storage.images.deleteImage(deleteImageRequest(image, T1)))).kind).toBe('StorageFault');
-    expect(await everything(storage, image.id)).toEqual({ image, jobs: [], events: [] });
-    expect(before).toEqual({ image, jobs: [], events: [] });
-    expect((await expectOk(storage.images.deleteImage(deleteImageRequest(image, T1)))).kind).toBe('Deleted');
-  });
+  it.each([...MEMORY_STORE_STEPS.deleteImage])(
+    'a deleteImage fault at step %s answers the error and leaves the store unchanged',
+    async (step) => {
+      const { storage, image } = await storageWithImage();
+      const before = await everything(storage, image.id);
+      storage.faults.inject({ method: 'deleteImage', step, error: storageFault() });
+      expect((await expectErr(storage.images.deleteImage(deleteImageRequest(image, T1)))).kind).toBe('StorageFault');
+      expect(await everything(storage, image.id)).toEqual({ image, jobs: [], events: [] });
+      expect(before).toEqual({ image, jobs: [], events: [] });
+      expect((await expectOk(storage.images.deleteImage(deleteImageRequest(image, T1)))).kind).toBe('Deleted');
+    },
+  );
 
   it.each([...MEMORY_STORE_STEPS.restoreImage])('a restoreImage fault at step %s leaves the image pending_delete', async (step) => {
     const { storage, image } = await storageWithImage();
@@ -100,7 +103,9 @@ describe('MemoryStoreFaults', () => {
 
   it('refuses a step the method does not have, and a non-positive count', () => {
     const storage = createMemoryStorage();
-    const wrongStep = { method: 'findById', step: 'outbox', error: storageFault() } as unknown as Parameters<typeof storage.faults.inject>[0];
+    const wrongStep = { method: 'findById', step: 'outbox', error: storageFault() } as unknown as Parameters<
+      typeof storage.faults.inject
+    >[0];
     expect(() => storage.faults.inject(wrongStep)).toThrow(RangeError);
     expect(() => storage.faults.inject({ method: 'findById', error: storageFault(), times: 0 })).toThrow(RangeError);
     expect(storage.faults.armed).toBe(0);
@@ -133,7 +138,13 @@ describe('memory storage specifics', () => {
     let n = 0;
     const storage = createMemoryStorage({ newId: () => `id-${++n}` });
     const image = await expectOk(storage.catalog.createImage(imageFixture({ locations: [] }), TEST_EPOCH));
-    const attached = await expectOk(storage.catalog.attachImageData(image.id, { url: 'memory://x/y', size: 1, checksum: 'c', osHashAlgo: 'sha512', osHashValue: 'h' }, T1));
+    const attached = await expectOk(
+      storage.catalog.attachImageData(
+        image.id,
+        { url: 'memory://x/y', size: 1, checksum: 'c', osHashAlgo: 'sha512', osHashValue: 'h' },
+        T1,
+      ),
+    );
     expect(attached?.locations.map((l) => l.id)).toEqual(['id-1']);
     const outcome = await expectOk(storage.images.deleteImage(deleteImageRequest(image, T2)));
     if (outcome.kind !== 'Deleted') expect.fail(`expected Deleted, got ${outcome.kind}`);

@@ -51,7 +51,10 @@ describe.skipIf(mysqlUnreachable !== null)(`mysql: the migrate executable${skipN
   it('--check on a new database exits 1 naming the pending versions; migrating exits 0; --check then exits 0', async () => {
     db = await createTestDatabase({ migrate: false });
     const pending = await runCli([db.url, '--check']);
-    expect(pending).toMatchObject({ code: 1, stdout: `pending migrations: ${MIGRATIONS.map((m) => `${m.version} (${m.name})`).join(', ')}\n` });
+    expect(pending).toMatchObject({
+      code: 1,
+      stdout: `pending migrations: ${MIGRATIONS.map((m) => `${m.version} (${m.name})`).join(', ')}\n`,
+    });
     expect(await appliedVersions(db.pool)).toEqual([]);
 
     const all = MIGRATIONS.map((m) => m.version);

@@ -93,7 +93,11 @@ describe.skipIf(mysqlUnreachable !== null)(`mysql: migrations${skipNote}`, () =>
   it('applies only what is missing: a database at the latest version gets a later one', async () => {
     const { pool } = await fresh();
     await migrate(pool);
-    const next: MysqlMigration = { version: LATEST + 1, name: 'an index', up: ['CREATE INDEX IF NOT EXISTS images_by_owner ON images (owner)'] };
+    const next: MysqlMigration = {
+      version: LATEST + 1,
+      name: 'an index',
+      up: ['CREATE INDEX IF NOT EXISTS images_by_owner ON images (owner)'],
+    };
     expect((await pendingMigrations(pool, [...MIGRATIONS, next])).map((m) => m.version)).toEqual([next.version]);
     expect(await migrate(pool, { migrations: [...MIGRATIONS, next] })).toEqual({ applied: [next.version], version: next.version });
     const [indexes] = await pool.query(
@@ -114,7 +118,10 @@ describe.skipIf(mysqlUnreachable !== null)(`mysql: migrations${skipNote}`, () =>
     const fixed: MysqlMigration = { ...broken, up: [halfDone, 'ALTER TABLE half_done ADD COLUMN IF NOT EXISTS y INT'] };
     expect(await migrate(pool, { migrations: [...MIGRATIONS, fixed] })).toEqual({ applied: [fixed.version], version: fixed.version });
     // And the lock was released on failure: another connection can migrate at once.
-    expect(await migrate(pool, { migrations: [...MIGRATIONS, fixed], lockTimeoutSeconds: 1 })).toEqual({ applied: [], version: fixed.version });
+    expect(await migrate(pool, { migrations: [...MIGRATIONS, fixed], lockTimeoutSeconds: 1 })).toEqual({
+      applied: [],
+      version: fixed.version,
+    });
   });
 
   it('version 2 turns the children a version 1 delete soft-deleted back into plain rows: they read as before, restore and purge work on them', async () => {
@@ -126,13 +133,36 @@ describe.skipIf(mysqlUnreachable !== null)(`mysql: migrations${skipNote}`, () =>
     await pool.query(image, ['gone', 'deleted', at, true, at]);
     await pool.query(image, ['pending', 'pending_delete', at, true, at]);
     // As version 1 wrote a delete: every child soft-deleted with the image's deleted_at, active locations pending_delete.
-    for (const [id, deleted, deletedAt, locationStatus] of [['live', false, null, 'active'], ['gone', true, at, 'deleted'], ['pending', true, at, 'pending_delete']] as const) {
-      await pool.query('INSERT INTO image_tags (image_id, value, position, deleted, deleted_at) VALUES (?, ?, 0, ?, ?)', [id, 'tag', deleted, deletedAt]);
-      await pool.query('INSERT INTO image_properties (image_id, name, value, position, deleted, deleted_at) VALUES (?, ?, ?, 0, ?, ?)', [id, 'k', 'v', deleted, deletedAt]);
-      await pool.query("INSERT INTO image_members (image_id, member_id, status, position, created_at, updated_at, deleted, deleted_at) VALUES (?, 'm', 'accepted', 0, 0, 0, ?, ?)", [id, deleted, deletedAt]);
-      await pool.query("INSERT INTO image_locations (image_id, id, url, metadata, status, position, deleted, deleted_at) VALUES (?, 'l', 'memory://x', '{}', ?, 0, ?, ?)", [id, locationStatus, deleted, deletedAt]);
+    for (const [id, deleted, deletedAt, locationStatus] of [
+      ['live', false, null, 'active'],
+      ['gone', true, at, 'deleted'],
+      ['pending', true, at, 'pending_delete'],
+    ] as const) {
+      await pool.query('INSERT INTO image_tags (image_id, value, position, deleted, deleted_at) VALUES (?, ?, 0, ?, ?)', [
+        id,
+        'tag',
+        deleted,
+        deletedAt,
+      ]);
+      await pool.query('INSERT INTO image_properties (image_id, name, value, position, deleted, deleted_at) VALUES (?, ?, ?, 0, ?, ?)', [
+        id,
+        'k',
+        'v',
+        deleted,
+        deletedAt,
+      ]);
+      await pool.query(
+        "INSERT INTO image_members (image_id, member_id, status, position, created_at, updated_at, deleted, deleted_at) VALUES (?, 'm', 'accepted', 0, 0, 0, ?, ?)",
+        [id, deleted, deletedAt],
+      );
+      await pool.query(
+        "INSERT INTO image_locations (image_id, id, url, metadata, status, position, deleted, deleted_at) VALUES (?, 'l', 'memory://x', '{}', ?, 0, ?, ?)",
+        [id, locationStatus, deleted, deletedAt],
+      );
     }
-    await pool.query("INSERT INTO data_deletion_jobs (id, image_id, location_id, url, state, available_at, created_at, updated_at) VALUES ('j-gone', 'gone', 'l', 'memory://x', 'done', 0, 0, 0), ('j-pending', 'pending', 'l', 'memory://x', 'queued', 0, 0, 0)");
+    await pool.query(
+      "INSERT INTO data_deletion_jobs (id, image_id, location_id, url, state, available_at, created_at, updated_at) VALUES ('j-gone', 'gone', 'l', 'memory://x', 'done', 0, 0, 0), ('j-pending', 'pending', 'l', 'memory://x', 'queued', 0, 0, 0)",
+    );
 
     expect(await migrate(pool)).toEqual({ applied: [2], version: 2 });
     for (const table of ['image_tags', 'image_properties', 'image_members', 'image_locations']) {
@@ -148,9 +178,21 @@ describe.skipIf(mysqlUnreachable !== null)(`mysql: migrations${skipNote}`, () =>
 
     const store = await openMysqlStorage(pool);
     const read = async (id: string) => (await store.images.findById(id))._unsafeUnwrap()!;
-    const children = { tags: ['tag'], properties: { k: 'v' }, members: [{ memberId: 'm', status: 'accepted', createdAt: new Date(0), updatedAt: new Date(0) }] };
-    expect(await read('gone')).toMatchObject({ ...children, status: 'deleted', locations: [{ id: 'l', url: 'memory://x', metadata: {}, status: 'deleted' }] });
-    expect(await read('pending')).toMatchObject({ ...children, status: 'pending_delete', locations: [{ id: 'l', status: 'pending_delete' }] });
+    const children = {
+      tags: ['tag'],
+      properties: { k: 'v' },
+      members: [{ memberId: 'm', status: 'accepted', createdAt: new Date(0), updatedAt: new Date(0) }],
+    };
+    expect(await read('gone')).toMatchObject({
+      ...children,
+      status: 'deleted',
+      locations: [{ id: 'l', url: 'memory://x', metadata: {}, status: 'deleted' }],
+    });
+    expect(await read('pending')).toMatchObject({
+      ...children,
+      status: 'pending_delete',
+      locations: [{ id: 'l', status: 'pending_delete' }],
+    });
     expect((await store.images.restoreImage('pending', new Date(at + 1)))._unsafeUnwrap()).toMatchObject({
       kind: 'Restored',
       image: { ...children, status: 'active', deleted: false, locations: [{ id: 'l', status: 'active' }] },
@@ -173,7 +215,9 @@ describe.skipIf(mysqlUnreachable !== null)(`mysql: migrations${skipNote}`, () =>
     const storage = await openMysqlStorage(pool, { migrate: true });
     expect((await storage.jobs.counts())._unsafeUnwrap()).toEqual({ queued: 0, done: 0, dead: 0, cancelled: 0 });
     const later: MysqlMigration = { version: LATEST + 1, name: 'later', up: ['SELECT 1'] };
-    await expect(openMysqlStorage(pool, { migrations: [...MIGRATIONS, later] })).rejects.toThrow(`pending migration(s): ${later.version} (later)`);
+    await expect(openMysqlStorage(pool, { migrations: [...MIGRATIONS, later] })).rejects.toThrow(
+      `pending migration(s): ${later.version} (later)`,
+    );
   });
 
   it('eight pools migrating one new database at once: each version applied exactly once', async () => {

@@ -106,7 +106,11 @@ export class MysqlJobQueue implements DataDeletionJobQueue {
     return this.db.transaction((sql) =>
       jobIds === undefined
         ? sql.run(`UPDATE data_deletion_jobs ${set} WHERE state = 'dead'`, [at, at])
-        : sql.run(`UPDATE data_deletion_jobs FORCE INDEX (data_deletion_jobs_id) ${set} WHERE state = 'dead' AND id IN (?)`, [at, at, jobIds]),
+        : sql.run(`UPDATE data_deletion_jobs FORCE INDEX (data_deletion_jobs_id) ${set} WHERE state = 'dead' AND id IN (?)`, [
+            at,
+            at,
+            jobIds,
+          ]),
     );
   }
 
@@ -148,7 +152,9 @@ export class MysqlJobQueue implements DataDeletionJobQueue {
   /** `min(available_at)` of queued jobs, off the `(state, available_at)` index. */
   nextDueAt(): ResultAsync<Date | null, StorageError> {
     return this.db.read(async (sql) => {
-      const [row] = await sql.rows<{ at: TimeColumn | null }>("SELECT MIN(available_at) AS at FROM data_deletion_jobs WHERE state = 'queued'");
+      const [row] = await sql.rows<{ at: TimeColumn | null }>(
+        "SELECT MIN(available_at) AS at FROM data_deletion_jobs WHERE state = 'queued'",
+      );
       return asDateOrNull(row?.at ?? null);
     });
   }

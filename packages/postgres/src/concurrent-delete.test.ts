@@ -19,7 +19,10 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: concurrent deletes acro
     const { catalog } = await openPostgresStorage(db.pool, { schema: db.schema });
     const now = new Date();
     for (const [i, id] of ids.entries()) {
-      const created = await catalog.createImage(imageFixture({ id, members: [{ memberId: 'project-b' }], locations: fixtureLocations(id, locationCount(i)) }), now);
+      const created = await catalog.createImage(
+        imageFixture({ id, members: [{ memberId: 'project-b' }], locations: fixtureLocations(id, locationCount(i)) }),
+        now,
+      );
       expect(created.isOk()).toBe(true);
     }
   });
@@ -33,7 +36,13 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: concurrent deletes acro
     // Two pairs start at different places in the list, so some images are raced by all four at
     // once and others by processes arriving at different moments.
     const results = await runWorkers(
-      Array.from({ length: PROCESSES }, (_, p) => ({ mode: 'delete' as const, url: TEST_PG_URL, schema: db.schema, offset: (p % 2) * (IMAGES / 2), poolSize: 2 })),
+      Array.from({ length: PROCESSES }, (_, p) => ({
+        mode: 'delete' as const,
+        url: TEST_PG_URL,
+        schema: db.schema,
+        offset: (p % 2) * (IMAGES / 2),
+        poolSize: 2,
+      })),
     );
     const wallMs = performance.now() - started;
     const figures = raceFigures(results);
@@ -52,7 +61,9 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: concurrent deletes acro
 
     // The database agrees: one outbox row and exactly one set of jobs per image.
     const s = `"${db.schema}"`;
-    const events = await db.pool.query<{ image_id: string; n: number }>(`SELECT image_id, count(*)::int AS n FROM ${s}.outbox_events GROUP BY image_id`);
+    const events = await db.pool.query<{ image_id: string; n: number }>(
+      `SELECT image_id, count(*)::int AS n FROM ${s}.outbox_events GROUP BY image_id`,
+    );
     expect(events.rows).toHaveLength(IMAGES);
     expect(events.rows.every((e) => e.n === 1)).toBe(true);
     const jobs = new Map(
@@ -72,9 +83,15 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: concurrent deletes acro
     for (const table of ['image_properties', 'image_tags', 'image_members', 'image_locations']) {
       expect((await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${s}.${table} WHERE deleted`)).rows[0]?.n).toBe(0);
     }
-    expect((await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${s}.image_locations WHERE status <> 'active'`)).rows[0]?.n).toBe(0);
+    expect(
+      (await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${s}.image_locations WHERE status <> 'active'`)).rows[0]?.n,
+    ).toBe(0);
     // Every event's payload is the image as committed (status deleted), never a location.
     const payloads = await db.pool.query<{ payload: Record<string, unknown> }>(`SELECT payload FROM ${s}.outbox_events`);
-    expect(payloads.rows.every((r) => r.payload['status'] === 'deleted' && r.payload['deleted'] === true && !JSON.stringify(r.payload).includes('fixture://'))).toBe(true);
+    expect(
+      payloads.rows.every(
+        (r) => r.payload['status'] === 'deleted' && r.payload['deleted'] === true && !JSON.stringify(r.payload).includes('fixture://'),
+      ),
+    ).toBe(true);
   }, 120_000);
 });

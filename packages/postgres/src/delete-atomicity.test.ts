@@ -62,7 +62,9 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: delete atomicity${skipN
   async function withTrigger<T>(spec: string, sqlstate: string, label: string, work: () => PromiseLike<T>): Promise<T> {
     const s = `"${db.schema}"`;
     const forEachRow = spec.includes('FOR EACH ROW') ? '' : ' FOR EACH ROW';
-    await db.pool.query(`CREATE TRIGGER fail_here ${spec.replace('{s}', s)}${forEachRow} EXECUTE FUNCTION ${s}.fail_here('${sqlstate}', '${label}')`);
+    await db.pool.query(
+      `CREATE TRIGGER fail_here ${spec.replace('{s}', s)}${forEachRow} EXECUTE FUNCTION ${s}.fail_here('${sqlstate}', '${label}')`,
+    );
     try {
       return await work();
     } finally {
@@ -72,23 +74,31 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: delete atomicity${skipN
   }
 
   for (const [step, spec] of STEPS) {
-    it.each(ERRORS)(`a failure right after the ${step} write (%s) changes nothing, and the delete succeeds afterwards`, async (label, sqlstate, kind) => {
-      const image = (await store.catalog.createImage(fullImage(), new Date()))._unsafeUnwrap();
-      const before = await dumpSchema(db.pool, db.schema);
-      const result = await withTrigger(spec, sqlstate, `${step} (${label})`, () => deleteImageUseCase(store.images).execute({ imageId: image.id, principal: admin }));
-      expect(result._unsafeUnwrapErr().kind).toBe(kind);
-      expect(await dumpSchema(db.pool, db.schema)).toBe(before);
+    it.each(ERRORS)(
+      `a failure right after the ${step} write (%s) changes nothing, and the delete succeeds afterwards`,
+      async (label, sqlstate, kind) => {
+        const image = (await store.catalog.createImage(fullImage(), new Date()))._unsafeUnwrap();
+        const before = await dumpSchema(db.pool, db.schema);
+        const result = await withTrigger(spec, sqlstate, `${step} (${label})`, () =>
+          deleteImageUseCase(store.images).execute({ imageId: image.id, principal: admin }),
+        );
+        expect(result._unsafeUnwrapErr().kind).toBe(kind);
+        expect(await dumpSchema(db.pool, db.schema)).toBe(before);
 
-      const again = await deleteImageUseCase(store.images).execute({ imageId: image.id, principal: admin });
-      expect(again._unsafeUnwrap()).toMatchObject({ status: 'deleted', dataDeletionJobs: 2 });
-    });
+        const again = await deleteImageUseCase(store.images).execute({ imageId: image.id, principal: admin });
+        expect(again._unsafeUnwrap()).toMatchObject({ status: 'deleted', dataDeletionJobs: 2 });
+      },
+    );
   }
 
   it('a connection killed in the middle of a restore transaction answers StorageUnavailable and changes nothing', async () => {
     const instrumented = new InstrumentedPool(db.pool);
     const killable = (await openPostgresStorage(instrumented, { schema: db.schema })).images;
     const image = (await store.catalog.createImage(fullImage(), new Date()))._unsafeUnwrap();
-    await deleteImageUseCase(store.images, undefined, { delayedDelete: { delaySeconds: 3600 } }).execute({ imageId: image.id, principal: admin });
+    await deleteImageUseCase(store.images, undefined, { delayedDelete: { delaySeconds: 3600 } }).execute({
+      imageId: image.id,
+      principal: admin,
+    });
     const before = await dumpSchema(db.pool, db.schema);
 
     // After the restore has locked the image and its jobs, its backend is terminated from outside.

@@ -43,7 +43,9 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: the cost of one delete$
     const deleted = await deleteImageUseCase(store.images).execute({ imageId: image.id, principal: admin });
     expect(deleted._unsafeUnwrap()).toMatchObject({ status: 'deleted', dataDeletionJobs: 1 });
     // Named statements by their name, the rest (BEGIN with its SET LOCALs, COMMIT) by their first word.
-    const statements = pool.log.slice(sentBefore).map((sent) => (/^\w+ /.test(sent) || !sent.includes('_') ? sent.split(' ')[0] : sent.replace(/^.*?_(?=[a-zA-Z]+$)/, '')));
+    const statements = pool.log
+      .slice(sentBefore)
+      .map((sent) => (/^\w+ /.test(sent) || !sent.includes('_') ? sent.split(' ')[0] : sent.replace(/^.*?_(?=[a-zA-Z]+$)/, '')));
 
     const s = `"${db.schema}"`;
     const xid = (await db.pool.query<{ xid: string }>(`SELECT xmin::text AS xid FROM ${s}.images WHERE id = $1`, [image.id])).rows[0]!.xid;

@@ -55,7 +55,11 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: behind the HTTP handler
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
     const port = (probe.address() as { port: number }).port;
     await new Promise<void>((resolve) => probe.close(() => resolve()));
-    const deadPool = new pg.Pool({ connectionString: `postgres://postgres@127.0.0.1:${port}/test`, max: 1, connectionTimeoutMillis: 2_000 });
+    const deadPool = new pg.Pool({
+      connectionString: `postgres://postgres@127.0.0.1:${port}/test`,
+      max: 1,
+      connectionTimeoutMillis: 2_000,
+    });
     deadPool.on('error', () => {});
     try {
       const reply = await del(await server(db.pool, deadPool), globalThis.crypto.randomUUID());

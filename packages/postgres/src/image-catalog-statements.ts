@@ -8,7 +8,10 @@ export function imageCatalogStatements({ schema, statement }: PostgresConnection
 
   return {
     listLive: statement('listLive', `${selectImage} WHERE ${liveWhere('i')} ORDER BY i.created_at, i.seq LIMIT $1`),
-    listLiveByName: statement('listLiveByName', `${selectImage} WHERE ${liveWhere('i')} AND i.name = $1 ORDER BY i.created_at, i.seq LIMIT $2`),
+    listLiveByName: statement(
+      'listLiveByName',
+      `${selectImage} WHERE ${liveWhere('i')} AND i.name = $1 ORDER BY i.created_at, i.seq LIMIT $2`,
+    ),
     /**
      * One statement: the image, then its children only if the image row was inserted (an id
      * taken by any image, deleted or not, inserts nothing). Children arrive as parallel arrays.
@@ -49,7 +52,10 @@ export function imageCatalogStatements({ schema, statement }: PostgresConnection
        RETURNING i.id`,
     ),
     /** Locks a live image for a change to its children (bumping `row_version`), without touching `updated_at`. */
-    touchLiveImage: statement('touchLiveImage', `UPDATE ${s}.images i SET row_version = i.row_version + 1 WHERE i.id = $1 AND ${liveWhere('i')} RETURNING i.id`),
+    touchLiveImage: statement(
+      'touchLiveImage',
+      `UPDATE ${s}.images i SET row_version = i.row_version + 1 WHERE i.id = $1 AND ${liveWhere('i')} RETURNING i.id`,
+    ),
     addMember: statement(
       'addMember',
       `INSERT INTO ${s}.image_members (image_id, member_id, status, position, created_at, updated_at)
@@ -57,7 +63,10 @@ export function imageCatalogStatements({ schema, statement }: PostgresConnection
        ON CONFLICT DO NOTHING
        RETURNING member_id, status, created_at, updated_at`,
     ),
-    selectMember: statement('selectMember', `SELECT member_id, status, created_at, updated_at FROM ${s}.image_members WHERE image_id = $1 AND member_id = $2`),
+    selectMember: statement(
+      'selectMember',
+      `SELECT member_id, status, created_at, updated_at FROM ${s}.image_members WHERE image_id = $1 AND member_id = $2`,
+    ),
     attachData: statement(
       'attachData',
       `UPDATE ${s}.images i SET size = $2, checksum = $3, os_hash_algo = $4, os_hash_value = $5, status = 'active', updated_at = $6::timestamptz,

@@ -47,7 +47,11 @@ function parse(args: readonly string[]): Invocation | 'help' {
   }
   if (parsed.values.help) return 'help';
   if (parsed.positionals.length !== 1) {
-    throw new UsageError(parsed.positionals.length === 0 ? 'missing <postgres-url>' : `expected one <postgres-url>, got ${parsed.positionals.length} arguments`);
+    throw new UsageError(
+      parsed.positionals.length === 0
+        ? 'missing <postgres-url>'
+        : `expected one <postgres-url>, got ${parsed.positionals.length} arguments`,
+    );
   }
   const [url = ''] = parsed.positionals;
   let protocol: string;
@@ -56,7 +60,8 @@ function parse(args: readonly string[]): Invocation | 'help' {
   } catch {
     throw new UsageError('<postgres-url> is not a URL (postgres://user@host:port/database)');
   }
-  if (protocol !== 'postgres:' && protocol !== 'postgresql:') throw new UsageError(`<postgres-url> must start with postgres:// or postgresql://, got ${protocol}//`);
+  if (protocol !== 'postgres:' && protocol !== 'postgresql:')
+    throw new UsageError(`<postgres-url> must start with postgres:// or postgresql://, got ${protocol}//`);
   try {
     return { url, check: parsed.values.check ?? false, schema: schemaName(parsed.values.schema ?? DEFAULT_SCHEMA).name };
   } catch (error) {
@@ -111,7 +116,9 @@ export async function runPostgresMigrateCommand(args: readonly string[], output:
         return MIGRATE_EXIT.ok;
       }
       const again = `image-catalog-postgres-migrate <postgres-url>${schema === DEFAULT_SCHEMA ? '' : ` --schema ${schema}`}`;
-      output.out(`${target}: ${pending.length} pending migration${pending.length === 1 ? '' : 's'}\n${listed(pending)}run ${again} to apply them\n`);
+      output.out(
+        `${target}: ${pending.length} pending migration${pending.length === 1 ? '' : 's'}\n${listed(pending)}run ${again} to apply them\n`,
+      );
       return MIGRATE_EXIT.pending;
     }
     const report = await migrate(pool, { schema });
@@ -120,7 +127,9 @@ export async function runPostgresMigrateCommand(args: readonly string[], output:
       output.out(`${target}: nothing to apply, schema current (version ${report.version})\n`);
     } else {
       const applied = MIGRATIONS.filter((m) => report.applied.includes(m.version));
-      output.out(`${target}: applied ${report.applied.length} migration${report.applied.length === 1 ? '' : 's'}\n${listed(applied)}schema now at version ${report.version}\n`);
+      output.out(
+        `${target}: applied ${report.applied.length} migration${report.applied.length === 1 ? '' : 's'}\n${listed(applied)}schema now at version ${report.version}\n`,
+      );
     }
     return MIGRATE_EXIT.ok;
   } catch (error) {

@@ -10,11 +10,14 @@ const ALL = MIGRATIONS.map((m) => m.version);
 const LATEST = MIGRATIONS.at(-1)!.version;
 
 describe('migrate options', () => {
-  it.each(['Image_Catalog', 'a-b', '1abc', '', 'x'.repeat(64), 'public; DROP TABLE x'])('refuses schema %j before touching the database', async (schema) => {
-    const untouchable = { query: () => Promise.reject(new Error('touched')), connect: () => Promise.reject(new Error('touched')) };
-    await expect(migrate(untouchable, { schema })).rejects.toBeInstanceOf(RangeError);
-    await expect(openPostgresStorage(untouchable, { schema })).rejects.toBeInstanceOf(RangeError);
-  });
+  it.each(['Image_Catalog', 'a-b', '1abc', '', 'x'.repeat(64), 'public; DROP TABLE x'])(
+    'refuses schema %j before touching the database',
+    async (schema) => {
+      const untouchable = { query: () => Promise.reject(new Error('touched')), connect: () => Promise.reject(new Error('touched')) };
+      await expect(migrate(untouchable, { schema })).rejects.toBeInstanceOf(RangeError);
+      await expect(openPostgresStorage(untouchable, { schema })).rejects.toBeInstanceOf(RangeError);
+    },
+  );
 
   it('refuses migrations out of order', async () => {
     const untouchable = { query: () => Promise.reject(new Error('touched')), connect: () => Promise.reject(new Error('touched')) };
@@ -42,9 +45,12 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: migrations${skipNote}`,
   });
 
   const tables = async (schema: string) =>
-    (await pool.query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`, [schema])).rows.map(
-      (r) => r.table_name,
-    );
+    (
+      await pool.query<{ table_name: string }>(
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
+        [schema],
+      )
+    ).rows.map((r) => r.table_name);
 
   it('creates the schema and every table once; running again applies nothing', async () => {
     const schema = fresh();
@@ -78,7 +84,10 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: migrations${skipNote}`,
 
   it('a failing migration leaves nothing behind, not even the schema', async () => {
     const schema = fresh();
-    const broken: PostgresMigration[] = [...MIGRATIONS, { version: LATEST + 1, name: 'broken', up: (s) => `CREATE TABLE ${s}.half_done (x int); SELECT 1 / 0;` }];
+    const broken: PostgresMigration[] = [
+      ...MIGRATIONS,
+      { version: LATEST + 1, name: 'broken', up: (s) => `CREATE TABLE ${s}.half_done (x int); SELECT 1 / 0;` },
+    ];
     await expect(migrate(pool, { schema, migrations: broken })).rejects.toMatchObject({ code: '22012' });
     expect(await tables(schema)).toEqual([]);
     expect(await appliedVersions(pool, { schema })).toEqual([]);
@@ -102,9 +111,13 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: migrations${skipNote}`,
 
   it('four OS processes starting on one new schema at once: each version applied exactly once', async () => {
     const schema = fresh();
-    const results = await runWorkers(Array.from({ length: 4 }, () => ({ mode: 'open' as const, url: TEST_PG_URL, schema, offset: 0, poolSize: 1 })));
+    const results = await runWorkers(
+      Array.from({ length: 4 }, () => ({ mode: 'open' as const, url: TEST_PG_URL, schema, offset: 0, poolSize: 1 })),
+    );
     const applied = results.flatMap((r) => r.migrationsApplied);
-    console.log(`[postgres migrations] processes=4 applied-by-process=[${results.map((r) => `[${r.migrationsApplied.join(',')}]`).join(' ')}]`);
+    console.log(
+      `[postgres migrations] processes=4 applied-by-process=[${results.map((r) => `[${r.migrationsApplied.join(',')}]`).join(' ')}]`,
+    );
     expect(applied.sort()).toEqual(ALL);
     expect(await appliedVersions(pool, { schema })).toEqual(ALL);
   }, 60_000);
@@ -119,17 +132,39 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: migrations${skipNote}`,
     await pool.query(image, ['gone', 'deleted', at, true, at]);
     await pool.query(image, ['pending', 'pending_delete', at, true, at]);
     // As versions 1 and 2 wrote a delete: every child soft-deleted with the image's deleted_at, active locations pending_delete.
-    for (const [id, deleted, deletedAt, locationStatus] of [['live', false, null, 'active'], ['gone', true, at, 'deleted'], ['pending', true, at, 'pending_delete']] as const) {
-      await pool.query(`INSERT INTO ${s}.image_tags (image_id, value, position, deleted, deleted_at) VALUES ($1, 'tag', 0, $2, $3)`, [id, deleted, deletedAt]);
-      await pool.query(`INSERT INTO ${s}.image_properties (image_id, name, value, position, deleted, deleted_at) VALUES ($1, 'k', 'v', 0, $2, $3)`, [id, deleted, deletedAt]);
-      await pool.query(`INSERT INTO ${s}.image_members (image_id, member_id, status, position, created_at, updated_at, deleted, deleted_at) VALUES ($1, 'm', 'accepted', 0, $2, $2, $3, $4)`, [id, at, deleted, deletedAt]);
-      await pool.query(`INSERT INTO ${s}.image_locations (image_id, id, url, status, position, deleted, deleted_at) VALUES ($1, 'l', 'memory://x', $2, 0, $3, $4)`, [id, locationStatus, deleted, deletedAt]);
+    for (const [id, deleted, deletedAt, locationStatus] of [
+      ['live', false, null, 'active'],
+      ['gone', true, at, 'deleted'],
+      ['pending', true, at, 'pending_delete'],
+    ] as const) {
+      await pool.query(`INSERT INTO ${s}.image_tags (image_id, value, position, deleted, deleted_at) VALUES ($1, 'tag', 0, $2, $3)`, [
+        id,
+        deleted,
+        deletedAt,
+      ]);
+      await pool.query(
+        `INSERT INTO ${s}.image_properties (image_id, name, value, position, deleted, deleted_at) VALUES ($1, 'k', 'v', 0, $2, $3)`,
+        [id, deleted, deletedAt],
+      );
+      await pool.query(
+        `INSERT INTO ${s}.image_members (image_id, member_id, status, position, created_at, updated_at, deleted, deleted_at) VALUES ($1, 'm', 'accepted', 0, $2, $2, $3, $4)`,
+        [id, at, deleted, deletedAt],
+      );
+      await pool.query(
+        `INSERT INTO ${s}.image_locations (image_id, id, url, status, position, deleted, deleted_at) VALUES ($1, 'l', 'memory://x', $2, 0, $3, $4)`,
+        [id, locationStatus, deleted, deletedAt],
+      );
     }
-    await pool.query(`INSERT INTO ${s}.data_deletion_jobs (id, image_id, location_id, url, state, available_at, created_at, updated_at) VALUES ('j-gone', 'gone', 'l', 'memory://x', 'done', $1, $1, $1), ('j-pending', 'pending', 'l', 'memory://x', 'queued', $1, $1, $1)`, [at]);
+    await pool.query(
+      `INSERT INTO ${s}.data_deletion_jobs (id, image_id, location_id, url, state, available_at, created_at, updated_at) VALUES ('j-gone', 'gone', 'l', 'memory://x', 'done', $1, $1, $1), ('j-pending', 'pending', 'l', 'memory://x', 'queued', $1, $1, $1)`,
+      [at],
+    );
 
     expect(await migrate(pool, { schema })).toEqual({ applied: [3], version: 3 });
     for (const table of ['image_tags', 'image_properties', 'image_members', 'image_locations']) {
-      expect((await pool.query(`SELECT DISTINCT deleted, deleted_at FROM ${s}.${table}`)).rows).toEqual([{ deleted: false, deleted_at: null }]);
+      expect((await pool.query(`SELECT DISTINCT deleted, deleted_at FROM ${s}.${table}`)).rows).toEqual([
+        { deleted: false, deleted_at: null },
+      ]);
     }
     expect((await pool.query(`SELECT image_id, status FROM ${s}.image_locations ORDER BY image_id`)).rows).toEqual([
       { image_id: 'gone', status: 'deleted' },
@@ -139,9 +174,21 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: migrations${skipNote}`,
 
     const store = await openPostgresStorage(pool, { schema });
     const read = async (id: string) => (await store.images.findById(id))._unsafeUnwrap()!;
-    const children = { tags: ['tag'], properties: { k: 'v' }, members: [{ memberId: 'm', status: 'accepted', createdAt: at, updatedAt: at }] };
-    expect(await read('gone')).toMatchObject({ ...children, status: 'deleted', locations: [{ id: 'l', url: 'memory://x', metadata: {}, status: 'deleted' }] });
-    expect(await read('pending')).toMatchObject({ ...children, status: 'pending_delete', locations: [{ id: 'l', status: 'pending_delete' }] });
+    const children = {
+      tags: ['tag'],
+      properties: { k: 'v' },
+      members: [{ memberId: 'm', status: 'accepted', createdAt: at, updatedAt: at }],
+    };
+    expect(await read('gone')).toMatchObject({
+      ...children,
+      status: 'deleted',
+      locations: [{ id: 'l', url: 'memory://x', metadata: {}, status: 'deleted' }],
+    });
+    expect(await read('pending')).toMatchObject({
+      ...children,
+      status: 'pending_delete',
+      locations: [{ id: 'l', status: 'pending_delete' }],
+    });
     expect((await store.images.restoreImage('pending', new Date(at.getTime() + 1)))._unsafeUnwrap()).toMatchObject({
       kind: 'Restored',
       image: { ...children, status: 'active', deleted: false, locations: [{ id: 'l', status: 'active' }] },

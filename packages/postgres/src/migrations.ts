@@ -155,7 +155,10 @@ CREATE INDEX rate_limit_windows_by_start ON ${s}.rate_limit_windows (window_star
  */
 const V3_CHILDREN_THROUGH_THEIR_IMAGE = (s: string) => `
 ${['image_properties', 'image_tags', 'image_members']
-  .map((table) => `UPDATE ${s}.${table} c SET deleted = false, deleted_at = NULL FROM ${s}.images i WHERE i.id = c.image_id AND c.deleted AND c.deleted_at = i.deleted_at;`)
+  .map(
+    (table) =>
+      `UPDATE ${s}.${table} c SET deleted = false, deleted_at = NULL FROM ${s}.images i WHERE i.id = c.image_id AND c.deleted AND c.deleted_at = i.deleted_at;`,
+  )
   .join('\n')}
 UPDATE ${s}.image_locations c SET status = CASE c.status WHEN 'pending_delete' THEN 'active' ELSE c.status END, deleted = false, deleted_at = NULL
   FROM ${s}.images i WHERE i.id = c.image_id AND c.deleted AND c.deleted_at = i.deleted_at;
@@ -225,7 +228,10 @@ export async function migrate(pool: PgPool, options: MigrateOptions = {}): Promi
     for (const migration of migrations) {
       if (done.has(migration.version)) continue;
       await client.query({ text: migration.up(s) });
-      await client.query({ text: `INSERT INTO ${s}.schema_migrations (version, name) VALUES ($1, $2)`, values: [migration.version, migration.name] });
+      await client.query({
+        text: `INSERT INTO ${s}.schema_migrations (version, name) VALUES ($1, $2)`,
+        values: [migration.version, migration.name],
+      });
       applied.push(migration.version);
       done.add(migration.version);
     }

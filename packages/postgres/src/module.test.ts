@@ -26,7 +26,8 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: inversify module${skipN
     const c = new Container();
     c.bind(TOKENS.ImageDataStore).toConstantValue(dataStore);
     c.bind(TOKENS.Clock).toConstantValue(fixedClock(NOW));
-    if (options.delaySeconds !== undefined) c.bind(TOKENS.DeleteImageOptions).toConstantValue({ delayedDelete: { delaySeconds: options.delaySeconds } });
+    if (options.delaySeconds !== undefined)
+      c.bind(TOKENS.DeleteImageOptions).toConstantValue({ delayedDelete: { delaySeconds: options.delaySeconds } });
     const storage = await openPostgresStorage(db.pool, { schema: db.schema });
     c.load(postgresImageCatalogModule(storage), imageCatalogCoreModule);
     return { c, dataStore, storage };
@@ -46,8 +47,15 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: inversify module${skipN
     await resolve(c, TOKENS.ImageCatalog).createImage(imageFixture({ id, locations: fixtureLocations(id, 2) }), NOW);
     const deleted = (await resolve(c, TOKENS.DeleteImage).execute({ imageId: id, principal: admin }))._unsafeUnwrap();
     expect(deleted).toMatchObject({ imageId: id, status: 'deleted', dataDeletionJobs: 2, inlineDataDeletion: { done: 2 } });
-    expect([...dataStore.calls].sort()).toEqual(fixtureLocations(id, 2).map((l) => l.url).sort());
-    expect((await resolve(c, TOKENS.DataDeletionJobQueue).listJobs({ imageId: id }))._unsafeUnwrap().map((j) => j.state)).toEqual(['done', 'done']);
+    expect([...dataStore.calls].sort()).toEqual(
+      fixtureLocations(id, 2)
+        .map((l) => l.url)
+        .sort(),
+    );
+    expect((await resolve(c, TOKENS.DataDeletionJobQueue).listJobs({ imageId: id }))._unsafeUnwrap().map((j) => j.state)).toEqual([
+      'done',
+      'done',
+    ]);
     expect((await resolve(c, TOKENS.EventOutbox).listEvents({ imageId: id }))._unsafeUnwrap()).toHaveLength(1);
   });
 

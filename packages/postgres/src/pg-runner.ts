@@ -87,7 +87,10 @@ export class PgRunner {
    * behind. One statement or several: the same path.
    */
   transaction<T>(work: (client: PgQueryable) => Promise<T>): ResultAsync<T, StorageError> {
-    return ResultAsync.fromPromise(this.#withRetry(() => this.#inTransaction(work)), (cause) => toStorageError(cause, this.options.retryAfterSeconds));
+    return ResultAsync.fromPromise(
+      this.#withRetry(() => this.#inTransaction(work)),
+      (cause) => toStorageError(cause, this.options.retryAfterSeconds),
+    );
   }
 
   /** Serialization failures and deadlocks are PostgreSQL asking for a rerun; bounded, with a little jitter. */

@@ -71,15 +71,34 @@ export class PostgresImageCatalog implements ImageCatalog {
       try {
         const result = await db.query<{ created: number }>(
           this.#q.createImage([
-            record.id, record.name, record.owner, record.status, record.visibility, record.protected,
-            record.size, record.virtualSize, record.checksum, record.osHashAlgo, record.osHashValue,
-            record.diskFormat, record.containerFormat, record.minDisk, record.minRam,
-            record.createdAt, record.updatedAt, record.deleted, record.deletedAt,
-            properties.map(([name]) => name), properties.map(([, value]) => value),
+            record.id,
+            record.name,
+            record.owner,
+            record.status,
+            record.visibility,
+            record.protected,
+            record.size,
+            record.virtualSize,
+            record.checksum,
+            record.osHashAlgo,
+            record.osHashValue,
+            record.diskFormat,
+            record.containerFormat,
+            record.minDisk,
+            record.minRam,
+            record.createdAt,
+            record.updatedAt,
+            record.deleted,
+            record.deletedAt,
+            properties.map(([name]) => name),
+            properties.map(([, value]) => value),
             [...record.tags],
-            record.members.map((m) => m.memberId), record.members.map((m) => m.status),
-            record.locations.map((l) => l.id), record.locations.map((l) => l.url),
-            record.locations.map((l) => JSON.stringify(l.metadata)), record.locations.map((l) => l.status),
+            record.members.map((m) => m.memberId),
+            record.members.map((m) => m.status),
+            record.locations.map((l) => l.id),
+            record.locations.map((l) => l.url),
+            record.locations.map((l) => JSON.stringify(l.metadata)),
+            record.locations.map((l) => l.status),
           ]),
         );
         return result.rows[0]?.created === 1;
@@ -89,7 +108,9 @@ export class PostgresImageCatalog implements ImageCatalog {
         throw cause;
       }
     });
-    return created.andThen((inserted): ResultAsync<Image, StorageError | Conflict> => (inserted ? okAsync(record) : errAsync({ kind: 'Conflict' } as const)));
+    return created.andThen((inserted): ResultAsync<Image, StorageError | Conflict> =>
+      inserted ? okAsync(record) : errAsync({ kind: 'Conflict' } as const),
+    );
   }
 
   /** Live images, oldest first (`created_at`, then creation order), optionally with exactly `name`. */
@@ -121,7 +142,15 @@ export class PostgresImageCatalog implements ImageCatalog {
     }
     return this.#c.db.transaction(async (tx) => {
       const updated = await tx.query(
-        this.#q.updateImage([imageId, patch.name !== undefined, patch.name ?? null, patch.visibility ?? null, patch.protected ?? null, patch.status ?? null, now]),
+        this.#q.updateImage([
+          imageId,
+          patch.name !== undefined,
+          patch.name ?? null,
+          patch.visibility ?? null,
+          patch.protected ?? null,
+          patch.status ?? null,
+          now,
+        ]),
       );
       return updated.rowCount === 0 ? null : this.#c.readImage(tx, imageId);
     });

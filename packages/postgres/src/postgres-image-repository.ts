@@ -80,7 +80,9 @@ export class PostgresImageRepository implements ImageRepository {
         return null; // lost the guarded write every round
       })
       .andThen((outcome) =>
-        outcome === null ? errAsync(storageUnavailable(new Error(`image ${request.imageId} kept changing during its delete`), this.#c.retryAfterSeconds)) : okAsync(outcome),
+        outcome === null
+          ? errAsync(storageUnavailable(new Error(`image ${request.imageId} kept changing during its delete`), this.#c.retryAfterSeconds))
+          : okAsync(outcome),
       );
   }
 

@@ -33,7 +33,9 @@ export class PostgresJobQueue implements DataDeletionJobQueue {
     const limit = sqlLimit(request.limit);
     if (limit === 0) return okAsync([]);
     const leasedUntil = new Date(request.now.getTime() + request.leaseSeconds * 1000);
-    return this.#c.db.transaction(async (db) => oldestFirst((await db.query<JobRow>(this.#q.claimJobs([request.now, leasedUntil, limit]))).rows).map(toJob));
+    return this.#c.db.transaction(async (db) =>
+      oldestFirst((await db.query<JobRow>(this.#q.claimJobs([request.now, leasedUntil, limit]))).rows).map(toJob),
+    );
   }
 
   /**
@@ -57,7 +59,11 @@ export class PostgresJobQueue implements DataDeletionJobQueue {
   }
 
   /** Oldest first (`created_at`, then insertion order). */
-  listJobs(filter: { readonly imageId?: string; readonly state?: DataDeletionJobState; readonly limit?: number }): ResultAsync<readonly DataDeletionJob[], StorageError> {
+  listJobs(filter: {
+    readonly imageId?: string;
+    readonly state?: DataDeletionJobState;
+    readonly limit?: number;
+  }): ResultAsync<readonly DataDeletionJob[], StorageError> {
     return this.#c.db.transaction(async (db) => {
       const values: unknown[] = [sqlLimit(filter.limit)];
       if (filter.imageId !== undefined) values.push(filter.imageId);
@@ -102,7 +108,9 @@ export class PostgresJobQueue implements DataDeletionJobQueue {
 
   /** `min(available_at)` of queued jobs, off the partial index of queued jobs. */
   nextDueAt(): ResultAsync<Date | null, StorageError> {
-    return this.#c.db.transaction(async (db) => asDateOrNull((await db.query<{ at: TimeColumn | null }>(this.#q.nextDueAt())).rows[0]?.at ?? null));
+    return this.#c.db.transaction(async (db) =>
+      asDateOrNull((await db.query<{ at: TimeColumn | null }>(this.#q.nextDueAt())).rows[0]?.at ?? null),
+    );
   }
 
   counts(): ResultAsync<JobCounts, StorageError> {

@@ -25,7 +25,9 @@ export class PostgresOutbox implements EventOutbox {
     const limit = sqlLimit(request.limit);
     if (limit === 0) return okAsync([]);
     const leasedUntil = new Date(request.now.getTime() + request.leaseSeconds * 1000);
-    return this.#c.db.transaction(async (db) => bySeq((await db.query<EventRow>(this.#q.claimEvents([request.now, leasedUntil, limit]))).rows).map(toEvent));
+    return this.#c.db.transaction(async (db) =>
+      bySeq((await db.query<EventRow>(this.#q.claimEvents([request.now, leasedUntil, limit]))).rows).map(toEvent),
+    );
   }
 
   /** Sets `deliveredAt` on undelivered events; an event delivered before keeps its first time; unknown ids are ignored. */
@@ -37,14 +39,21 @@ export class PostgresOutbox implements EventOutbox {
   }
 
   /** `attempts + 1`, offered again at `retryAt`. Delivered or unknown events are left alone. */
-  markFailed(eventId: string, failure: { readonly now: Date; readonly error: string; readonly retryAt: Date }): ResultAsync<void, StorageError> {
+  markFailed(
+    eventId: string,
+    failure: { readonly now: Date; readonly error: string; readonly retryAt: Date },
+  ): ResultAsync<void, StorageError> {
     return this.#c.db.transaction(async (db) => {
       await db.query(this.#q.markEventFailed([eventId, failure.error, failure.retryAt]));
     });
   }
 
   /** In `seq` order. */
-  listEvents(filter: { readonly imageId?: string; readonly delivered?: boolean; readonly limit?: number }): ResultAsync<readonly OutboxEvent[], StorageError> {
+  listEvents(filter: {
+    readonly imageId?: string;
+    readonly delivered?: boolean;
+    readonly limit?: number;
+  }): ResultAsync<readonly OutboxEvent[], StorageError> {
     return this.#c.db.transaction(async (db) => {
       const values: unknown[] = [sqlLimit(filter.limit)];
       if (filter.imageId !== undefined) values.push(filter.imageId);

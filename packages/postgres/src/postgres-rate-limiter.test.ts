@@ -17,7 +17,9 @@ describe('PostgresRateLimiter options', () => {
     [{ limit: 1, windowSeconds: 60, cleanupBatch: 0 }],
     [{ limit: 1, windowSeconds: 60, schema: 'Bad-Name' }],
   ])('refuses %j with a RangeError', (options) => {
-    expect(() => new PostgresRateLimiter({ pool: { query: async () => ({}) as never, connect: async () => ({}) as never }, ...options })).toThrow(RangeError);
+    expect(
+      () => new PostgresRateLimiter({ pool: { query: async () => ({}) as never, connect: async () => ({}) as never }, ...options }),
+    ).toThrow(RangeError);
   });
 });
 
@@ -33,7 +35,8 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: shared rate limiter${sk
   }
 
   const key = () => `project-${globalThis.crypto.randomUUID()}`;
-  const decide = async (limiter: PostgresRateLimiter, k: string, now: Date): Promise<RateLimitDecision> => (await limiter.consume(k, now))._unsafeUnwrap();
+  const decide = async (limiter: PostgresRateLimiter, k: string, now: Date): Promise<RateLimitDecision> =>
+    (await limiter.consume(k, now))._unsafeUnwrap();
 
   it('alternating between the two instances, the limit is shared: 5 allowed, then refused until the window closes', async () => {
     const [a, b] = pair(5, 60);
@@ -83,7 +86,8 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: shared rate limiter${sk
     const stale = Array.from({ length: 5 }, key);
     for (const k of stale) await decide(a, k, at(0));
     const count = async () =>
-      (await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${db.schema}".rate_limit_windows WHERE key = ANY ($1)`, [stale])).rows[0]?.n;
+      (await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${db.schema}".rate_limit_windows WHERE key = ANY ($1)`, [stale]))
+        .rows[0]?.n;
     expect(await count()).toBe(5);
     // Still open at T0+9 s: nothing to clean.
     await decide(a, key(), at(9));
@@ -91,6 +95,8 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: shared rate limiter${sk
     // Closed at T0+10 s: the next request removes them; the key it counts keeps its row.
     await decide(a, stale[0]!, at(10));
     expect(await count()).toBe(1);
-    expect((await db.pool.query(`SELECT hits FROM "${db.schema}".rate_limit_windows WHERE key = $1`, [stale[0]])).rows).toEqual([{ hits: 1 }]);
+    expect((await db.pool.query(`SELECT hits FROM "${db.schema}".rate_limit_windows WHERE key = $1`, [stale[0]])).rows).toEqual([
+      { hits: 1 },
+    ]);
   });
 });

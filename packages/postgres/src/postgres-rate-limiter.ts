@@ -65,8 +65,10 @@ export class PostgresRateLimiter implements RateLimiter {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError('PostgresRateLimiter: limit must be a whole number >= 1');
     if (!Number.isFinite(windowSeconds) || windowSeconds <= 0) throw new RangeError('PostgresRateLimiter: windowSeconds must be > 0');
     const cleanupIntervalSeconds = options.cleanupIntervalSeconds ?? Math.max(windowSeconds, 60);
-    if (!Number.isFinite(cleanupIntervalSeconds) || cleanupIntervalSeconds < 0) throw new RangeError('PostgresRateLimiter: cleanupIntervalSeconds must be >= 0');
-    if (!Number.isInteger(cleanupBatch) || cleanupBatch < 1) throw new RangeError('PostgresRateLimiter: cleanupBatch must be a whole number >= 1');
+    if (!Number.isFinite(cleanupIntervalSeconds) || cleanupIntervalSeconds < 0)
+      throw new RangeError('PostgresRateLimiter: cleanupIntervalSeconds must be >= 0');
+    if (!Number.isInteger(cleanupBatch) || cleanupBatch < 1)
+      throw new RangeError('PostgresRateLimiter: cleanupBatch must be a whole number >= 1');
     this.#limit = limit;
     this.#windowMs = windowSeconds * 1000;
     this.#cleanupIntervalMs = cleanupIntervalSeconds * 1000;

@@ -21,7 +21,9 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: opening the storage${sk
     db = await createTestSchema({ migrate: false });
     const opening = openPostgresStorage(db.pool, { schema: db.schema });
     await expect(opening).rejects.toBeInstanceOf(SchemaNotCurrentError);
-    await expect(opening).rejects.toThrow(`PostgreSQL schema "${db.schema}" is not current (pending migrations: ${MIGRATIONS.map((m) => `${m.version} (${m.name})`).join(', ')}); run migrate(pool, { schema: '${db.schema}' })`);
+    await expect(opening).rejects.toThrow(
+      `PostgreSQL schema "${db.schema}" is not current (pending migrations: ${MIGRATIONS.map((m) => `${m.version} (${m.name})`).join(', ')}); run migrate(pool, { schema: '${db.schema}' })`,
+    );
     expect(await schemaExists(db)).toBe(false);
   });
 
@@ -29,7 +31,9 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: opening the storage${sk
     db = await createTestSchema({ migrate: false });
     await migrate(db.pool, { schema: db.schema, migrations: MIGRATIONS.slice(0, 1) });
     const before = await dumpSchema(db.pool, db.schema);
-    const names = MIGRATIONS.slice(1).map((m) => `${m.version} (${m.name})`).join(', ');
+    const names = MIGRATIONS.slice(1)
+      .map((m) => `${m.version} (${m.name})`)
+      .join(', ');
     await expect(openPostgresStorage(db.pool, { schema: db.schema })).rejects.toThrow(`not current (pending migrations: ${names});`);
     expect(await dumpSchema(db.pool, db.schema)).toBe(before);
   });

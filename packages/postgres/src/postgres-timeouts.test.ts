@@ -84,10 +84,13 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: bounded under storage s
     return lock;
   };
   const lockTable = (table: string) => lock(`LOCK TABLE "${db.schema}".${table} IN ACCESS EXCLUSIVE MODE`);
-  const open = (options: PostgresStorageOptions = {}, pool: PgPool = db.pool) => openPostgresStorage(pool, { schema: db.schema, retryAfterSeconds: 7, ...options });
+  const open = (options: PostgresStorageOptions = {}, pool: PgPool = db.pool) =>
+    openPostgresStorage(pool, { schema: db.schema, retryAfterSeconds: 7, ...options });
   const createWithData = async (storage: PostgresStorage, locations: number) => {
     const id = globalThis.crypto.randomUUID();
-    return (await storage.catalog.createImage(imageFixture({ id, locations: fixtureLocations(id, locations) }), new Date()))._unsafeUnwrap();
+    return (
+      await storage.catalog.createImage(imageFixture({ id, locations: fixtureLocations(id, locations) }), new Date())
+    )._unsafeUnwrap();
   };
 
   describe('a lock held by another session', () => {
@@ -97,7 +100,9 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: bounded under storage s
       const before = await dumpSchema(db.pool, db.schema);
       const locked = await lockTable('images');
 
-      const { value: result, ms } = await timed(() => deleteImageUseCase(storage.images).execute({ imageId: image.id, principal: ownerMember }));
+      const { value: result, ms } = await timed(() =>
+        deleteImageUseCase(storage.images).execute({ imageId: image.id, principal: ownerMember }),
+      );
       console.log(`[postgres lock timeout] delete under ACCESS EXCLUSIVE, lockTimeoutMs=1000: StorageUnavailable after ${ms} ms`);
       expect(code(unavailable(result).cause)).toBe('55P03');
       expect(ms).toBeGreaterThanOrEqual(900);
@@ -164,7 +169,9 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: bounded under storage s
       const onImages = await lockTable('images');
       expect((await claim())._unsafeUnwrap()).toHaveLength(1);
       await onImages.release();
-      await db.pool.query(`UPDATE "${db.schema}".data_deletion_jobs SET available_at = now() - interval '1 minute', claims = 0, claimed_at = NULL`);
+      await db.pool.query(
+        `UPDATE "${db.schema}".data_deletion_jobs SET available_at = now() - interval '1 minute', claims = 0, claimed_at = NULL`,
+      );
 
       const before = await dumpSchema(db.pool, db.schema);
       const locked = await lockTable('data_deletion_jobs');
@@ -182,7 +189,14 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: bounded under storage s
     });
 
     it('the rate limiter under ACCESS EXCLUSIVE on its table: StorageUnavailable near lockTimeoutMs, the refused attempt not counted', async () => {
-      const limiter = new PostgresRateLimiter({ pool: db.pool, schema: db.schema, limit: 2, windowSeconds: 60, lockTimeoutMs: 1000, retryAfterSeconds: 7 });
+      const limiter = new PostgresRateLimiter({
+        pool: db.pool,
+        schema: db.schema,
+        limit: 2,
+        windowSeconds: 60,
+        lockTimeoutMs: 1000,
+        retryAfterSeconds: 7,
+      });
       const now = new Date();
       const locked = await lockTable('rate_limit_windows');
       const { value: result, ms } = await timed(() => limiter.consume('project-a', now));
@@ -203,7 +217,9 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: bounded under storage s
       extraPools.push(pool);
       const storage = await open({ lockTimeoutMs: 1234, statementTimeoutMs: 4321 }, pool);
       await createWithData(storage, 1);
-      const settings = await pool.query<{ lock: string; statement: string }>(`SELECT current_setting('lock_timeout') AS lock, current_setting('statement_timeout') AS statement`);
+      const settings = await pool.query<{ lock: string; statement: string }>(
+        `SELECT current_setting('lock_timeout') AS lock, current_setting('statement_timeout') AS statement`,
+      );
       expect(settings.rows).toEqual([{ lock: '0', statement: '0' }]);
     });
   });
@@ -213,7 +229,14 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: bounded under storage s
       const pool = testPool({ max: 1, connectionTimeoutMillis: 0 });
       extraPools.push(pool);
       const storage = await open({ acquireTimeoutMs: 800 }, pool);
-      const limiter = new PostgresRateLimiter({ pool, schema: db.schema, limit: 5, windowSeconds: 60, acquireTimeoutMs: 800, retryAfterSeconds: 7 });
+      const limiter = new PostgresRateLimiter({
+        pool,
+        schema: db.schema,
+        limit: 5,
+        windowSeconds: 60,
+        acquireTimeoutMs: 800,
+        retryAfterSeconds: 7,
+      });
       const image = await createWithData(storage, 1);
       const client = await pool.connect();
 

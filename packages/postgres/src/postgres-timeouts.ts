@@ -43,7 +43,9 @@ const MAX_TIMEOUT_MS = 2_147_483_647;
 function milliseconds(name: keyof PostgresTimeoutOptions, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1 || value > MAX_TIMEOUT_MS) {
-    throw new RangeError(`PostgreSQL storage: ${name} must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}, got ${String(value)}`);
+    throw new RangeError(
+      `PostgreSQL storage: ${name} must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}, got ${String(value)}`,
+    );
   }
   return value;
 }
@@ -53,5 +55,10 @@ export function postgresTimeouts(options: PostgresTimeoutOptions = {}): Postgres
   const lockTimeoutMs = milliseconds('lockTimeoutMs', options.lockTimeoutMs, DEFAULT_LOCK_TIMEOUT_MS);
   const statementTimeoutMs = milliseconds('statementTimeoutMs', options.statementTimeoutMs, DEFAULT_STATEMENT_TIMEOUT_MS);
   const acquireTimeoutMs = milliseconds('acquireTimeoutMs', options.acquireTimeoutMs, lockTimeoutMs);
-  return { lockTimeoutMs, statementTimeoutMs, acquireTimeoutMs, answerTimeoutMs: Math.min(statementTimeoutMs + ANSWER_GRACE_MS, MAX_TIMEOUT_MS) };
+  return {
+    lockTimeoutMs,
+    statementTimeoutMs,
+    acquireTimeoutMs,
+    answerTimeoutMs: Math.min(statementTimeoutMs + ANSWER_GRACE_MS, MAX_TIMEOUT_MS),
+  };
 }

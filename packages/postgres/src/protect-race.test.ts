@@ -3,7 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { defaultDeletePolicy, type DeletePolicy, type Image } from '@image-catalog/core';
 import { imageFixture, raceFigures } from '@image-catalog/testkit';
 import { openPostgresStorage } from './postgres-storage.js';
-import { asyncOnlyDeletePolicy, deleteImageUseCase, imageRow, ownerMember, sideEffects, waitUntilBlocked } from './test-support/fixtures.js';
+import {
+  asyncOnlyDeletePolicy,
+  deleteImageUseCase,
+  imageRow,
+  ownerMember,
+  sideEffects,
+  waitUntilBlocked,
+} from './test-support/fixtures.js';
 import { InstrumentedPool, named } from './test-support/instrumented-pool.js';
 import { runWorkers } from './test-support/spawn-workers.js';
 import { clearTables, postgresUnreachable, skipNote, TEST_PG_URL } from './test-support/test-database.js';
@@ -22,7 +29,8 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: protect versus delete${
     const deleter = (await openPostgresStorage(deleterPool, { schema: db.schema })).images;
     const protector = (await openPostgresStorage(protectorPool, { schema: db.schema })).catalog;
     const protect = async (id: string) => (await protector.updateImage(id, { protected: true }, new Date()))._unsafeUnwrap();
-    const remove = (id: string) => deleteImageUseCase(deleter, undefined, undefined, policy).execute({ imageId: id, principal: ownerMember });
+    const remove = (id: string) =>
+      deleteImageUseCase(deleter, undefined, undefined, policy).execute({ imageId: id, principal: ownerMember });
     return { deleterPool, protectorPool, protect, remove };
   }
 
@@ -51,7 +59,10 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: protect versus delete${
       const image = await newImage();
       let reads = 0;
       // The use case reads once, then the repository reads again: protect right before that second read.
-      deleterPool.before((c) => named('findById')(c, 0) && ++reads === 2, async () => void (await protect(image.id)));
+      deleterPool.before(
+        (c) => named('findById')(c, 0) && ++reads === 2,
+        async () => void (await protect(image.id)),
+      );
       expect((await remove(image.id))._unsafeUnwrapErr().kind).toBe('ImageProtected');
       expect(deleterPool.log.filter((q) => q.endsWith('_deleteImage'))).toEqual([]);
       await expectProtectedAndUntouched(image.id);
@@ -101,8 +112,12 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: protect versus delete${
     for (let round = 0; round < ROUNDS; round++) {
       const image = await newImage();
       // Vary who leaves first by a few event-loop turns, deterministically per round.
-      const stagger = (n: number) => new Promise<void>((resolve) => (n === 0 ? resolve() : setImmediate(() => stagger(n - 1).then(resolve))));
-      const [deleted, protectedImage] = await Promise.all([stagger(round % 3).then(() => remove(image.id)), stagger((round * 7) % 4).then(() => protect(image.id))]);
+      const stagger = (n: number) =>
+        new Promise<void>((resolve) => (n === 0 ? resolve() : setImmediate(() => stagger(n - 1).then(resolve))));
+      const [deleted, protectedImage] = await Promise.all([
+        stagger(round % 3).then(() => remove(image.id)),
+        stagger((round * 7) % 4).then(() => protect(image.id)),
+      ]);
       const row = await imageRow(db.pool, db.schema, image.id);
       const effects = await sideEffects(db.pool, db.schema, image.id);
       if (deleted.isOk()) {

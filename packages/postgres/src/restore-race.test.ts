@@ -31,13 +31,19 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: restore versus claim${s
     const { images, catalog } = await openPostgresStorage(db.pool, { schema: db.schema });
     const id = globalThis.crypto.randomUUID();
     const image = (await catalog.createImage(imageFixture({ id, locations: fixtureLocations(id, 2) }), DELETED_AT))._unsafeUnwrap();
-    const outcome = (await images.deleteImage(deleteImageRequest(image, DELETED_AT, { delayed: true, jobsDueAt: DELETED_AT })))._unsafeUnwrap();
+    const outcome = (
+      await images.deleteImage(deleteImageRequest(image, DELETED_AT, { delayed: true, jobsDueAt: DELETED_AT }))
+    )._unsafeUnwrap();
     if (outcome.kind !== 'Deleted') throw new Error(outcome.kind);
     return { image, jobs: outcome.jobs };
   }
 
   const jobStates = async (imageId: string) =>
-    (await db.pool.query<{ state: string }>(`SELECT state FROM "${db.schema}".data_deletion_jobs WHERE image_id = $1 ORDER BY seq`, [imageId])).rows.map((r) => r.state);
+    (
+      await db.pool.query<{ state: string }>(`SELECT state FROM "${db.schema}".data_deletion_jobs WHERE image_id = $1 ORDER BY seq`, [
+        imageId,
+      ])
+    ).rows.map((r) => r.state);
 
   it('a job claimed by a scrubber blocks the restore, even after its lease ran out and while it is still queued', async () => {
     const { claim, restore } = await actors();

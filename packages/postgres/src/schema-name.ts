@@ -23,7 +23,9 @@ export interface SchemaName {
 /** Throws a `RangeError` for a name that is not a plain lower-case identifier (a configuration error). */
 export function schemaName(name: string = DEFAULT_SCHEMA): SchemaName {
   if (typeof name !== 'string' || !SCHEMA_NAME.test(name)) {
-    throw new RangeError(`schema must be a lower-case SQL identifier (letters, digits, _; at most 63 characters), got ${JSON.stringify(name)}`);
+    throw new RangeError(
+      `schema must be a lower-case SQL identifier (letters, digits, _; at most 63 characters), got ${JSON.stringify(name)}`,
+    );
   }
   const hash = createHash('sha256').update(name).digest('hex').slice(0, 10);
   return { name, sql: `"${name}"`, statementPrefix: `ic_${hash}_` };

@@ -1,10 +1,5 @@
 // Maps whatever node-postgres throws to the ports' StorageError data, at the adapter edge only.
-import {
-  DEFAULT_RETRY_AFTER_SECONDS,
-  storageFault,
-  storageUnavailable,
-  type StorageError,
-} from '@image-catalog/core';
+import { DEFAULT_RETRY_AFTER_SECONDS, storageFault, storageUnavailable, type StorageError } from '@image-catalog/core';
 import { DeadlineExceededError } from './deadline-exceeded-error.js';
 
 /**
@@ -17,7 +12,17 @@ import { DeadlineExceededError } from './deadline-exceeded-error.js';
  * - 25006 read_only_sql_transaction: a failover left us on a standby
  * - 58030 io_error
  */
-const UNAVAILABLE_SQLSTATES: ReadonlySet<string> = new Set(['57P01', '57P02', '57P03', '55P03', '57014', '40001', '40P01', '25006', '58030']);
+const UNAVAILABLE_SQLSTATES: ReadonlySet<string> = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  '55P03',
+  '57014',
+  '40001',
+  '40P01',
+  '25006',
+  '58030',
+]);
 
 /** SQLSTATE classes that are unavailable as a whole: 08 connection exception, 53 insufficient resources. */
 const UNAVAILABLE_CLASSES: ReadonlySet<string> = new Set(['08', '53']);

@@ -21,13 +21,22 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: a failure at each step 
   });
 
   afterAll(async () => {
-    console.log(`[postgres round trips per call] ${Object.entries(steps).map(([m, n]) => `${m}=${n}`).join(' ')}`);
+    console.log(
+      `[postgres round trips per call] ${Object.entries(steps)
+        .map(([m, n]) => `${m}=${n}`)
+        .join(' ')}`,
+    );
     await db?.close();
   });
 
   async function createWithData(locations = 1) {
     const id = globalThis.crypto.randomUUID();
-    return (await direct.catalog.createImage(imageFixture({ id, members: [{ memberId: 'p2' }], locations: fixtureLocations(id, locations) }), new Date()))._unsafeUnwrap();
+    return (
+      await direct.catalog.createImage(
+        imageFixture({ id, members: [{ memberId: 'p2' }], locations: fixtureLocations(id, locations) }),
+        new Date(),
+      )
+    )._unsafeUnwrap();
   }
 
   /** Builds the state a call needs and returns the call; run once per step. */
@@ -62,7 +71,12 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: a failure at each step 
     },
     attachImageData: async () => {
       const image = (await direct.catalog.createImage(emptyImageFixture(), new Date()))._unsafeUnwrap();
-      return (s) => s.catalog.attachImageData(image.id, { url: 'fixture://uploaded', size: 1, checksum: 'c', osHashAlgo: 'sha512', osHashValue: 'h' }, new Date());
+      return (s) =>
+        s.catalog.attachImageData(
+          image.id,
+          { url: 'fixture://uploaded', size: 1, checksum: 'c', osHashAlgo: 'sha512', osHashValue: 'h' },
+          new Date(),
+        );
     },
     claimDue: async () => {
       const image = await createWithData(2);

@@ -76,8 +76,26 @@ function portCalls({ images, catalog, jobs, outbox }: PostgresStorage): Record<S
 }
 
 const PORT_METHODS = [
-  'findById', 'deleteImage', 'restoreImage', 'createImage', 'listImages', 'updateImage', 'addMember', 'attachImageData', 'claimDue',
-  'complete', 'fail', 'listJobs', 'requeueDead', 'counts', 'nextDueAt', 'purgeDeletedChildren', 'claimPending', 'markDelivered', 'markFailed', 'listEvents',
+  'findById',
+  'deleteImage',
+  'restoreImage',
+  'createImage',
+  'listImages',
+  'updateImage',
+  'addMember',
+  'attachImageData',
+  'claimDue',
+  'complete',
+  'fail',
+  'listJobs',
+  'requeueDead',
+  'counts',
+  'nextDueAt',
+  'purgeDeletedChildren',
+  'claimPending',
+  'markDelivered',
+  'markFailed',
+  'listEvents',
 ] as const satisfies readonly StoragePortMethod[];
 
 async function expectUnavailable(call: PortCall): Promise<void> {
@@ -114,7 +132,10 @@ describe('postgres unreachable (no server needed)', () => {
 
     it('the shared rate limiter answers StorageUnavailable', async () => {
       const limiter = new PostgresRateLimiter({ pool, limit: 5, windowSeconds: 60, retryAfterSeconds: 3 });
-      expect((await limiter.consume('project-a', new Date()))._unsafeUnwrapErr()).toMatchObject({ kind: 'StorageUnavailable', retryAfterSeconds: 3 });
+      expect((await limiter.consume('project-a', new Date()))._unsafeUnwrapErr()).toMatchObject({
+        kind: 'StorageUnavailable',
+        retryAfterSeconds: 3,
+      });
     });
 
     it('migrate rejects (a start-up step, not a port)', async () => {

@@ -54,7 +54,9 @@ export interface ImageRow {
   /** JSON array of `[member_id, status, created_at, updated_at]`, times as in `TimeColumn`. */
   readonly members: JsonColumn<readonly (readonly [string, MemberStatus, TimeColumn, TimeColumn])[]> | null;
   /** JSON array of `[id, url, metadata, status]` with the stored status; metadata an object or its JSON text. */
-  readonly locations: JsonColumn<readonly (readonly [string, string, JsonColumn<Readonly<Record<string, string>>>, LocationStatus])[]> | null;
+  readonly locations: JsonColumn<
+    readonly (readonly [string, string, JsonColumn<Readonly<Record<string, string>>>, LocationStatus])[]
+  > | null;
 }
 
 /** The column list of `images` in `ImageRow` order, for SELECTs (prefix with the table alias as needed). */
@@ -86,12 +88,18 @@ export const IMAGE_COLUMNS = [
  */
 export function toImage(row: ImageRow): Image {
   const deleted = asBoolean(row.deleted);
-  const members = (asJson(row.members ?? '[]') ?? []).map(
-    ([memberId, status, createdAt, updatedAt]): ImageMember => ({ memberId, status, createdAt: asDate(createdAt), updatedAt: asDate(updatedAt) }),
-  );
-  const locations = (asJson(row.locations ?? '[]') ?? []).map(
-    ([id, url, metadata, status]): ImageLocation => ({ id, url, metadata: { ...asJson(metadata) }, status: locationStatusOn({ deleted }, status) }),
-  );
+  const members = (asJson(row.members ?? '[]') ?? []).map(([memberId, status, createdAt, updatedAt]): ImageMember => ({
+    memberId,
+    status,
+    createdAt: asDate(createdAt),
+    updatedAt: asDate(updatedAt),
+  }));
+  const locations = (asJson(row.locations ?? '[]') ?? []).map(([id, url, metadata, status]): ImageLocation => ({
+    id,
+    url,
+    metadata: { ...asJson(metadata) },
+    status: locationStatusOn({ deleted }, status),
+  }));
   return {
     id: row.id,
     name: row.name,

@@ -1,11 +1,5 @@
 // The data-deletion job and outbox event rows of the SQL schemas, their mapping to core, and ordering.
-import type {
-  DataDeletionJob,
-  DataDeletionJobState,
-  ImageNotificationPayload,
-  OutboxEvent,
-  OutboxEventType,
-} from '@image-catalog/core';
+import type { DataDeletionJob, DataDeletionJobState, ImageNotificationPayload, OutboxEvent, OutboxEventType } from '@image-catalog/core';
 import { asDate, asDateOrNull, asInteger, asJson, type IntegerColumn, type JsonColumn, type TimeColumn } from './column-values.js';
 
 /** `data_deletion_jobs` columns read by the adapters; `seq` is the insertion order. */

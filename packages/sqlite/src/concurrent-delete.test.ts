@@ -23,7 +23,10 @@ describe('concurrent deletes across processes', () => {
     const store = createSqliteStorage(db);
     const now = new Date();
     for (const [i, id] of ids.entries()) {
-      const created = await store.catalog.createImage(sampleImage(id, { locations: sampleImage(id).locations!.slice(0, locationCount(i)) }), now);
+      const created = await store.catalog.createImage(
+        sampleImage(id, { locations: sampleImage(id).locations!.slice(0, locationCount(i)) }),
+        now,
+      );
       expect(created.isOk()).toBe(true);
     }
   });
@@ -58,15 +61,22 @@ describe('concurrent deletes across processes', () => {
     expectOneWinnerPerImage(results, IMAGES);
 
     // The database agrees: one outbox row and exactly one set of jobs per image.
-    const events = db.prepare('SELECT image_id, count(*) AS n FROM outbox_events GROUP BY image_id').all() as { image_id: string; n: number }[];
+    const events = db.prepare('SELECT image_id, count(*) AS n FROM outbox_events GROUP BY image_id').all() as {
+      image_id: string;
+      n: number;
+    }[];
     expect(events).toHaveLength(IMAGES);
     expect(events.every((e) => e.n === 1)).toBe(true);
     const jobs = new Map(
-      (db.prepare('SELECT image_id, count(*) AS n, count(DISTINCT location_id) AS locations FROM data_deletion_jobs GROUP BY image_id').all() as {
-        image_id: string;
-        n: number;
-        locations: number;
-      }[]).map((r) => [r.image_id, r]),
+      (
+        db
+          .prepare('SELECT image_id, count(*) AS n, count(DISTINCT location_id) AS locations FROM data_deletion_jobs GROUP BY image_id')
+          .all() as {
+          image_id: string;
+          n: number;
+          locations: number;
+        }[]
+      ).map((r) => [r.image_id, r]),
     );
     for (const [i, id] of ids.entries()) {
       const expected = locationCount(i);

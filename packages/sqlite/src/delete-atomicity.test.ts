@@ -87,7 +87,9 @@ describe('delete transaction atomicity', () => {
     db.exec('CREATE TEMP TABLE child_writes (tab TEXT)');
     for (const table of ['image_properties', 'image_tags', 'image_members', 'image_locations']) {
       for (const event of ['INSERT', 'UPDATE', 'DELETE']) {
-        db.exec(`CREATE TEMP TRIGGER "watch ${table} ${event}" BEFORE ${event} ON ${table} BEGIN INSERT INTO child_writes VALUES ('${table} ${event}'); END`);
+        db.exec(
+          `CREATE TEMP TRIGGER "watch ${table} ${event}" BEFORE ${event} ON ${table} BEGIN INSERT INTO child_writes VALUES ('${table} ${event}'); END`,
+        );
       }
     }
     const result = await deleteImageUseCase(store.images, clock).execute({ imageId, principal: ownerMember });
@@ -95,4 +97,3 @@ describe('delete transaction atomicity', () => {
     expect(db.prepare('SELECT tab FROM child_writes').pluck().all()).toEqual([]);
   });
 });
-

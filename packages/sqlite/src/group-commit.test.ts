@@ -46,7 +46,9 @@ function rowsOf(db: BetterSqlite3.Database, imageId: string): string {
   const tables = ['image_properties', 'image_tags', 'image_members', 'image_locations', 'data_deletion_jobs', 'outbox_events'];
   return JSON.stringify([
     db.prepare('SELECT * FROM images WHERE id = ?').raw().all(imageId),
-    ...tables.map((t) => (db.prepare(`SELECT * FROM ${t} WHERE image_id = ?`).raw().all(imageId) as unknown[]).map((r) => JSON.stringify(r)).sort()),
+    ...tables.map((t) =>
+      (db.prepare(`SELECT * FROM ${t} WHERE image_id = ?`).raw().all(imageId) as unknown[]).map((r) => JSON.stringify(r)).sort(),
+    ),
   ]);
 }
 
@@ -79,7 +81,12 @@ describe('group commit (synchronous=FULL)', () => {
     expect(traced.count('SAVEPOINT delete_request')).toBe(ids.length);
     expect(traced.count('RELEASE delete_request')).toBe(ids.length);
     results.forEach((result, i) => {
-      expect(result.isOk() && result.value.kind === 'Deleted' && result.value.image.id === ids[i] && result.value.event.id === uuidFor(i, 0xe7e7)).toBe(true);
+      expect(
+        result.isOk() &&
+          result.value.kind === 'Deleted' &&
+          result.value.image.id === ids[i] &&
+          result.value.event.id === uuidFor(i, 0xe7e7),
+      ).toBe(true);
     });
     expect(traced.db.prepare('SELECT count(*) FROM outbox_events').pluck().get()).toBe(ids.length);
     expect(traced.db.prepare('SELECT count(*) FROM data_deletion_jobs').pluck().get()).toBe(ids.length * 2);
@@ -164,35 +171,38 @@ describe('group commit (synchronous=FULL)', () => {
     { how: 'a lock-style error', raise: 'SELECT injected_busy()', expected: 'StorageUnavailable', begins: 1 },
     // RAISE(ROLLBACK) ends the whole transaction: the others run again in a new one.
     { how: 'RAISE(ROLLBACK)', raise: "SELECT RAISE(ROLLBACK, 'injected rollback')", expected: 'StorageFault', begins: 2 },
-  ])('a fault ($how) in one request fails only that request and leaves its rows unchanged; the others commit', async ({ raise, expected, begins }) => {
-    traced.db.function('injected_busy', () => {
-      throw Object.assign(new Error('injected: database is locked'), { code: 'SQLITE_BUSY' });
-    });
-    const ids = [uuidFor(1, 0x6c06), uuidFor(2, 0x6c06), uuidFor(3, 0x6c06)];
-    await seed(store, ids);
-    const victim = ids[1]!;
-    const before = rowsOf(traced.db, victim);
-    // After the outbox row is written: only the savepoint's RELEASE and the COMMIT are left.
-    traced.db.exec(`CREATE TEMP TRIGGER inject_fault AFTER INSERT ON outbox_events WHEN NEW.image_id = '${victim}' BEGIN ${raise}; END`);
-    traced.log.length = 0;
+  ])(
+    'a fault ($how) in one request fails only that request and leaves its rows unchanged; the others commit',
+    async ({ raise, expected, begins }) => {
+      traced.db.function('injected_busy', () => {
+        throw Object.assign(new Error('injected: database is locked'), { code: 'SQLITE_BUSY' });
+      });
+      const ids = [uuidFor(1, 0x6c06), uuidFor(2, 0x6c06), uuidFor(3, 0x6c06)];
+      await seed(store, ids);
+      const victim = ids[1]!;
+      const before = rowsOf(traced.db, victim);
+      // After the outbox row is written: only the savepoint's RELEASE and the COMMIT are left.
+      traced.db.exec(`CREATE TEMP TRIGGER inject_fault AFTER INSERT ON outbox_events WHEN NEW.image_id = '${victim}' BEGIN ${raise}; END`);
+      traced.log.length = 0;
 
-    const results = await Promise.all(ids.map((id, i) => store.images.deleteImage(request(id, i))));
+      const results = await Promise.all(ids.map((id, i) => store.images.deleteImage(request(id, i))));
 
-    expect(results.map(kindOf)).toEqual(['Deleted', expected, 'Deleted']);
-    expect(traced.count('BEGIN IMMEDIATE')).toBe(begins);
-    expect(traced.count('COMMIT')).toBe(1);
-    expect(rowsOf(traced.db, victim)).toBe(before);
-    for (const id of [ids[0]!, ids[2]!]) {
-      expect(traced.db.prepare('SELECT deleted FROM images WHERE id = ?').pluck().get(id)).toBe(1);
-      expect(traced.db.prepare('SELECT count(*) FROM outbox_events WHERE image_id = ?').pluck().get(id)).toBe(1);
-      expect(traced.db.prepare('SELECT count(*) FROM data_deletion_jobs WHERE image_id = ?').pluck().get(id)).toBe(2);
-    }
-    expect(traced.db.inTransaction).toBe(false);
+      expect(results.map(kindOf)).toEqual(['Deleted', expected, 'Deleted']);
+      expect(traced.count('BEGIN IMMEDIATE')).toBe(begins);
+      expect(traced.count('COMMIT')).toBe(1);
+      expect(rowsOf(traced.db, victim)).toBe(before);
+      for (const id of [ids[0]!, ids[2]!]) {
+        expect(traced.db.prepare('SELECT deleted FROM images WHERE id = ?').pluck().get(id)).toBe(1);
+        expect(traced.db.prepare('SELECT count(*) FROM outbox_events WHERE image_id = ?').pluck().get(id)).toBe(1);
+        expect(traced.db.prepare('SELECT count(*) FROM data_deletion_jobs WHERE image_id = ?').pluck().get(id)).toBe(2);
+      }
+      expect(traced.db.inTransaction).toBe(false);
 
-    // Once the fault is gone the victim's delete goes through, completely.
-    traced.db.exec('DROP TRIGGER inject_fault');
-    expect(kindOf(await store.images.deleteImage(request(victim, 9)))).toBe('Deleted');
-  });
+      // Once the fault is gone the victim's delete goes through, completely.
+      traced.db.exec('DROP TRIGGER inject_fault');
+      expect(kindOf(await store.images.deleteImage(request(victim, 9)))).toBe('Deleted');
+    },
+  );
 
   it('a call of another method made while deletes are queued runs before the batch, outside any transaction', async () => {
     const ids = [uuidFor(1, 0x6c07), uuidFor(2, 0x6c07)];
@@ -299,7 +309,13 @@ describe('group commit across processes', () => {
       for (const id of ids) expect((await seeding.catalog.createImage(sampleImage(id), new Date())).isOk()).toBe(true);
 
       const results = await runWorkers(
-        Array.from({ length: PROCESSES }, (_, p) => ({ mode: 'delete' as const, dbPath, seed: 2000 + p, busyTimeoutMs: 5_000, groupCommit: true })),
+        Array.from({ length: PROCESSES }, (_, p) => ({
+          mode: 'delete' as const,
+          dbPath,
+          seed: 2000 + p,
+          busyTimeoutMs: 5_000,
+          groupCommit: true,
+        })),
       );
 
       expectOneWinnerPerImage(results, IMAGES);

@@ -29,8 +29,10 @@ export function resolveGroupCommit(option: boolean | GroupCommitOptions | undefi
   if (option === undefined || option === false) return null;
   const given: GroupCommitOptions = option === true ? {} : option;
   const { maxBatch = DEFAULT_GROUP_COMMIT_MAX_BATCH, maxDelayMs = 0 } = given;
-  if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError('createSqliteStorage: groupCommit.maxBatch must be a positive integer');
-  if (!Number.isFinite(maxDelayMs) || maxDelayMs < 0) throw new RangeError('createSqliteStorage: groupCommit.maxDelayMs must be a non-negative number');
+  if (!Number.isInteger(maxBatch) || maxBatch < 1)
+    throw new RangeError('createSqliteStorage: groupCommit.maxBatch must be a positive integer');
+  if (!Number.isFinite(maxDelayMs) || maxDelayMs < 0)
+    throw new RangeError('createSqliteStorage: groupCommit.maxDelayMs must be a non-negative number');
   return { maxBatch, maxDelayMs };
 }
 
@@ -75,14 +77,25 @@ export class DeleteGroupCommitter {
   readonly #lockWaitMs: number;
   readonly #maxBatch: number;
   readonly #maxDelayMs: number;
-  readonly #sql: Record<'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollbackTo', BetterSqlite3.Statement<unknown[], unknown>>;
+  readonly #sql: Record<
+    'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollbackTo',
+    BetterSqlite3.Statement<unknown[], unknown>
+  >;
   #queue: Queued[] = [];
   /** `lock`: the last batch found the write lock held; this timer is its next try. */
-  #timer: { readonly kind: 'immediate'; readonly handle: NodeJS.Immediate } | { readonly kind: 'timeout' | 'lock'; readonly handle: NodeJS.Timeout } | null = null;
+  #timer:
+    | { readonly kind: 'immediate'; readonly handle: NodeJS.Immediate }
+    | { readonly kind: 'timeout' | 'lock'; readonly handle: NodeJS.Timeout }
+    | null = null;
   /** Tries in a row that found the lock held: the backoff step. */
   #lockRound = 0;
 
-  constructor(db: BetterSqlite3.Database, work: (request: DeleteImageRequest) => DeleteImageOutcome, lockWait: LockWait, options: ResolvedGroupCommit) {
+  constructor(
+    db: BetterSqlite3.Database,
+    work: (request: DeleteImageRequest) => DeleteImageOutcome,
+    lockWait: LockWait,
+    options: ResolvedGroupCommit,
+  ) {
     this.#db = db;
     this.#work = work;
     this.#retryAfter = lockWait.retryAfterSeconds;

@@ -87,7 +87,9 @@ describe.each([
     const settled = await Promise.all(waiting);
     const { maxGapMs, ticks } = loop.stop();
 
-    console.info(`[held lock, ${options.groupCommit ? 'group commit' : 'plain'}] StorageUnavailable after ${settled.map((s) => Math.round(s.ms)).join(', ')} ms (deadline ${DEADLINE_MS}); read during the wait ${read.ms.toFixed(1)} ms; longest event-loop gap ${maxGapMs.toFixed(1)} ms over ${ticks} ticks`);
+    console.info(
+      `[held lock, ${options.groupCommit ? 'group commit' : 'plain'}] StorageUnavailable after ${settled.map((s) => Math.round(s.ms)).join(', ')} ms (deadline ${DEADLINE_MS}); read during the wait ${read.ms.toFixed(1)} ms; longest event-loop gap ${maxGapMs.toFixed(1)} ms over ${ticks} ticks`,
+    );
     expect(read.value.isOk() && read.value.value?.deleted).toBe(false);
     expect(read.ms).toBeLessThan(MAX_LOOP_GAP_MS);
     for (const { value, ms } of settled) {
@@ -148,7 +150,9 @@ describe('background writes while another process holds the write lock', () => {
     ]);
     const { maxGapMs, ticks } = loop.stop();
 
-    console.info(`[held lock, background] claimDue ${Math.round(jobs.ms)} ms, claimPending ${Math.round(events.ms)} ms (deadline ${DEADLINE_MS}); longest event-loop gap ${maxGapMs.toFixed(1)} ms over ${ticks} ticks`);
+    console.info(
+      `[held lock, background] claimDue ${Math.round(jobs.ms)} ms, claimPending ${Math.round(events.ms)} ms (deadline ${DEADLINE_MS}); longest event-loop gap ${maxGapMs.toFixed(1)} ms over ${ticks} ticks`,
+    );
     for (const { value, ms } of [jobs, events]) {
       expect(value.isErr() && value.error.kind).toBe('StorageUnavailable');
       expect(ms).toBeGreaterThanOrEqual(DEADLINE_MS);

@@ -31,11 +31,14 @@ describe('retryWhileLocked', () => {
   it('runs the first try inside the call, and later tries on timers, letting other callbacks run in between', async () => {
     const log: string[] = [];
     let tries = 0;
-    const result = retryWhileLocked((): LockAttempt<string> => {
-      tries++;
-      log.push(`try ${tries}`);
-      return tries < 3 ? { locked: true, cause: busy() } : { locked: false, result: ok('done') };
-    }, { lockWaitMs: 1_000, retryAfterSeconds: 5 });
+    const result = retryWhileLocked(
+      (): LockAttempt<string> => {
+        tries++;
+        log.push(`try ${tries}`);
+        return tries < 3 ? { locked: true, cause: busy() } : { locked: false, result: ok('done') };
+      },
+      { lockWaitMs: 1_000, retryAfterSeconds: 5 },
+    );
     expect(log).toEqual(['try 1']);
     setImmediate(() => log.push('another callback'));
 
@@ -47,10 +50,13 @@ describe('retryWhileLocked', () => {
     let tries = 0;
     const cause = busy();
     const start = performance.now();
-    const result = await retryWhileLocked((): LockAttempt<never> => {
-      tries++;
-      return { locked: true, cause };
-    }, { lockWaitMs: 200, retryAfterSeconds: 7 });
+    const result = await retryWhileLocked(
+      (): LockAttempt<never> => {
+        tries++;
+        return { locked: true, cause };
+      },
+      { lockWaitMs: 200, retryAfterSeconds: 7 },
+    );
     const elapsed = performance.now() - start;
 
     expect(result._unsafeUnwrapErr()).toMatchObject({ kind: 'StorageUnavailable', retryAfterSeconds: 7, cause });
@@ -62,10 +68,13 @@ describe('retryWhileLocked', () => {
 
   it('with lockWaitMs 0 tries exactly once', async () => {
     let tries = 0;
-    const result = await retryWhileLocked((): LockAttempt<never> => {
-      tries++;
-      return { locked: true, cause: busy() };
-    }, { lockWaitMs: 0, retryAfterSeconds: 5 });
+    const result = await retryWhileLocked(
+      (): LockAttempt<never> => {
+        tries++;
+        return { locked: true, cause: busy() };
+      },
+      { lockWaitMs: 0, retryAfterSeconds: 5 },
+    );
     expect(result._unsafeUnwrapErr().kind).toBe('StorageUnavailable');
     expect(tries).toBe(1);
   });

@@ -13,8 +13,7 @@ export interface LockWait {
 
 /** One try of an operation: it could not get the lock (`locked`, retry later), or it is over. */
 export type LockAttempt<T> =
-  | { readonly locked: true; readonly cause: unknown }
-  | { readonly locked: false; readonly result: Result<T, StorageError> };
+  { readonly locked: true; readonly cause: unknown } | { readonly locked: false; readonly result: Result<T, StorageError> };
 
 /** The longest pause between two tries: a released lock is taken within about this long. */
 export const LOCK_RETRY_MAX_STEP_MS = 25;
@@ -43,7 +42,12 @@ export function retryWhileLocked<T>(attempt: () => LockAttempt<T>, wait: LockWai
   return new ResultAsync(retryUntil(deadline, attempt, first.cause, wait.retryAfterSeconds));
 }
 
-async function retryUntil<T>(deadline: number, attempt: () => LockAttempt<T>, firstCause: unknown, retryAfterSeconds: number): Promise<Result<T, StorageError>> {
+async function retryUntil<T>(
+  deadline: number,
+  attempt: () => LockAttempt<T>,
+  firstCause: unknown,
+  retryAfterSeconds: number,
+): Promise<Result<T, StorageError>> {
   let cause = firstCause;
   for (let round = 0; ; round++) {
     const left = deadline - performance.now();

@@ -40,13 +40,20 @@ export function runSqliteMigrateCommand(args: readonly string[], output: Command
   let check: boolean;
   let file: string;
   try {
-    const parsed = parseArgs({ args: [...args], allowPositionals: true, strict: true, options: { check: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+    const parsed = parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      strict: true,
+      options: { check: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    });
     if (parsed.values.help) {
       output.out(SQLITE_MIGRATE_USAGE);
       return MIGRATE_EXIT.ok;
     }
     if (parsed.positionals.length !== 1 || parsed.positionals[0] === '') {
-      throw new TypeError(parsed.positionals.length === 0 ? 'missing <db-file>' : `expected one <db-file>, got ${parsed.positionals.length} arguments`);
+      throw new TypeError(
+        parsed.positionals.length === 0 ? 'missing <db-file>' : `expected one <db-file>, got ${parsed.positionals.length} arguments`,
+      );
     }
     check = parsed.values.check ?? false;
     file = path.resolve(parsed.positionals[0] ?? '');
@@ -71,7 +78,9 @@ export function runSqliteMigrateCommand(args: readonly string[], output: Command
         output.out(`${file}: schema current (version ${Math.max(0, ...appliedVersions(db))})\n`);
         return MIGRATE_EXIT.ok;
       }
-      output.out(`${file}: ${pending.length} pending migration${pending.length === 1 ? '' : 's'}\n${listed(pending)}run image-catalog-sqlite-migrate ${JSON.stringify(file)} to apply them\n`);
+      output.out(
+        `${file}: ${pending.length} pending migration${pending.length === 1 ? '' : 's'}\n${listed(pending)}run image-catalog-sqlite-migrate ${JSON.stringify(file)} to apply them\n`,
+      );
       return MIGRATE_EXIT.pending;
     }
     // Opened as the store opens it (WAL, busy timeout), so the file is ready for the service.
@@ -84,11 +93,15 @@ export function runSqliteMigrateCommand(args: readonly string[], output: Command
       output.out(`${file}: nothing to apply, schema current (version ${report.version})\n`);
     } else {
       const applied = pending.filter((m) => report.applied.includes(m.version));
-      output.out(`${file}: applied ${report.applied.length} migration${report.applied.length === 1 ? '' : 's'}\n${listed(applied)}schema now at version ${report.version}\n`);
+      output.out(
+        `${file}: applied ${report.applied.length} migration${report.applied.length === 1 ? '' : 's'}\n${listed(applied)}schema now at version ${report.version}\n`,
+      );
     }
     return MIGRATE_EXIT.ok;
   } catch (error) {
-    output.err(`image-catalog-sqlite-migrate: ${check ? 'cannot check' : 'cannot migrate'} ${file}: ${error instanceof Error ? error.message : String(error)}\n`);
+    output.err(
+      `image-catalog-sqlite-migrate: ${check ? 'cannot check' : 'cannot migrate'} ${file}: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     return MIGRATE_EXIT.failed;
   } finally {
     db?.close();

@@ -30,8 +30,16 @@ describe('migrate', () => {
     const db = new Database(':memory:');
     try {
       migrate(db);
-      const next: Migration = { version: MIGRATIONS.at(-1)!.version + 1, name: 'add a column', up: 'ALTER TABLE images ADD COLUMN extra TEXT;' };
-      const broken: Migration = { version: next.version + 1, name: 'broken', up: 'CREATE TABLE half_done (x); SELECT * FROM no_such_table;' };
+      const next: Migration = {
+        version: MIGRATIONS.at(-1)!.version + 1,
+        name: 'add a column',
+        up: 'ALTER TABLE images ADD COLUMN extra TEXT;',
+      };
+      const broken: Migration = {
+        version: next.version + 1,
+        name: 'broken',
+        up: 'CREATE TABLE half_done (x); SELECT * FROM no_such_table;',
+      };
       expect(() => migrate(db, [...MIGRATIONS, next, broken])).toThrow(/no_such_table/);
       // The good one stuck, the broken one left nothing behind and is still pending.
       expect(pendingMigrations(db, [...MIGRATIONS, next, broken]).map((m) => m.version)).toEqual([broken.version]);
@@ -45,7 +53,10 @@ describe('migrate', () => {
   it('version 2 adds data_deletion_jobs.claimed_at and marks jobs a scrubber had handed out before the upgrade', async () => {
     const db = new Database(':memory:');
     try {
-      migrate(db, MIGRATIONS.filter((m) => m.version === 1));
+      migrate(
+        db,
+        MIGRATIONS.filter((m) => m.version === 1),
+      );
       const created = 1_000;
       const later = 5_000;
       const image = db.prepare(
@@ -66,8 +77,16 @@ describe('migrate', () => {
       ];
       for (const [id, imageId, state, attempts, updatedAt] of rows) job.run(id, imageId, state, attempts, created, updatedAt);
 
-      expect(migrate(db, MIGRATIONS.filter((m) => m.version <= 2))).toEqual({ applied: [2], version: 2 });
-      expect(db.prepare("SELECT type, \"notnull\" FROM pragma_table_info('data_deletion_jobs') WHERE name = 'claimed_at'").get()).toEqual({ type: 'INTEGER', notnull: 0 });
+      expect(
+        migrate(
+          db,
+          MIGRATIONS.filter((m) => m.version <= 2),
+        ),
+      ).toEqual({ applied: [2], version: 2 });
+      expect(db.prepare("SELECT type, \"notnull\" FROM pragma_table_info('data_deletion_jobs') WHERE name = 'claimed_at'").get()).toEqual({
+        type: 'INTEGER',
+        notnull: 0,
+      });
       migrate(db);
       expect(db.prepare('SELECT id, claimed_at FROM data_deletion_jobs ORDER BY seq').all()).toEqual([
         { id: 'fresh', claimed_at: null },
@@ -79,7 +98,9 @@ describe('migrate', () => {
       ]);
       // An image whose job was handed out before the upgrade can no longer be restored.
       const store = createSqliteStorage(db);
-      expect((await store.images.restoreImage('claimed-image', new Date(later + 1)))._unsafeUnwrap()).toEqual({ kind: 'DataAlreadyDeleted' });
+      expect((await store.images.restoreImage('claimed-image', new Date(later + 1)))._unsafeUnwrap()).toEqual({
+        kind: 'DataAlreadyDeleted',
+      });
       expect((await store.images.restoreImage('untouched-image', new Date(later + 1)))._unsafeUnwrap().kind).toBe('Restored');
     } finally {
       db.close();
@@ -89,7 +110,10 @@ describe('migrate', () => {
   it('version 3 turns the children an older delete soft-deleted back into plain rows: they read as before, restore and purge work on them', async () => {
     const db = new Database(':memory:');
     try {
-      migrate(db, MIGRATIONS.filter((m) => m.version <= 2));
+      migrate(
+        db,
+        MIGRATIONS.filter((m) => m.version <= 2),
+      );
       const at = 7_000;
       const image = db.prepare(
         "INSERT INTO images (id, status, status_before_delete, visibility, created_at, updated_at, deleted, deleted_at) VALUES (?, ?, ?, 'private', 0, ?, ?, ?)",
@@ -103,13 +127,32 @@ describe('migrate', () => {
         ['gone', 1, at, 'deleted'],
         ['pending', 1, at, 'pending_delete'],
       ] as const) {
-        db.prepare('INSERT INTO image_tags (image_id, value, position, deleted, deleted_at) VALUES (?, ?, 0, ?, ?)').run(id, 'tag', deleted, deletedAt);
-        db.prepare('INSERT INTO image_properties (image_id, name, value, position, deleted, deleted_at) VALUES (?, ?, ?, 0, ?, ?)').run(id, 'k', 'v', deleted, deletedAt);
-        db.prepare("INSERT INTO image_members (image_id, member_id, status, position, created_at, updated_at, deleted, deleted_at) VALUES (?, 'm', 'accepted', 0, 0, 0, ?, ?)").run(id, deleted, deletedAt);
-        db.prepare("INSERT INTO image_locations (image_id, id, url, status, position, deleted, deleted_at) VALUES (?, 'l', 'memory://x', ?, 0, ?, ?)").run(id, locationStatus, deleted, deletedAt);
+        db.prepare('INSERT INTO image_tags (image_id, value, position, deleted, deleted_at) VALUES (?, ?, 0, ?, ?)').run(
+          id,
+          'tag',
+          deleted,
+          deletedAt,
+        );
+        db.prepare('INSERT INTO image_properties (image_id, name, value, position, deleted, deleted_at) VALUES (?, ?, ?, 0, ?, ?)').run(
+          id,
+          'k',
+          'v',
+          deleted,
+          deletedAt,
+        );
+        db.prepare(
+          "INSERT INTO image_members (image_id, member_id, status, position, created_at, updated_at, deleted, deleted_at) VALUES (?, 'm', 'accepted', 0, 0, 0, ?, ?)",
+        ).run(id, deleted, deletedAt);
+        db.prepare(
+          "INSERT INTO image_locations (image_id, id, url, status, position, deleted, deleted_at) VALUES (?, 'l', 'memory://x', ?, 0, ?, ?)",
+        ).run(id, locationStatus, deleted, deletedAt);
       }
-      db.prepare("INSERT INTO data_deletion_jobs (id, image_id, location_id, url, state, available_at, created_at, updated_at) VALUES ('j-gone', 'gone', 'l', 'memory://x', 'done', 0, 0, 0)").run();
-      db.prepare("INSERT INTO data_deletion_jobs (id, image_id, location_id, url, state, available_at, created_at, updated_at) VALUES ('j-pending', 'pending', 'l', 'memory://x', 'queued', 0, 0, 0)").run();
+      db.prepare(
+        "INSERT INTO data_deletion_jobs (id, image_id, location_id, url, state, available_at, created_at, updated_at) VALUES ('j-gone', 'gone', 'l', 'memory://x', 'done', 0, 0, 0)",
+      ).run();
+      db.prepare(
+        "INSERT INTO data_deletion_jobs (id, image_id, location_id, url, state, available_at, created_at, updated_at) VALUES ('j-pending', 'pending', 'l', 'memory://x', 'queued', 0, 0, 0)",
+      ).run();
 
       expect(migrate(db)).toEqual({ applied: [3], version: 3 });
       for (const table of ['image_tags', 'image_properties', 'image_members', 'image_locations']) {
@@ -123,9 +166,21 @@ describe('migrate', () => {
 
       const store = createSqliteStorage(db);
       const read = async (id: string) => (await store.images.findById(id))._unsafeUnwrap()!;
-      const children = { tags: ['tag'], properties: { k: 'v' }, members: [{ memberId: 'm', status: 'accepted', createdAt: new Date(0), updatedAt: new Date(0) }] };
-      expect(await read('gone')).toMatchObject({ ...children, status: 'deleted', locations: [{ id: 'l', url: 'memory://x', metadata: {}, status: 'deleted' }] });
-      expect(await read('pending')).toMatchObject({ ...children, status: 'pending_delete', locations: [{ id: 'l', status: 'pending_delete' }] });
+      const children = {
+        tags: ['tag'],
+        properties: { k: 'v' },
+        members: [{ memberId: 'm', status: 'accepted', createdAt: new Date(0), updatedAt: new Date(0) }],
+      };
+      expect(await read('gone')).toMatchObject({
+        ...children,
+        status: 'deleted',
+        locations: [{ id: 'l', url: 'memory://x', metadata: {}, status: 'deleted' }],
+      });
+      expect(await read('pending')).toMatchObject({
+        ...children,
+        status: 'pending_delete',
+        locations: [{ id: 'l', status: 'pending_delete' }],
+      });
       expect((await store.images.restoreImage('pending', new Date(at + 1)))._unsafeUnwrap()).toMatchObject({
         kind: 'Restored',
         image: { ...children, status: 'active', deleted: false, locations: [{ id: 'l', status: 'active' }] },
@@ -141,7 +196,12 @@ describe('migrate', () => {
   it('refuses a list that is out of order', () => {
     const db = new Database(':memory:');
     try {
-      expect(() => migrate(db, [{ version: 2, name: 'b', up: '' }, { version: 1, name: 'a', up: '' }])).toThrow(RangeError);
+      expect(() =>
+        migrate(db, [
+          { version: 2, name: 'b', up: '' },
+          { version: 1, name: 'a', up: '' },
+        ]),
+      ).toThrow(RangeError);
     } finally {
       db.close();
     }
@@ -177,7 +237,9 @@ describe('migrate', () => {
 
   it('four processes opening the same new file at the same moment: each migration applied exactly once', async () => {
     const dbPath = dir.file('race.db');
-    const results = await runWorkers(Array.from({ length: 4 }, (_, p) => ({ mode: 'open' as const, dbPath, seed: p, busyTimeoutMs: 5_000 })));
+    const results = await runWorkers(
+      Array.from({ length: 4 }, (_, p) => ({ mode: 'open' as const, dbPath, seed: p, busyTimeoutMs: 5_000 })),
+    );
     // Each version was applied by exactly one process; the others found it done inside their own transaction.
     const appliedBy = results.flatMap((r) => r.migrationsApplied).sort((a, b) => a - b);
     expect(appliedBy).toEqual(MIGRATIONS.map((m) => m.version));

@@ -223,7 +223,11 @@ export function migrate(db: BetterSqlite3.Database, migrations: readonly Migrati
         const done = db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(migration.version);
         if (done !== undefined) return false;
         db.exec(migration.up);
-        db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, Date.now());
+        db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+          migration.version,
+          migration.name,
+          Date.now(),
+        );
         return true;
       })
       .immediate();

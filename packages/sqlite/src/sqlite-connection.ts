@@ -153,7 +153,11 @@ export class SqliteConnection {
    * `SELECT columns FROM from [WHERE filters…] ORDER BY orderBy LIMIT limit` (a `null` filter is
    * left out). A filtered listing comes in a few shapes; each is prepared once, on first use.
    */
-  list<R>(select: { readonly columns: string; readonly from: string; readonly orderBy: string }, filters: readonly (SqlFilter | null)[], limit: number | undefined): R[] {
+  list<R>(
+    select: { readonly columns: string; readonly from: string; readonly orderBy: string },
+    filters: readonly (SqlFilter | null)[],
+    limit: number | undefined,
+  ): R[] {
     const used = filters.filter((f): f is SqlFilter => f !== null);
     const where = used.length > 0 ? `WHERE ${used.map((f) => f.sql).join(' AND ')}` : '';
     const sql = `SELECT ${select.columns} FROM ${select.from} ${where} ORDER BY ${select.orderBy} LIMIT @limit`;

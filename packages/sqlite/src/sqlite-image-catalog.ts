@@ -36,14 +36,18 @@ export class SqliteImageCatalog implements ImageCatalog {
     this.#s = connection.prepareAll(STATEMENTS);
     this.#createTx = connection.transaction((image: Image) => this.#createInTx(image));
     this.#updateTx = connection.transaction((imageId: string, patch: ImagePatch, now: Date) => this.#updateInTx(imageId, patch, now));
-    this.#addMemberTx = connection.transaction((imageId: string, memberId: string, now: Date) => this.#addMemberInTx(imageId, memberId, now));
+    this.#addMemberTx = connection.transaction((imageId: string, memberId: string, now: Date) =>
+      this.#addMemberInTx(imageId, memberId, now),
+    );
     this.#attachTx = connection.transaction((imageId: string, data: ImageDataRecord, now: Date) => this.#attachInTx(imageId, data, now));
   }
 
   /** Input the catalog does not accept is `InvalidImageInput` (core's `validateNewImage`) and never reaches the database. */
   createImage(input: NewImage, now: Date): ResultAsync<Image, StorageError | { readonly kind: 'Conflict' } | InvalidImageInput> {
     return validateNewImage(input).asyncAndThen(() =>
-      this.#createTx(newImageRecord(input, now)).andThen((created) => (created === null ? errAsync({ kind: 'Conflict' } as const) : okAsync(created))),
+      this.#createTx(newImageRecord(input, now)).andThen((created) =>
+        created === null ? errAsync({ kind: 'Conflict' } as const) : okAsync(created),
+      ),
     );
   }
 
@@ -51,10 +55,25 @@ export class SqliteImageCatalog implements ImageCatalog {
   #createInTx(image: Image): Image | null {
     const s = this.#s;
     const inserted = s.insertImage.run(
-      image.id, image.name, image.owner, image.status, image.visibility, image.protected ? 1 : 0,
-      image.size, image.virtualSize, image.checksum, image.osHashAlgo, image.osHashValue,
-      image.diskFormat, image.containerFormat, image.minDisk, image.minRam,
-      image.createdAt.getTime(), image.updatedAt.getTime(), image.deleted ? 1 : 0, image.deletedAt?.getTime() ?? null,
+      image.id,
+      image.name,
+      image.owner,
+      image.status,
+      image.visibility,
+      image.protected ? 1 : 0,
+      image.size,
+      image.virtualSize,
+      image.checksum,
+      image.osHashAlgo,
+      image.osHashValue,
+      image.diskFormat,
+      image.containerFormat,
+      image.minDisk,
+      image.minRam,
+      image.createdAt.getTime(),
+      image.updatedAt.getTime(),
+      image.deleted ? 1 : 0,
+      image.deletedAt?.getTime() ?? null,
     );
     if (inserted.changes === 0) return null;
     Object.entries(image.properties).forEach(([name, value], i) => s.insertProperty.run(image.id, name, value, i));
@@ -113,7 +132,8 @@ export class SqliteImageCatalog implements ImageCatalog {
     const s = this.#s;
     if (s.isLive.get(imageId) === undefined) return null;
     s.addMember.run({ imageId, memberId, now: now.getTime() });
-    const row = s.selectMember.get(imageId, memberId) as { member_id: string; status: MemberStatus; created_at: number; updated_at: number } | undefined;
+    const row = s.selectMember.get(imageId, memberId) as
+      { member_id: string; status: MemberStatus; created_at: number; updated_at: number } | undefined;
     if (row === undefined) throw new StoreInvariantError(`member ${memberId} of ${imageId} vanished`);
     return { memberId: row.member_id, status: row.status, createdAt: asDate(row.created_at), updatedAt: asDate(row.updated_at) };
   }
@@ -124,7 +144,14 @@ export class SqliteImageCatalog implements ImageCatalog {
 
   #attachInTx(imageId: string, data: ImageDataRecord, now: Date): Image | null {
     const s = this.#s;
-    const changed = s.attachData.run({ id: imageId, size: data.size, checksum: data.checksum, algo: data.osHashAlgo, value: data.osHashValue, now: now.getTime() });
+    const changed = s.attachData.run({
+      id: imageId,
+      size: data.size,
+      checksum: data.checksum,
+      algo: data.osHashAlgo,
+      value: data.osHashValue,
+      now: now.getTime(),
+    });
     if (changed.changes === 0) return null;
     s.addLocation.run({ imageId, id: this.#c.newId(), url: data.url, metadata: JSON.stringify(data.metadata ?? {}) });
     return this.#c.readImage(imageId);
@@ -140,7 +167,8 @@ const STATEMENTS = {
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
   insertProperty: 'INSERT INTO image_properties (image_id, name, value, position) VALUES (?, ?, ?, ?)',
   insertTag: 'INSERT INTO image_tags (image_id, value, position) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
-  insertMember: 'INSERT INTO image_members (image_id, member_id, status, position, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+  insertMember:
+    'INSERT INTO image_members (image_id, member_id, status, position, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
   insertLocation: 'INSERT INTO image_locations (image_id, id, url, metadata, status, position) VALUES (?, ?, ?, ?, ?, ?)',
   updateImage: `UPDATE images SET name = CASE WHEN @setName THEN @name ELSE name END, visibility = coalesce(@visibility, visibility),
        protected = coalesce(@protected, protected), status = coalesce(@status, status), updated_at = @now

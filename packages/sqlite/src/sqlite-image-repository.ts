@@ -25,7 +25,8 @@ export class SqliteImageRepository implements ImageRepository {
     this.#deleteTx = connection.transaction((request: DeleteImageRequest) => this.#deleteInTx(request));
     this.#restoreTx = connection.transaction((imageId: string, now: Date) => this.#restoreInTx(imageId, now));
     const group = connection.groupCommit;
-    this.#group = group === null ? null : new DeleteGroupCommitter(connection.db, (request) => this.#deleteInTx(request), connection.lockWait, group);
+    this.#group =
+      group === null ? null : new DeleteGroupCommitter(connection.db, (request) => this.#deleteInTx(request), connection.lockWait, group);
   }
 
   /**
@@ -60,7 +61,15 @@ export class SqliteImageRepository implements ImageRepository {
       throw new StoreInvariantError(`image ${imageId} changed inside its own write transaction`);
     }
     for (const job of jobs) {
-      s.insertJob.run(job.id, imageId, job.locationId, job.url, job.availableAt.getTime(), job.createdAt.getTime(), job.updatedAt.getTime());
+      s.insertJob.run(
+        job.id,
+        imageId,
+        job.locationId,
+        job.url,
+        job.availableAt.getTime(),
+        job.createdAt.getTime(),
+        job.updatedAt.getTime(),
+      );
     }
     s.insertEvent.run(event.id, imageId, JSON.stringify(event.payload), event.occurredAt.getTime(), event.occurredAt.getTime());
   }
@@ -85,7 +94,8 @@ export class SqliteImageRepository implements ImageRepository {
     const before = this.#c.readImage(imageId);
     if (before === null) return { kind: 'NotFound' };
     if (before.status !== 'pending_delete' || before.deletedAt === null) return { kind: 'NotPendingDelete', status: before.status };
-    if (before.locations.some((l) => l.status === 'deleted') || s.hasTouchedJob.get(imageId) !== undefined) return { kind: 'DataAlreadyDeleted' };
+    if (before.locations.some((l) => l.status === 'deleted') || s.hasTouchedJob.get(imageId) !== undefined)
+      return { kind: 'DataAlreadyDeleted' };
 
     const at = now.getTime();
     // The delete never wrote the children: with the image live again, they read live again.
@@ -101,7 +111,8 @@ export class SqliteImageRepository implements ImageRepository {
 
 const STATEMENTS = {
   // delete
-  markImageDeleted: 'UPDATE images SET status_before_delete = status, status = ?, deleted = 1, deleted_at = ?, updated_at = ? WHERE id = ? AND deleted = 0',
+  markImageDeleted:
+    'UPDATE images SET status_before_delete = status, status = ?, deleted = 1, deleted_at = ?, updated_at = ? WHERE id = ? AND deleted = 0',
   insertJob:
     "INSERT INTO data_deletion_jobs (id, image_id, location_id, url, state, attempts, available_at, last_error, created_at, updated_at) VALUES (?, ?, ?, ?, 'queued', 0, ?, NULL, ?, ?)",
   insertEvent: "INSERT INTO outbox_events (id, type, image_id, payload, occurred_at, available_at) VALUES (?, 'image.delete', ?, ?, ?, ?)",

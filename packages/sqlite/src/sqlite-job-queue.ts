@@ -75,13 +75,21 @@ export class SqliteJobQueue implements DataDeletionJobQueue {
     });
   }
 
-  listJobs(filter: { readonly imageId?: string; readonly state?: DataDeletionJobState; readonly limit?: number }): ResultAsync<readonly DataDeletionJob[], StorageError> {
+  listJobs(filter: {
+    readonly imageId?: string;
+    readonly state?: DataDeletionJobState;
+    readonly limit?: number;
+  }): ResultAsync<readonly DataDeletionJob[], StorageError> {
     return this.#c.read(() => {
       const filters = [
         filter.imageId === undefined ? null : { sql: 'image_id = @imageId', params: { imageId: filter.imageId } },
         filter.state === undefined ? null : { sql: 'state = @state', params: { state: filter.state } },
       ];
-      const rows = this.#c.list<JobRow>({ columns: JOB_COLUMNS, from: 'data_deletion_jobs', orderBy: 'created_at, seq' }, filters, filter.limit);
+      const rows = this.#c.list<JobRow>(
+        { columns: JOB_COLUMNS, from: 'data_deletion_jobs', orderBy: 'created_at, seq' },
+        filters,
+        filter.limit,
+      );
       return rows.map(toJob);
     });
   }
@@ -150,7 +158,8 @@ const STATEMENTS = {
   claimJobs: `UPDATE data_deletion_jobs SET available_at = @leasedUntil, updated_at = @now, claimed_at = coalesce(claimed_at, @now)
      WHERE seq IN (SELECT seq FROM data_deletion_jobs WHERE state = 'queued' AND available_at <= @now ORDER BY created_at, seq LIMIT @limit)
      RETURNING ${JOB_COLUMNS}`,
-  completeJob: "UPDATE data_deletion_jobs SET state = 'done', updated_at = ? WHERE id = ? AND state = 'queued' RETURNING image_id, location_id",
+  completeJob:
+    "UPDATE data_deletion_jobs SET state = 'done', updated_at = ? WHERE id = ? AND state = 'queued' RETURNING image_id, location_id",
   markLocationDeleted: "UPDATE image_locations SET status = 'deleted' WHERE image_id = ? AND id = ?",
   finishPendingDelete: `UPDATE images SET status = 'deleted', updated_at = @now WHERE id = @imageId AND status = 'pending_delete'
        AND NOT EXISTS (SELECT 1 FROM data_deletion_jobs j WHERE j.image_id = @imageId AND j.state IN ('queued', 'dead'))`,

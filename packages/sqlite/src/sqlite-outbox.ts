@@ -44,7 +44,11 @@ export class SqliteOutbox implements EventOutbox {
     return this.#failedTx(eventId, failure);
   }
 
-  listEvents(filter: { readonly imageId?: string; readonly delivered?: boolean; readonly limit?: number }): ResultAsync<readonly OutboxEvent[], StorageError> {
+  listEvents(filter: {
+    readonly imageId?: string;
+    readonly delivered?: boolean;
+    readonly limit?: number;
+  }): ResultAsync<readonly OutboxEvent[], StorageError> {
     return this.#c.read(() => {
       const filters = [
         filter.imageId === undefined ? null : { sql: 'image_id = @imageId', params: { imageId: filter.imageId } },
@@ -61,5 +65,6 @@ const STATEMENTS = {
      WHERE seq IN (SELECT seq FROM outbox_events WHERE delivered_at IS NULL AND available_at <= ? ORDER BY seq LIMIT ?)
      RETURNING ${EVENT_COLUMNS}`,
   markDelivered: 'UPDATE outbox_events SET delivered_at = ? WHERE delivered_at IS NULL AND id IN (SELECT value FROM json_each(?))',
-  markEventFailed: 'UPDATE outbox_events SET attempts = attempts + 1, last_error = ?, available_at = ? WHERE id = ? AND delivered_at IS NULL',
+  markEventFailed:
+    'UPDATE outbox_events SET attempts = attempts + 1, last_error = ?, available_at = ? WHERE id = ? AND delivered_at IS NULL',
 } as const;

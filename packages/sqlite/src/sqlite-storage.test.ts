@@ -50,7 +50,9 @@ describe('createSqliteStorage', () => {
     const id = uuidFor(2);
     await store.catalog.createImage(sampleImage(id), clock.now());
     await deleteImageUseCase(store.images, clock).execute({ imageId: id, principal: ownerMember });
-    const row = db.prepare('SELECT type, payload, occurred_at, delivered_at, attempts FROM outbox_events WHERE image_id = ?').get(id) as Record<string, unknown>;
+    const row = db
+      .prepare('SELECT type, payload, occurred_at, delivered_at, attempts FROM outbox_events WHERE image_id = ?')
+      .get(id) as Record<string, unknown>;
     expect(row).toMatchObject({ type: 'image.delete', occurred_at: clock.now().getTime(), delivered_at: null, attempts: 0 });
     const payload = JSON.parse(row['payload'] as string) as Record<string, unknown>;
     expect(payload).toMatchObject({ id, status: 'deleted', deleted: true, deleted_at: isoTime(clock.now()), tags: ['ubuntu', 'lts'] });
@@ -59,20 +61,34 @@ describe('createSqliteStorage', () => {
 
   it('keeps the order of tags, members and locations as created and appended', async () => {
     const id = uuidFor(3);
-    await store.catalog.createImage(sampleImage(id, { tags: ['zeta', 'alpha', 'mid'], members: [{ memberId: 'z' }, { memberId: 'a' }] }), clock.now());
+    await store.catalog.createImage(
+      sampleImage(id, { tags: ['zeta', 'alpha', 'mid'], members: [{ memberId: 'z' }, { memberId: 'a' }] }),
+      clock.now(),
+    );
     await store.catalog.addMember(id, 'm', clock.now());
-    await store.catalog.attachImageData(id, { url: 'file:///late', size: 1, checksum: 'c', osHashAlgo: 'sha512', osHashValue: 'v' }, clock.now());
+    await store.catalog.attachImageData(
+      id,
+      { url: 'file:///late', size: 1, checksum: 'c', osHashAlgo: 'sha512', osHashValue: 'v' },
+      clock.now(),
+    );
     const image = (await store.images.findById(id))._unsafeUnwrap()!;
     expect(image.tags).toEqual(['zeta', 'alpha', 'mid']);
     expect(image.members.map((m) => m.memberId)).toEqual(['z', 'a', 'm']);
-    expect(image.locations.map((l) => l.url)).toEqual([`file:///var/lib/images/${id}`, `file:///var/lib/images-mirror/${id}`, 'file:///late']);
+    expect(image.locations.map((l) => l.url)).toEqual([
+      `file:///var/lib/images/${id}`,
+      `file:///var/lib/images-mirror/${id}`,
+      'file:///late',
+    ]);
   });
 
   it('restores the image row and cancels its jobs, dead ones included: the children were never touched', async () => {
     const id = uuidFor(4);
     const created = (await store.catalog.createImage(sampleImage(id), clock.now()))._unsafeUnwrap();
     const children = dumpChildren(db, id);
-    const deleted = await deleteImageUseCase(store.images, clock, { delayedDelete: { delaySeconds: 3600 } }).execute({ imageId: id, principal: ownerMember });
+    const deleted = await deleteImageUseCase(store.images, clock, { delayedDelete: { delaySeconds: 3600 } }).execute({
+      imageId: id,
+      principal: ownerMember,
+    });
     expect(deleted._unsafeUnwrap().status).toBe('pending_delete');
     const [first] = (await store.jobs.listJobs({ imageId: id }))._unsafeUnwrap();
     await store.jobs.fail(first!.id, { now: clock.now(), error: 'refused', retryAt: null });
@@ -101,17 +117,28 @@ describe('createSqliteStorage', () => {
       const deleteTraced = async (id: string) => {
         const before = changes();
         log.length = 0;
-        const outcome = (await tracedStore.images.deleteImage(deleteImageRequest({ id }, clock.now(), { jobsDueAt: clock.now(), eventId: `e-${id}` })))._unsafeUnwrap();
+        const outcome = (
+          await tracedStore.images.deleteImage(deleteImageRequest({ id }, clock.now(), { jobsDueAt: clock.now(), eventId: `e-${id}` }))
+        )._unsafeUnwrap();
         // Each statement by its first words (the log has the values bound in).
         const statements = log.map((sql) => sql.trim().split(/\s+/).slice(0, 3).join(' '));
         return { outcome: outcome.kind, statements, rows: changes() - before };
       };
       const ofBig = await deleteTraced(big);
       const ofBare = await deleteTraced(bare);
-      console.log(`[sqlite delete cost] 20 properties, 20 tags, 10 members, 1 location: ${ofBig.statements.length} statements, ${ofBig.rows} rows; none: ${ofBare.statements.length} statements, ${ofBare.rows} rows`);
+      console.log(
+        `[sqlite delete cost] 20 properties, 20 tags, 10 members, 1 location: ${ofBig.statements.length} statements, ${ofBig.rows} rows; none: ${ofBare.statements.length} statements, ${ofBare.rows} rows`,
+      );
       // BEGIN IMMEDIATE, the read, the image row, one job, the event, COMMIT: 3 rows written.
       expect(ofBig).toMatchObject({ outcome: 'Deleted', rows: 3 });
-      expect(ofBig.statements).toEqual(['BEGIN IMMEDIATE', 'SELECT i.id, i.name,', 'UPDATE images SET', 'INSERT INTO data_deletion_jobs', 'INSERT INTO outbox_events', 'COMMIT']);
+      expect(ofBig.statements).toEqual([
+        'BEGIN IMMEDIATE',
+        'SELECT i.id, i.name,',
+        'UPDATE images SET',
+        'INSERT INTO data_deletion_jobs',
+        'INSERT INTO outbox_events',
+        'COMMIT',
+      ]);
       expect(ofBare).toEqual(ofBig);
 
       log.length = 0;
@@ -127,13 +154,16 @@ describe('createSqliteStorage', () => {
     const live = uuidFor(9);
     await store.catalog.createImage(manyChildren(gone, { properties: 20, tags: 20, members: 10 }), clock.now());
     await store.catalog.createImage(manyChildren(live, { properties: 20, tags: 20, members: 10 }), clock.now());
-    const outcome = (await store.images.deleteImage(deleteImageRequest({ id: gone }, clock.now(), { jobsDueAt: clock.now() })))._unsafeUnwrap();
+    const outcome = (
+      await store.images.deleteImage(deleteImageRequest({ id: gone }, clock.now(), { jobsDueAt: clock.now() }))
+    )._unsafeUnwrap();
     if (outcome.kind !== 'Deleted') expect.fail(outcome.kind);
     for (const job of outcome.jobs) (await store.jobs.complete(job.id, clock.now()))._unsafeUnwrap();
     const liveChildren = dumpChildren(db, live);
 
     const batches: number[] = [];
-    for (let n = -1; n !== 0; ) batches.push((n = (await store.jobs.purgeDeletedChildren({ olderThan: clock.now(), limit: 15 }))._unsafeUnwrap()));
+    for (let n = -1; n !== 0;)
+      batches.push((n = (await store.jobs.purgeDeletedChildren({ olderThan: clock.now(), limit: 15 }))._unsafeUnwrap()));
     expect(batches).toEqual([15, 15, 15, 6, 0]);
     expect(dumpChildren(db, gone)).toEqual({ image_properties: [], image_tags: [], image_members: [], image_locations: [] });
     expect(dumpChildren(db, live)).toEqual(liveChildren);
@@ -223,9 +253,11 @@ describe('sqliteImageCatalogModule', () => {
       // Immediate mode: the data store said the data is gone, so both jobs are done, inline.
       expect(deleted._unsafeUnwrap()).toMatchObject({ status: 'deleted', dataDeletionJobs: 2, inlineDataDeletion: { done: 2 } });
       expect(db.prepare('SELECT state, count(*) AS n FROM data_deletion_jobs GROUP BY state').all()).toEqual([{ state: 'done', n: 2 }]);
-      expect(db.prepare("SELECT DISTINCT status FROM image_locations WHERE image_id = ?").pluck().all(id)).toEqual(['deleted']);
+      expect(db.prepare('SELECT DISTINCT status FROM image_locations WHERE image_id = ?').pluck().all(id)).toEqual(['deleted']);
       // The queue and the outbox bound by the module read what the delete committed: one database.
-      expect((await resolve(container, TOKENS.DataDeletionJobQueue).listJobs({ imageId: id }))._unsafeUnwrap().map((j) => j.state)).toEqual(['done', 'done']);
+      expect((await resolve(container, TOKENS.DataDeletionJobQueue).listJobs({ imageId: id }))._unsafeUnwrap().map((j) => j.state)).toEqual(
+        ['done', 'done'],
+      );
       expect((await resolve(container, TOKENS.EventOutbox).listEvents({ imageId: id }))._unsafeUnwrap()).toHaveLength(1);
     } finally {
       db.close();

@@ -33,9 +33,12 @@ describe('toStorageError', () => {
     expect(toStorageError(new Error('database is locked')).kind).toBe('StorageUnavailable');
   });
 
-  it.each(['SQLITE_ERROR', 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CORRUPT', 'SQLITE_MISMATCH', 'SQLITE_BUSYNESS'])('%s is StorageFault', (code) => {
-    expect(toStorageError(sqliteError(code)).kind).toBe('StorageFault');
-  });
+  it.each(['SQLITE_ERROR', 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CORRUPT', 'SQLITE_MISMATCH', 'SQLITE_BUSYNESS'])(
+    '%s is StorageFault',
+    (code) => {
+      expect(toStorageError(sqliteError(code)).kind).toBe('StorageFault');
+    },
+  );
 
   it('anything that is not an SQLite error is StorageFault, and messages never carry SQL', () => {
     for (const cause of [new TypeError('The database connection is not open'), 'a string', null, undefined, { code: 42 }]) {

@@ -1,10 +1,5 @@
 // Maps whatever better-sqlite3 throws to the port's StorageError data, at the adapter edge only.
-import {
-  DEFAULT_RETRY_AFTER_SECONDS,
-  storageFault,
-  storageUnavailable,
-  type StorageError,
-} from '@image-catalog/core';
+import { DEFAULT_RETRY_AFTER_SECONDS, storageFault, storageUnavailable, type StorageError } from '@image-catalog/core';
 
 /**
  * Result codes (primary or extended) that describe the state of the storage rather than a defect:

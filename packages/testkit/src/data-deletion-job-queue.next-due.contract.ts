@@ -10,7 +10,11 @@ import type { StorageHarness } from './storage-harness.js';
 const T0 = TEST_EPOCH;
 const LEASE = 30;
 
-async function deleteWithJobs(h: StorageHarness, locations: number, options: DeleteRequestOptions & { readonly jobsDueAt: Date }): Promise<DeletedOutcome> {
+async function deleteWithJobs(
+  h: StorageHarness,
+  locations: number,
+  options: DeleteRequestOptions & { readonly jobsDueAt: Date },
+): Promise<DeletedOutcome> {
   const id = globalThis.crypto.randomUUID();
   const image = await createFixtureImage(h, { id, locations: fixtureLocations(id, locations) });
   return deleteThroughRepository(h, image, T0, options);

@@ -15,6 +15,17 @@ import type { StorageHarnessFactory } from './storage-harness.js';
  * paths). Each part can also run alone (`describeDeleteImageOrderOfChecks`, `…VisibilityMatrix`,
  * `…Success`, `…Faults`, `…Concurrency`, `…DataDeletion`).
  */
-export function describeDeleteImageBehaviour(name: string, factory: StorageHarnessFactory, modes: readonly DeletePolicyMode[] = DELETE_POLICY_MODES): void {
-  describeDeleteImageParts(name, factory, modes, [orderOfChecksPart, visibilityMatrixPart, successPart, faultsPart, concurrencyPart, dataDeletionPart]);
+export function describeDeleteImageBehaviour(
+  name: string,
+  factory: StorageHarnessFactory,
+  modes: readonly DeletePolicyMode[] = DELETE_POLICY_MODES,
+): void {
+  describeDeleteImageParts(name, factory, modes, [
+    orderOfChecksPart,
+    visibilityMatrixPart,
+    successPart,
+    faultsPart,
+    concurrencyPart,
+    dataDeletionPart,
+  ]);
 }

@@ -31,7 +31,12 @@ function longest(length: number, seed = 'v'): string {
 }
 
 /** Expects the refusal core's `validateNewImage` gives, with this field and reason, and returns it. */
-async function expectRefusedCreate(h: StorageHarness, input: NewImage, field: ImageInputField, reason: InvalidImageInputReason): Promise<InvalidImageInput> {
+async function expectRefusedCreate(
+  h: StorageHarness,
+  input: NewImage,
+  field: ImageInputField,
+  reason: InvalidImageInputReason,
+): Promise<InvalidImageInput> {
   const error = await expectErr(h.catalog.createImage(input, T0));
   expect(error).toEqual(validateNewImage(input)._unsafeUnwrapErr());
   expect(error).toMatchObject({ kind: 'InvalidImageInput', field, reason });
@@ -115,8 +120,16 @@ export function describeImageCatalogInputContract(name: string, factory: Storage
 
       it('updateImage and addMember on an image id with U+0000 are refused (never a storage error)', async () => {
         const id = `${globalThis.crypto.randomUUID()}${NUL}`;
-        expect(await expectErr(h().catalog.updateImage(id, { protected: true }, T1))).toMatchObject({ kind: 'InvalidImageInput', field: 'id', reason: 'ContainsNul' });
-        expect(await expectErr(h().catalog.addMember(id, 'p2', T1))).toMatchObject({ kind: 'InvalidImageInput', field: 'id', reason: 'ContainsNul' });
+        expect(await expectErr(h().catalog.updateImage(id, { protected: true }, T1))).toMatchObject({
+          kind: 'InvalidImageInput',
+          field: 'id',
+          reason: 'ContainsNul',
+        });
+        expect(await expectErr(h().catalog.addMember(id, 'p2', T1))).toMatchObject({
+          kind: 'InvalidImageInput',
+          field: 'id',
+          reason: 'ContainsNul',
+        });
       });
 
       it.each([`a${NUL}`, NUL, '\uDC00'])('listImages with the name filter %j is refused, not a storage error', async (filter) => {
@@ -137,17 +150,29 @@ export function describeImageCatalogInputContract(name: string, factory: Storage
         ['the checksum', IMAGE_INPUT_LIMITS.checksum, 'checksum', (v) => ({ checksum: v })],
         ['os_hash_algo', IMAGE_INPUT_LIMITS.osHashAlgo, 'osHashAlgo', (v) => ({ osHashAlgo: v })],
         ['os_hash_value', IMAGE_INPUT_LIMITS.osHashValue, 'osHashValue', (v) => ({ osHashValue: v })],
-      ] satisfies readonly (readonly [string, number, ImageInputField, (value: string) => Partial<NewImage>])[])('createImage with %s one character over %i: InvalidImageInput, nothing stored', async (_what, limit, field, put) => {
-        const input = imageFixture(put(longest(limit + 1)));
-        await expectRefusedCreate(h(), input, field, 'TooLong');
-        await expectNothingStored(h(), input.id);
-      });
+      ] satisfies readonly (readonly [string, number, ImageInputField, (value: string) => Partial<NewImage>])[])(
+        'createImage with %s one character over %i: InvalidImageInput, nothing stored',
+        async (_what, limit, field, put) => {
+          const input = imageFixture(put(longest(limit + 1)));
+          await expectRefusedCreate(h(), input, field, 'TooLong');
+          await expectNothingStored(h(), input.id);
+        },
+      );
 
       it('updateImage, addMember and the name filter refuse over-long values and change nothing', async () => {
         const image = await createFixtureImage(h());
-        expect(await expectErr(h().catalog.updateImage(image.id, { name: longest(IMAGE_INPUT_LIMITS.name + 1) }, T1))).toMatchObject({ field: 'name', reason: 'TooLong' });
-        expect(await expectErr(h().catalog.addMember(image.id, 'm'.repeat(IMAGE_INPUT_LIMITS.memberId + 1), T1))).toMatchObject({ field: 'memberId', reason: 'TooLong' });
-        expect(await expectErr(h().catalog.listImages({ name: 'n'.repeat(IMAGE_INPUT_LIMITS.name + 1) }))).toMatchObject({ field: 'nameFilter', reason: 'TooLong' });
+        expect(await expectErr(h().catalog.updateImage(image.id, { name: longest(IMAGE_INPUT_LIMITS.name + 1) }, T1))).toMatchObject({
+          field: 'name',
+          reason: 'TooLong',
+        });
+        expect(await expectErr(h().catalog.addMember(image.id, 'm'.repeat(IMAGE_INPUT_LIMITS.memberId + 1), T1))).toMatchObject({
+          field: 'memberId',
+          reason: 'TooLong',
+        });
+        expect(await expectErr(h().catalog.listImages({ name: 'n'.repeat(IMAGE_INPUT_LIMITS.name + 1) }))).toMatchObject({
+          field: 'nameFilter',
+          reason: 'TooLong',
+        });
         expect(await findImage(h(), image.id)).toEqual(image);
       });
 
@@ -204,7 +229,10 @@ export function describeImageCatalogInputContract(name: string, factory: Storage
       });
 
       it('property names that are also names of Object.prototype members are ordinary keys', async () => {
-        const properties = JSON.parse('{"__proto__": "a", "constructor": "b", "toString": "c", "hasOwnProperty": "d"}') as Record<string, string>;
+        const properties = JSON.parse('{"__proto__": "a", "constructor": "b", "toString": "c", "hasOwnProperty": "d"}') as Record<
+          string,
+          string
+        >;
         const created = await expectRoundTrip(h(), emptyImageFixture({ properties }));
         expect(Object.keys(created.properties).sort()).toEqual(['__proto__', 'constructor', 'hasOwnProperty', 'toString']);
         expect(Object.getPrototypeOf(created.properties)).toBe(Object.prototype);

@@ -1,5 +1,12 @@
 // Arbitrary text in every field (fast-check): the catalog either refuses it as core's validators do, or stores it and reads it back exactly; never a storage error.
-import { newImageRecord, validateImagePatch, validateMemberId, validateNameFilter, validateNewImage, type NewImage } from '@image-catalog/core/authoring';
+import {
+  newImageRecord,
+  validateImagePatch,
+  validateMemberId,
+  validateNameFilter,
+  validateNewImage,
+  type NewImage,
+} from '@image-catalog/core/authoring';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expectOk } from './expect-result.js';

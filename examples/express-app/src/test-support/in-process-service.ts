@@ -61,7 +61,9 @@ export async function startInProcessService(options: InProcessServiceOptions = {
       ...(options.eventsFile ? { IMAGE_CATALOG_EVENTS_FILE: path.join(dataDir, 'events.jsonl') } : {}),
       ...options.env,
     });
-    const config: ServiceConfig = options.tokens ? { ...loaded, tokens: new Map(Object.entries(options.tokens)), demoTokens: false } : loaded;
+    const config: ServiceConfig = options.tokens
+      ? { ...loaded, tokens: new Map(Object.entries(options.tokens)), demoTokens: false }
+      : loaded;
     const service = await startService(config, logger, options.overrides);
     let stopped: Promise<void> | null = null;
     const stop = () =>
@@ -95,8 +97,16 @@ export function authHeaders(token: string, extra: Record<string, string> = {}): 
 }
 
 /** `POST /v2/images` with `body`; fails the test unless the answer is 201. Returns the image JSON. */
-export async function createImageOverHttp(api: string, token: string, body: Record<string, unknown> = {}): Promise<Record<string, unknown> & { id: string }> {
-  const res = await fetch(`${api}/images`, { method: 'POST', headers: authHeaders(token, { 'Content-Type': 'application/json' }), body: JSON.stringify(body) });
+export async function createImageOverHttp(
+  api: string,
+  token: string,
+  body: Record<string, unknown> = {},
+): Promise<Record<string, unknown> & { id: string }> {
+  const res = await fetch(`${api}/images`, {
+    method: 'POST',
+    headers: authHeaders(token, { 'Content-Type': 'application/json' }),
+    body: JSON.stringify(body),
+  });
   const text = await res.text();
   if (res.status !== 201) throw new Error(`POST /v2/images answered ${res.status}: ${text.slice(0, 300)}`);
   return JSON.parse(text) as Record<string, unknown> & { id: string };

@@ -62,7 +62,8 @@ export function parseExposition(text: string): Exposition {
         help.set(name, rest);
         return;
       }
-      if (!['counter', 'gauge', 'histogram', 'summary', 'untyped'].includes(rest)) throw new Error(`line ${line}: bad type ${JSON.stringify(rest)}`);
+      if (!['counter', 'gauge', 'histogram', 'summary', 'untyped'].includes(rest))
+        throw new Error(`line ${line}: bad type ${JSON.stringify(rest)}`);
       if (types.has(name)) throw new Error(`line ${line}: second TYPE for ${name}`);
       if ([...seen].some((sampleName) => sampleName === name || SUFFIXES[rest as MetricType].some((s) => sampleName === name + s))) {
         throw new Error(`line ${line}: TYPE of ${name} after its samples`);
@@ -93,7 +94,8 @@ export function parseExposition(text: string): Exposition {
     if (fields === null) throw new Error(`line ${line}: bad value part ${JSON.stringify(rest)}`);
     const family = [...types].find(([typed, type]) => SUFFIXES[type].some((suffix) => name === typed + suffix));
     if (family === undefined) throw new Error(`line ${line}: sample ${name} has no TYPE before it`);
-    if (family[1] === 'histogram' && name.endsWith('_bucket') && labels.le === undefined) throw new Error(`line ${line}: histogram bucket without le`);
+    if (family[1] === 'histogram' && name.endsWith('_bucket') && labels.le === undefined)
+      throw new Error(`line ${line}: histogram bucket without le`);
     seen.add(name);
     samples.push({ name, labels, value: parseValue(fields[1] ?? '', line) });
   });

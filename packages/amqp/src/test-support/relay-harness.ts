@@ -1,12 +1,6 @@
 // A memory catalog whose deletes the outbox relay publishes to the test broker, through a proxy the test can break, with a consumer bound.
 import { randomUUID } from 'node:crypto';
-import {
-  DeleteImage,
-  defaultDeletePolicy,
-  type EventPublisher,
-  type OutboxEvent,
-  type PublishError,
-} from '@image-catalog/core';
+import { DeleteImage, defaultDeletePolicy, type EventPublisher, type OutboxEvent, type PublishError } from '@image-catalog/core';
 import { OutboxRelay, type OutboxRelayOptions } from '@image-catalog/core/workers';
 import { createMemoryStorage } from '@image-catalog/memory';
 import { adminPrincipal, TestClock } from '@image-catalog/testkit';
@@ -16,7 +10,10 @@ import { TcpProxy } from './tcp-proxy.js';
 import { TestConsumer, TEST_AMQP_URL, uniqueName } from './test-broker.js';
 
 /** Runs instead of a plain publish of one batch; `publish` is the real one. */
-export type BatchInterceptor = (events: readonly OutboxEvent[], publish: () => ResultAsync<void, PublishError>) => Promise<Result<void, PublishError>>;
+export type BatchInterceptor = (
+  events: readonly OutboxEvent[],
+  publish: () => ResultAsync<void, PublishError>,
+) => Promise<Result<void, PublishError>>;
 
 export interface RelayHarnessOptions {
   readonly publisher?: Partial<AmqpEventPublisherOptions>;
@@ -30,7 +27,12 @@ export async function openRelayHarness(options: RelayHarnessOptions = {}) {
   const consumer = await TestConsumer.open();
   const proxy = await TcpProxy.start(TEST_AMQP_URL);
   const connectionName = uniqueName('relay-publisher');
-  const amqp = new AmqpEventPublisher({ url: proxy.urlFor(TEST_AMQP_URL), exchange: consumer.exchange, connectionName, ...options.publisher });
+  const amqp = new AmqpEventPublisher({
+    url: proxy.urlFor(TEST_AMQP_URL),
+    exchange: consumer.exchange,
+    connectionName,
+    ...options.publisher,
+  });
 
   const interceptors: BatchInterceptor[] = [];
   const batches: (readonly string[])[] = [];

@@ -22,7 +22,9 @@ async function probe(): Promise<string | null> {
 export const brokerUnreachable: string | null = await probe();
 
 if (brokerUnreachable !== null) {
-  console.warn(`\n[@image-catalog/amqp] SKIPPING RabbitMQ tests: cannot reach ${TEST_AMQP_URL} (${brokerUnreachable}). Set IMAGE_CATALOG_TEST_AMQP_URL to run them.\n`);
+  console.warn(
+    `\n[@image-catalog/amqp] SKIPPING RabbitMQ tests: cannot reach ${TEST_AMQP_URL} (${brokerUnreachable}). Set IMAGE_CATALOG_TEST_AMQP_URL to run them.\n`,
+  );
 }
 
 /** Suite title suffix that says, in the report, why a suite was skipped. */
@@ -153,18 +155,21 @@ export async function rabbitmqctlUnusable(): Promise<string | null> {
     await run('rabbitmqctl', ['-q', 'list_connections', 'pid'], { timeout: 20_000 });
     return null;
   } catch (cause) {
-    return cause instanceof Error ? cause.message.split('\n')[0] ?? cause.message : String(cause);
+    return cause instanceof Error ? (cause.message.split('\n')[0] ?? cause.message) : String(cause);
   }
 }
 
 /** Closes, on the broker's side, every connection whose client-provided name is `connectionName`; answers how many. */
 export async function forceCloseConnections(connectionName: string): Promise<number> {
-  const { stdout } = await run('rabbitmqctl', ['-q', '--no-table-headers', 'list_connections', 'pid', 'client_properties'], { timeout: 20_000 });
+  const { stdout } = await run('rabbitmqctl', ['-q', '--no-table-headers', 'list_connections', 'pid', 'client_properties'], {
+    timeout: 20_000,
+  });
   const pids = stdout
     .split('\n')
     .filter((line) => line.includes(`{"connection_name","${connectionName}"}`))
     .map((line) => line.split('\t')[0] ?? '')
     .filter((pid) => pid.startsWith('<'));
-  for (const pid of pids) await run('rabbitmqctl', ['-q', 'close_connection', pid, 'image-catalog test: forced close'], { timeout: 20_000 });
+  for (const pid of pids)
+    await run('rabbitmqctl', ['-q', 'close_connection', pid, 'image-catalog test: forced close'], { timeout: 20_000 });
   return pids.length;
 }

@@ -146,6 +146,8 @@ describe('createImageCatalogCore: the host’s onCommitted', () => {
     const h = setup({ deleteImage: { delayedDelete: { delaySeconds: 60 }, onCommitted: (c) => heard.push(c) } });
     const { id } = h.imageWithData();
     const deleted = await h.remove(id);
-    expect(heard).toEqual([{ imageId: id, status: 'pending_delete', eventId: deleted.eventId, jobsDueAt: new Date(deleted.deletedAt.getTime() + 60_000) }]);
+    expect(heard).toEqual([
+      { imageId: id, status: 'pending_delete', eventId: deleted.eventId, jobsDueAt: new Date(deleted.deletedAt.getTime() + 60_000) },
+    ]);
   });
 });

@@ -84,8 +84,16 @@ export function createImageCatalogCore(options: ImageCatalogCoreOptions): ImageC
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const policy = options.policy ?? defaultDeletePolicy;
-  const { intervalMs: scrubEvery = DEFAULT_SCRUB_INTERVAL_MS, minPauseMs: scrubPause = DEFAULT_MIN_PAUSE_MS, ...scrubberOptions } = options.scrubber ?? {};
-  const { intervalMs: relayEvery = DEFAULT_RELAY_INTERVAL_MS, minPauseMs: relayPause = DEFAULT_MIN_PAUSE_MS, ...relayOptions } = options.relay ?? {};
+  const {
+    intervalMs: scrubEvery = DEFAULT_SCRUB_INTERVAL_MS,
+    minPauseMs: scrubPause = DEFAULT_MIN_PAUSE_MS,
+    ...scrubberOptions
+  } = options.scrubber ?? {};
+  const {
+    intervalMs: relayEvery = DEFAULT_RELAY_INTERVAL_MS,
+    minPauseMs: relayPause = DEFAULT_MIN_PAUSE_MS,
+    ...relayOptions
+  } = options.relay ?? {};
 
   const dataDeletion = new DataDeletionWorker(dataStore, storage.jobs, clock, logger, options.dataDeletion ?? {});
   const scrubber = new Scrubber(storage.jobs, dataDeletion, clock, logger, scrubberOptions);
@@ -99,7 +107,10 @@ export function createImageCatalogCore(options: ImageCatalogCoreOptions): ImageC
     hostHook?.(committed);
   };
   const deleteImage = new DeleteImage(storage.images, policy, clock, dataDeletion, logger, { ...options.deleteImage, onCommitted });
-  const restoreImage = new RestoreImage(storage.images, clock, logger, { idFormat: options.deleteImage?.idFormat, ...options.restoreImage });
+  const restoreImage = new RestoreImage(storage.images, clock, logger, {
+    idFormat: options.deleteImage?.idFormat,
+    ...options.restoreImage,
+  });
 
   return {
     deleteImage,
@@ -116,7 +127,11 @@ export function createImageCatalogCore(options: ImageCatalogCoreOptions): ImageC
       await Promise.all([scrubber.stop(), relay?.stop()]);
       if (relay !== null) {
         const flushed = await relay.runOnce();
-        if (flushed.isErr()) logger.warn({ err: flushed.error.cause, error: flushed.error.message }, 'image catalog: last event delivery before stop failed; events stay in the outbox');
+        if (flushed.isErr())
+          logger.warn(
+            { err: flushed.error.cause, error: flushed.error.message },
+            'image catalog: last event delivery before stop failed; events stay in the outbox',
+          );
       }
     },
   };

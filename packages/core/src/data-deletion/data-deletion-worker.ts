@@ -90,7 +90,8 @@ export class DataDeletionWorker {
       return { kind: 'abandoned', job, error };
     }
     // A store that throws instead of answering with an error is a defect; treat it as a failed attempt.
-    const deleted: Result<void, DataStoreError> = timed.kind === 'answered' ? timed.value : err({ kind: 'DataStoreFault', message: 'data store threw', cause: timed.cause });
+    const deleted: Result<void, DataStoreError> =
+      timed.kind === 'answered' ? timed.value : err({ kind: 'DataStoreFault', message: 'data store threw', cause: timed.cause });
     const now = this.clock.now();
     if (deleted.isOk()) {
       const recorded = await this.queue.complete(job.id, now);
@@ -101,19 +102,29 @@ export class DataDeletionWorker {
     const error = describe(deleted.error);
     const attempts = job.attempts + 1;
     const permanent = deleted.error.kind === 'DataStoreRejected';
-    const retryAt = permanent || attempts >= this.#maxAttempts ? null : new Date(now.getTime() + backoffDelayMs(attempts, this.options.backoff));
+    const retryAt =
+      permanent || attempts >= this.#maxAttempts ? null : new Date(now.getTime() + backoffDelayMs(attempts, this.options.backoff));
     const recorded = await this.queue.fail(job.id, { now, error, retryAt });
     if (recorded.isErr()) return this.#unrecorded(job, recorded.error);
     if (retryAt === null) {
-      this.logger.error({ jobId: job.id, imageId: job.imageId, attempts, error }, 'data deletion dead-lettered: needs an operator (requeue after fixing the store)');
+      this.logger.error(
+        { jobId: job.id, imageId: job.imageId, attempts, error },
+        'data deletion dead-lettered: needs an operator (requeue after fixing the store)',
+      );
       return { kind: 'dead', job, error };
     }
-    this.logger.warn({ jobId: job.id, imageId: job.imageId, attempts, retryAt: retryAt.toISOString(), error }, 'data deletion failed; will retry');
+    this.logger.warn(
+      { jobId: job.id, imageId: job.imageId, attempts, retryAt: retryAt.toISOString(), error },
+      'data deletion failed; will retry',
+    );
     return { kind: 'retry', job, retryAt, error };
   }
 
   #unrecorded(job: DataDeletionJob, error: StorageError): JobRunOutcome {
-    this.logger.warn({ jobId: job.id, imageId: job.imageId, error: describe(error), err: error.cause }, 'could not record a data-deletion result; the lease will bring the job back');
+    this.logger.warn(
+      { jobId: job.id, imageId: job.imageId, error: describe(error), err: error.cause },
+      'could not record a data-deletion result; the lease will bring the job back',
+    );
     return { kind: 'abandoned', job, error: describe(error) };
   }
 }

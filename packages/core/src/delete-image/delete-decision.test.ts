@@ -16,7 +16,13 @@ function planSettings(): DeletionPlanSettings {
 }
 
 function image(overrides: Partial<Image> = {}): Image {
-  return { ...newImageRecord({ id: 'image-1', owner: 'p1', status: 'active', visibility: 'private', locations: [{ id: 'loc-1', url: 'file:///1' }] }, TEST_EPOCH), ...overrides };
+  return {
+    ...newImageRecord(
+      { id: 'image-1', owner: 'p1', status: 'active', visibility: 'private', locations: [{ id: 'loc-1', url: 'file:///1' }] },
+      TEST_EPOCH,
+    ),
+    ...overrides,
+  };
 }
 
 /** Inputs whose policy answers `verdict` and records every image it was asked about. */

@@ -28,13 +28,7 @@ export interface ImageProtected {
   readonly message: string;
 }
 
-export type DeleteImageFailure =
-  | InvalidImageId
-  | ImageNotFound
-  | DeleteForbidden
-  | ImageProtected
-  | StorageUnavailable
-  | StorageFault;
+export type DeleteImageFailure = InvalidImageId | ImageNotFound | DeleteForbidden | ImageProtected | StorageUnavailable | StorageFault;
 
 export type DeleteImageFailureKind = DeleteImageFailure['kind'];
 

@@ -38,7 +38,9 @@ describe('DeleteImage onCommitted', () => {
     const h = setup({ delayedDelete: { delaySeconds: 90 } }, (c) => heard.push(c));
     const id = h.seed(2);
     const deleted = (await h.deleteImage.execute({ imageId: id, principal: admin }))._unsafeUnwrap();
-    expect(heard).toEqual([{ imageId: id, status: 'pending_delete', eventId: deleted.eventId, jobsDueAt: new Date(h.clock.now().getTime() + 90_000) }]);
+    expect(heard).toEqual([
+      { imageId: id, status: 'pending_delete', eventId: deleted.eventId, jobsDueAt: new Date(h.clock.now().getTime() + 90_000) },
+    ]);
   });
 
   it('immediate mode: is told before the inline data deletion runs; jobsDueAt is the inline lease end; null without data', async () => {
@@ -46,7 +48,10 @@ describe('DeleteImage onCommitted', () => {
     const h = setup({ inlineLeaseSeconds: 45 }, (c, dataLeft) => heard.push([c, dataLeft]));
     const withData = h.seed(1);
     await h.deleteImage.execute({ imageId: withData, principal: admin });
-    expect(heard[0]).toEqual([expect.objectContaining({ imageId: withData, status: 'deleted', jobsDueAt: new Date(h.clock.now().getTime() + 45_000) }), 1]);
+    expect(heard[0]).toEqual([
+      expect.objectContaining({ imageId: withData, status: 'deleted', jobsDueAt: new Date(h.clock.now().getTime() + 45_000) }),
+      1,
+    ]);
     expect(h.data.urls()).toEqual([]);
 
     const withoutData = h.seed(0);
@@ -71,6 +76,9 @@ describe('DeleteImage onCommitted', () => {
     const deleted = await h.deleteImage.execute({ imageId: id, principal: admin });
     expect(deleted._unsafeUnwrap()).toMatchObject({ status: 'deleted', inlineDataDeletion: { done: 1 } });
     expect(h.data.urls()).toEqual([]);
-    expect(h.entries.find((e) => e.msg === 'DeleteImage: onCommitted hook threw')).toMatchObject({ level: 'error', obj: { imageId: id, err: expect.any(Error) } });
+    expect(h.entries.find((e) => e.msg === 'DeleteImage: onCommitted hook threw')).toMatchObject({
+      level: 'error',
+      obj: { imageId: id, err: expect.any(Error) },
+    });
   });
 });

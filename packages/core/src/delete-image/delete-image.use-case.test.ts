@@ -30,19 +30,39 @@ interface SetupOptions extends DeleteImageOptions {
 }
 
 function setup(options: SetupOptions = {}) {
-  const { policy = defaultDeletePolicy, inline = true, logger = silentLogger, repository = (storage) => storage.images, ...useCase } = options;
+  const {
+    policy = defaultDeletePolicy,
+    inline = true,
+    logger = silentLogger,
+    repository = (storage) => storage.images,
+    ...useCase
+  } = options;
   const clock = new TestClock();
   const storage = createTestStorage();
   const data = new TestDataStore();
   const worker = new DataDeletionWorker(data, storage.jobs, clock, silentLogger, { backoff: { random: () => 0 } });
-  const deleteImage = new DeleteImage(repository(storage), typeof policy === 'function' ? policy(storage) : policy, clock, inline ? worker : null, logger, useCase);
+  const deleteImage = new DeleteImage(
+    repository(storage),
+    typeof policy === 'function' ? policy(storage) : policy,
+    clock,
+    inline ? worker : null,
+    logger,
+    useCase,
+  );
 
   /** A live, private image of project p1 with `locations` data locations the data store holds. */
   function seed(overrides: Partial<NewImage> = {}, locations = 1) {
     const id = overrides.id ?? randomUUID();
     const urls = Array.from({ length: locations }, () => data.newUrl(id));
     for (const url of urls) data.put(url);
-    const image = storage.seed({ id, owner: 'p1', status: 'active', visibility: 'private', locations: urls.map((url) => ({ url })), ...overrides });
+    const image = storage.seed({
+      id,
+      owner: 'p1',
+      status: 'active',
+      visibility: 'private',
+      locations: urls.map((url) => ({ url })),
+      ...overrides,
+    });
     return { id, urls, image };
   }
   const execute = (imageId: string, principal: Principal) => deleteImage.execute({ imageId, principal });
@@ -84,13 +104,20 @@ describe('DeleteImage: the order of checks (DESIGN §3)', () => {
     const h = setup({ idFormat: opaqueImageIdFormat() });
     h.seed({ id: 'ubuntu-22.04' });
     expect((await h.execute('ubuntu-22.04', projectMember('p1')))._unsafeUnwrap().imageId).toBe('ubuntu-22.04');
-    expect((await h.execute('a/b', projectMember('p1')))._unsafeUnwrapErr()).toEqual({ kind: 'InvalidImageId', message: 'Invalid image id: expected an opaque id of at most 255 characters.' });
+    expect((await h.execute('a/b', projectMember('p1')))._unsafeUnwrapErr()).toEqual({
+      kind: 'InvalidImageId',
+      message: 'Invalid image id: expected an opaque id of at most 255 characters.',
+    });
   });
 
   it('answers ImageNotFound for an unknown id, naming the normalised id', async () => {
     const h = setup();
     const id = randomUUID();
-    expect((await h.execute(id.toUpperCase(), adminPrincipal()))._unsafeUnwrapErr()).toEqual({ kind: 'ImageNotFound', imageId: id, message: `No image found with ID ${id}` });
+    expect((await h.execute(id.toUpperCase(), adminPrincipal()))._unsafeUnwrapErr()).toEqual({
+      kind: 'ImageNotFound',
+      imageId: id,
+      message: `No image found with ID ${id}`,
+    });
   });
 
   it('finds an image by its id in upper case', async () => {
@@ -108,14 +135,21 @@ describe('DeleteImage: the order of checks (DESIGN §3)', () => {
     const delayed = setup({ delayedDelete: { delaySeconds: 60 } });
     const pending = delayed.seed();
     expect((await delayed.execute(pending.id, adminPrincipal()))._unsafeUnwrap().status).toBe('pending_delete');
-    expect((await delayed.execute(pending.id, adminPrincipal()))._unsafeUnwrapErr()).toMatchObject({ kind: 'ImageNotFound', imageId: pending.id });
+    expect((await delayed.execute(pending.id, adminPrincipal()))._unsafeUnwrapErr()).toMatchObject({
+      kind: 'ImageNotFound',
+      imageId: pending.id,
+    });
   });
 
   it('answers ImageNotFound for an image the caller cannot see, though it is protected and the policy would deny', async () => {
     const h = setup();
     const { id } = h.seed({ protected: true });
     const before = await h.snapshot(id);
-    expect((await h.execute(id, projectMember('p2')))._unsafeUnwrapErr()).toEqual({ kind: 'ImageNotFound', imageId: id, message: `No image found with ID ${id}` });
+    expect((await h.execute(id, projectMember('p2')))._unsafeUnwrapErr()).toEqual({
+      kind: 'ImageNotFound',
+      imageId: id,
+      message: `No image found with ID ${id}`,
+    });
     expect(await h.snapshot(id)).toEqual(before);
   });
 
@@ -133,7 +167,11 @@ describe('DeleteImage: the order of checks (DESIGN §3)', () => {
     const h = setup();
     const { id } = h.seed({ protected: true });
     const before = await h.snapshot(id);
-    expect((await h.execute(id, projectMember('p1')))._unsafeUnwrapErr()).toEqual({ kind: 'ImageProtected', imageId: id, message: `Image ${id} is protected and cannot be deleted.` });
+    expect((await h.execute(id, projectMember('p1')))._unsafeUnwrapErr()).toEqual({
+      kind: 'ImageProtected',
+      imageId: id,
+      message: `Image ${id} is protected and cannot be deleted.`,
+    });
     expect(await h.snapshot(id)).toEqual(before);
   });
 
@@ -171,7 +209,7 @@ describe('DeleteImage: synchronous and asynchronous policies', () => {
     expect((await h.execute(denied.id, projectReader('p1')))._unsafeUnwrapErr().kind).toBe('DeleteForbidden');
   });
 
-  it("pins an asynchronous verdict to the owner it saw: an owner changed before the commit is DeleteForbidden, nothing written", async () => {
+  it('pins an asynchronous verdict to the owner it saw: an owner changed before the commit is DeleteForbidden, nothing written', async () => {
     const h = setup({ policy: (storage) => asyncPolicy((_principal, imageId) => storage.change(imageId, { owner: 'p2' })) });
     const { id } = h.seed();
     expect((await h.execute(id, adminPrincipal()))._unsafeUnwrapErr()).toMatchObject({ kind: 'DeleteForbidden', imageId: id });
@@ -214,12 +252,18 @@ describe('DeleteImage: synchronous and asynchronous policies', () => {
     const h = setup({ policy: asyncPolicy() });
     const { id } = h.seed();
     h.storage.failNext('findById', storageUnavailable(undefined, 3));
-    expect((await h.execute(id, projectMember('p1')))._unsafeUnwrapErr()).toMatchObject({ kind: 'StorageUnavailable', retryAfterSeconds: 3 });
+    expect((await h.execute(id, projectMember('p1')))._unsafeUnwrapErr()).toMatchObject({
+      kind: 'StorageUnavailable',
+      retryAfterSeconds: 3,
+    });
     expect(h.storage.callsOf('deleteImage')).toBe(0);
 
     const down = setup({ policy: { canDelete: () => errAsync(storageUnavailable(undefined, 9)) } });
     const other = down.seed();
-    expect((await down.execute(other.id, projectMember('p1')))._unsafeUnwrapErr()).toMatchObject({ kind: 'StorageUnavailable', retryAfterSeconds: 9 });
+    expect((await down.execute(other.id, projectMember('p1')))._unsafeUnwrapErr()).toMatchObject({
+      kind: 'StorageUnavailable',
+      retryAfterSeconds: 9,
+    });
     expect(down.storage.callsOf('deleteImage')).toBe(0);
   });
 });
@@ -236,7 +280,10 @@ describe('DeleteImage: defects are StorageFault, never a throw', () => {
     });
     const { id } = h.seed();
     const before = await h.snapshot(id);
-    expect((await h.execute(id, projectMember('p1')))._unsafeUnwrapErr()).toMatchObject({ kind: 'StorageFault', message: storageFault().message });
+    expect((await h.execute(id, projectMember('p1')))._unsafeUnwrapErr()).toMatchObject({
+      kind: 'StorageFault',
+      message: storageFault().message,
+    });
     expect(await h.snapshot(id)).toEqual(before);
   });
 
@@ -281,7 +328,11 @@ describe('DeleteImage: what a delete does', () => {
     ]);
     const events = (await h.storage.outbox.listEvents({}))._unsafeUnwrap();
     expect(events).toMatchObject([{ id: 'event-1', type: 'image.delete', imageId: id, payload: { id, status: 'deleted', deleted: true } }]);
-    expect((await h.storage.images.findById(id))._unsafeUnwrap()).toMatchObject({ status: 'deleted', deleted: true, deletedAt: h.clock.now() });
+    expect((await h.storage.images.findById(id))._unsafeUnwrap()).toMatchObject({
+      status: 'deleted',
+      deleted: true,
+      deletedAt: h.clock.now(),
+    });
   });
 
   it('uses random UUIDs for the event and the jobs by default', async () => {
@@ -295,10 +346,17 @@ describe('DeleteImage: what a delete does', () => {
   });
 
   it('without inline data deletion leaves the jobs queued for the scrubber, due after the inline lease', async () => {
-    for (const [options, leaseSeconds] of [[{}, 60], [{ inlineLeaseSeconds: 5 }, 5]] as const) {
+    for (const [options, leaseSeconds] of [
+      [{}, 60],
+      [{ inlineLeaseSeconds: 5 }, 5],
+    ] as const) {
       const h = setup({ inline: false, ...options });
       const { id, urls } = h.seed();
-      expect((await h.execute(id, projectMember('p1')))._unsafeUnwrap()).toMatchObject({ status: 'deleted', dataDeletionJobs: 1, inlineDataDeletion: null });
+      expect((await h.execute(id, projectMember('p1')))._unsafeUnwrap()).toMatchObject({
+        status: 'deleted',
+        dataDeletionJobs: 1,
+        inlineDataDeletion: null,
+      });
       expect(h.data.urls()).toEqual(urls);
       const [job] = (await h.storage.jobs.listJobs({ imageId: id }))._unsafeUnwrap();
       expect(job).toMatchObject({ state: 'queued', attempts: 0, availableAt: new Date(h.clock.now().getTime() + leaseSeconds * 1000) });
@@ -320,14 +378,22 @@ describe('DeleteImage: what a delete does', () => {
   it('deletes an image without data: no jobs, nothing inline, still one event', async () => {
     const h = setup();
     const { id } = h.seed({ status: 'queued' }, 0);
-    expect((await h.execute(id, projectMember('p1')))._unsafeUnwrap()).toMatchObject({ status: 'deleted', dataDeletionJobs: 0, inlineDataDeletion: null });
+    expect((await h.execute(id, projectMember('p1')))._unsafeUnwrap()).toMatchObject({
+      status: 'deleted',
+      dataDeletionJobs: 0,
+      inlineDataDeletion: null,
+    });
     expect((await h.storage.outbox.listEvents({ imageId: id }))._unsafeUnwrap()).toHaveLength(1);
   });
 
   it('in delayed mode moves an image with data to pending_delete, its jobs due after the delay, nothing deleted inline', async () => {
     const h = setup({ delayedDelete: { delaySeconds: 3600 } });
     const { id, urls } = h.seed({}, 2);
-    expect((await h.execute(id, projectMember('p1')))._unsafeUnwrap()).toMatchObject({ status: 'pending_delete', dataDeletionJobs: 2, inlineDataDeletion: null });
+    expect((await h.execute(id, projectMember('p1')))._unsafeUnwrap()).toMatchObject({
+      status: 'pending_delete',
+      dataDeletionJobs: 2,
+      inlineDataDeletion: null,
+    });
     expect(urls.every((url) => h.data.has(url))).toBe(true);
     const jobs = (await h.storage.jobs.listJobs({ imageId: id }))._unsafeUnwrap();
     expect(jobs.map((j) => [j.state, j.availableAt])).toEqual([

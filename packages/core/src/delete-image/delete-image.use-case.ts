@@ -15,13 +15,7 @@ import { silentLogger } from '../ports/logger.port.js';
 import { storageFault, type StorageError } from '../ports/storage-error.js';
 import { decideDeletion, type DeleteDecisionInputs } from './delete-decision.js';
 import type { DeletionPlanSettings } from './deletion-plan.js';
-import {
-  deleteForbidden,
-  imageNotFound,
-  imageProtected,
-  invalidImageId,
-  type DeleteImageFailure,
-} from './delete-image.failures.js';
+import { deleteForbidden, imageNotFound, imageProtected, invalidImageId, type DeleteImageFailure } from './delete-image.failures.js';
 
 export interface DeleteImageCommand {
   /** The raw id from the request path; validated and normalised here. */
@@ -185,7 +179,14 @@ export class DeleteImage {
   async #deleted(principal: Principal, result: Extract<DeleteImageOutcome, { kind: 'Deleted' }>): Promise<ImageDeleted> {
     const { image, jobs, event } = result;
     this.logger.info(
-      { imageId: image.id, status: image.status, jobs: jobs.length, eventId: event.id, userId: principal.userId, projectId: principal.projectId },
+      {
+        imageId: image.id,
+        status: image.status,
+        jobs: jobs.length,
+        eventId: event.id,
+        userId: principal.userId,
+        projectId: principal.projectId,
+      },
       'image deleted',
     );
     this.#tellCommitted(image.id, image.status, event.id, jobs);

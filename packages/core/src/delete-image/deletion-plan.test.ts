@@ -57,8 +57,30 @@ describe('planDeletion', () => {
     const before = image({ locations: [...image().locations, { id: 'loc-3', url: 'file:///images/3', metadata: {}, status: 'deleted' }] });
     const { jobs, image: after } = planDeletion(before, settings());
     expect(jobs).toEqual([
-      { id: 'job-1', imageId: 'image-1', locationId: 'loc-1', url: 'file:///images/1', state: 'queued', attempts: 0, availableAt: DUE, lastError: null, createdAt: NOW, updatedAt: NOW },
-      { id: 'job-2', imageId: 'image-1', locationId: 'loc-2', url: 'file:///images/2', state: 'queued', attempts: 0, availableAt: DUE, lastError: null, createdAt: NOW, updatedAt: NOW },
+      {
+        id: 'job-1',
+        imageId: 'image-1',
+        locationId: 'loc-1',
+        url: 'file:///images/1',
+        state: 'queued',
+        attempts: 0,
+        availableAt: DUE,
+        lastError: null,
+        createdAt: NOW,
+        updatedAt: NOW,
+      },
+      {
+        id: 'job-2',
+        imageId: 'image-1',
+        locationId: 'loc-2',
+        url: 'file:///images/2',
+        state: 'queued',
+        attempts: 0,
+        availableAt: DUE,
+        lastError: null,
+        createdAt: NOW,
+        updatedAt: NOW,
+      },
     ]);
     // A location whose data is already gone gets no job and keeps its status.
     expect(after.locations.map((l) => l.status)).toEqual(['pending_delete', 'pending_delete', 'deleted']);
@@ -66,8 +88,22 @@ describe('planDeletion', () => {
 
   it('writes one image.delete event: the committed image as Glance notifies it, with the given id, never its locations', () => {
     const { event, image: after } = planDeletion(image(), settings({ eventId: 'event-42' }));
-    expect(event).toEqual({ id: 'event-42', type: 'image.delete', imageId: 'image-1', payload: toNotificationPayload(after), occurredAt: NOW, deliveredAt: null, attempts: 0 });
-    expect(event.payload).toMatchObject({ status: 'deleted', deleted: true, deleted_at: '2024-05-01T12:01:00Z', updated_at: '2024-05-01T12:01:00Z', tags: ['a', 'b'] });
+    expect(event).toEqual({
+      id: 'event-42',
+      type: 'image.delete',
+      imageId: 'image-1',
+      payload: toNotificationPayload(after),
+      occurredAt: NOW,
+      deliveredAt: null,
+      attempts: 0,
+    });
+    expect(event.payload).toMatchObject({
+      status: 'deleted',
+      deleted: true,
+      deleted_at: '2024-05-01T12:01:00Z',
+      updated_at: '2024-05-01T12:01:00Z',
+      tags: ['a', 'b'],
+    });
     expect(JSON.stringify(event.payload)).not.toContain('file:///');
   });
 

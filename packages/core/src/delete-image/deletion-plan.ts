@@ -41,20 +41,18 @@ export function planDeletion(image: Image, settings: DeletionPlanSettings): Dele
   const active = image.locations.filter((l) => l.status === 'active');
   const status = settings.delayed && active.length > 0 ? 'pending_delete' : 'deleted';
 
-  const jobs = active.map(
-    (location): DataDeletionJob => ({
-      id: settings.newJobId(),
-      imageId: image.id,
-      locationId: location.id,
-      url: location.url,
-      state: 'queued',
-      attempts: 0,
-      availableAt: new Date(dueAt),
-      lastError: null,
-      createdAt: new Date(at),
-      updatedAt: new Date(at),
-    }),
-  );
+  const jobs = active.map((location): DataDeletionJob => ({
+    id: settings.newJobId(),
+    imageId: image.id,
+    locationId: location.id,
+    url: location.url,
+    state: 'queued',
+    attempts: 0,
+    availableAt: new Date(dueAt),
+    lastError: null,
+    createdAt: new Date(at),
+    updatedAt: new Date(at),
+  }));
 
   const deleted: DeletionPlan['image'] = {
     ...image,
@@ -66,7 +64,11 @@ export function planDeletion(image: Image, settings: DeletionPlanSettings): Dele
     tags: [...image.tags],
     properties: { ...image.properties },
     members: image.members.map((m) => ({ ...m, createdAt: new Date(m.createdAt.getTime()), updatedAt: new Date(m.updatedAt.getTime()) })),
-    locations: image.locations.map((l): ImageLocation => ({ ...l, metadata: { ...l.metadata }, status: locationStatusOn({ deleted: true }, l.status) })),
+    locations: image.locations.map((l): ImageLocation => ({
+      ...l,
+      metadata: { ...l.metadata },
+      status: locationStatusOn({ deleted: true }, l.status),
+    })),
   };
 
   const event: OutboxEvent = {

@@ -23,7 +23,11 @@ describe('CallbackEventPublisher', () => {
       seen.push(e.id);
     });
     const failure = (await publisher.publish(['a', 'b', 'c', 'd'].map(event)))._unsafeUnwrapErr();
-    expect(failure).toMatchObject({ kind: 'PublishFailed', failedEventIds: ['b', 'd'], message: 'event callback failed for 2 of 4 events' });
+    expect(failure).toMatchObject({
+      kind: 'PublishFailed',
+      failedEventIds: ['b', 'd'],
+      message: 'event callback failed for 2 of 4 events',
+    });
     expect((failure.cause as Error).message).toBe('sync');
     expect(seen).toEqual(['a', 'c']);
   });

@@ -24,7 +24,8 @@ function setup() {
   const storage = createTestStorage();
   const deleteImage = new DeleteImage(storage.images, defaultDeletePolicy, clock, null);
   const publisher = new RecordingPublisher();
-  const relay = (options: OutboxRelayOptions = {}, to: EventPublisher = publisher) => new OutboxRelay(storage.outbox, to, clock, undefined, { ...noJitter, ...options });
+  const relay = (options: OutboxRelayOptions = {}, to: EventPublisher = publisher) =>
+    new OutboxRelay(storage.outbox, to, clock, undefined, { ...noJitter, ...options });
 
   /** Deletes `count` new images; answers their event ids in commit order. */
   async function deleteImages(count: number): Promise<string[]> {
@@ -52,7 +53,13 @@ describe('OutboxRelay', () => {
     const ids = await h.deleteImages(3);
     const relay = h.relay();
 
-    expect((await relay.runOnce())._unsafeUnwrap()).toMatchObject({ claimed: 3, delivered: 3, failed: 0, abandoned: 0, stoppedBecause: 'drained' });
+    expect((await relay.runOnce())._unsafeUnwrap()).toMatchObject({
+      claimed: 3,
+      delivered: 3,
+      failed: 0,
+      abandoned: 0,
+      stoppedBecause: 'drained',
+    });
     expect(h.publisher.publishedIds()).toEqual(ids);
     expect(h.publisher.published[0]).toMatchObject({ type: 'image.delete', payload: { deleted: true, status: 'deleted' } });
     expect(await h.undelivered()).toEqual([]);
@@ -67,7 +74,12 @@ describe('OutboxRelay', () => {
     const relay = h.relay();
     h.publisher.failNext(1);
 
-    expect((await relay.runOnce())._unsafeUnwrap()).toMatchObject({ claimed: 2, delivered: 0, failed: 2, stoppedBecause: 'publish-failed' });
+    expect((await relay.runOnce())._unsafeUnwrap()).toMatchObject({
+      claimed: 2,
+      delivered: 0,
+      failed: 2,
+      stoppedBecause: 'publish-failed',
+    });
     expect(h.publisher.published).toEqual([]);
     const pending = await h.undelivered();
     expect(pending.map((e) => e.attempts)).toEqual([1, 1]);
@@ -186,7 +198,12 @@ describe('OutboxRelay', () => {
     const h = setup();
     const ids = await h.deleteImages(5);
     const relay = h.relay({ batchSize: 2, maxEventsPerRun: 3 });
-    expect((await relay.runOnce())._unsafeUnwrap()).toMatchObject({ claimed: 3, delivered: 3, batches: 2, stoppedBecause: 'max-events-per-run' });
+    expect((await relay.runOnce())._unsafeUnwrap()).toMatchObject({
+      claimed: 3,
+      delivered: 3,
+      batches: 2,
+      stoppedBecause: 'max-events-per-run',
+    });
     expect((await relay.runOnce())._unsafeUnwrap()).toMatchObject({ claimed: 2, delivered: 2, batches: 1, stoppedBecause: 'drained' });
     expect(h.publisher.batches.map((b) => b.length)).toEqual([2, 1, 2]);
     expect(h.publisher.publishedIds()).toEqual(ids);
@@ -229,7 +246,10 @@ describe('OutboxRelay: failure causes in a pino log', () => {
     const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
     let failPublish = true;
     const flaky: EventPublisher = {
-      publish: (events) => (failPublish ? ((failPublish = false), errAsync(publishFailed('publish failed', new Error('broker closed the channel')))) : h.publisher.publish(events)),
+      publish: (events) =>
+        failPublish
+          ? ((failPublish = false), errAsync(publishFailed('publish failed', new Error('broker closed the channel'))))
+          : h.publisher.publish(events),
     };
     const relay = new OutboxRelay(h.storage.outbox, flaky, h.clock, logger, noJitter);
 

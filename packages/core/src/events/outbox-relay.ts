@@ -116,18 +116,27 @@ export class OutboxRelay {
         const published = await this.#publish(events);
         if (published === null) {
           abandoned += events.length;
-          this.logger.warn({ events: events.length, timeoutMs: this.#publishTimeoutMs }, 'event publish did not answer in time; the lease will offer the events again');
+          this.logger.warn(
+            { events: events.length, timeoutMs: this.#publishTimeoutMs },
+            'event publish did not answer in time; the lease will offer the events again',
+          );
           return 'publish-failed';
         }
         const failedIds = published.isErr() ? new Set(published.error.failedEventIds ?? events.map((e) => e.id)) : new Set<string>();
         const succeeded = events.filter((e) => !failedIds.has(e.id));
         let next: 'publish-failed' | 'not-recorded' | 'continue' = 'continue';
         if (succeeded.length > 0) {
-          const recorded = await this.outbox.markDelivered(succeeded.map((e) => e.id), this.clock.now());
+          const recorded = await this.outbox.markDelivered(
+            succeeded.map((e) => e.id),
+            this.clock.now(),
+          );
           if (recorded.isErr()) {
             // Published but not recorded: they will be published again after the lease (same ids).
             abandoned += succeeded.length;
-            this.logger.warn({ events: succeeded.length, error: describe(recorded.error), err: recorded.error.cause }, 'could not record delivered events; they will be delivered again');
+            this.logger.warn(
+              { events: succeeded.length, error: describe(recorded.error), err: recorded.error.cause },
+              'could not record delivered events; they will be delivered again',
+            );
             next = 'not-recorded';
           } else {
             delivered += succeeded.length;
@@ -147,7 +156,10 @@ export class OutboxRelay {
     if (drained.isErr()) {
       const { error, report } = drained.error;
       this.#failing = true;
-      this.logger.warn({ ...report, delivered, failed, abandoned, error: describe(error), err: error.cause }, 'outbox relay run stopped: could not claim events');
+      this.logger.warn(
+        { ...report, delivered, failed, abandoned, error: describe(error), err: error.cause },
+        'outbox relay run stopped: could not claim events',
+      );
       return err(error);
     }
     const { claimed, batches } = drained.value;
@@ -179,7 +191,10 @@ export class OutboxRelay {
     const retryAt = new Date(now.getTime() + backoffDelayMs(attempts, this.options.backoff));
     const recorded = await this.outbox.markFailed(event.id, { now, error, retryAt });
     if (recorded.isErr()) {
-      this.logger.warn({ eventId: event.id, error: describe(recorded.error), err: recorded.error.cause }, 'could not record a failed event delivery; the lease will offer it again');
+      this.logger.warn(
+        { eventId: event.id, error: describe(recorded.error), err: recorded.error.cause },
+        'could not record a failed event delivery; the lease will offer it again',
+      );
       return false;
     }
     const facts = { eventId: event.id, imageId: event.imageId, attempts, retryAt: retryAt.toISOString(), error, err: cause };

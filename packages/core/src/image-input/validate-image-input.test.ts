@@ -11,7 +11,9 @@ const ID = '6f1c6e3a-2b1d-4c5e-9f00-abcdef012345';
 const base: NewImage = { id: ID, owner: 'p1' };
 const EMOJI = '\u{1F600}';
 
-function refused(result: { isErr(): boolean } & ({ error: InvalidImageInput } | { value: unknown })): Pick<InvalidImageInput, 'field' | 'reason'> {
+function refused(
+  result: { isErr(): boolean } & ({ error: InvalidImageInput } | { value: unknown }),
+): Pick<InvalidImageInput, 'field' | 'reason'> {
   if (!('error' in result)) return expect.fail(`expected a refusal, got ${JSON.stringify(result.value)}`);
   expect(result.error.kind).toBe('InvalidImageInput');
   return { field: result.error.field, reason: result.error.reason };
@@ -44,7 +46,18 @@ describe('validateNewImage', () => {
   });
 
   it('allows null where Glance allows it: name, owner, size, digests and formats', () => {
-    const nulls: NewImage = { ...base, owner: null, name: null, size: null, virtualSize: null, checksum: null, osHashAlgo: null, osHashValue: null, diskFormat: null, containerFormat: null };
+    const nulls: NewImage = {
+      ...base,
+      owner: null,
+      name: null,
+      size: null,
+      virtualSize: null,
+      checksum: null,
+      osHashAlgo: null,
+      osHashValue: null,
+      diskFormat: null,
+      containerFormat: null,
+    };
     expect(validateNewImage(nulls).isOk()).toBe(true);
   });
 
@@ -150,9 +163,28 @@ describe('validateNewImage', () => {
   });
 
   it('refuses a member or a location id given twice (SQL stores would keep one, memory both)', () => {
-    expect(refused(validateNewImage({ ...base, members: [{ memberId: 'p2' }, { memberId: 'p2', status: 'accepted' }] }))).toEqual({ field: 'memberId', reason: 'Duplicate' });
-    expect(refused(validateNewImage({ ...base, locations: [{ id: 'l', url: 'a://1' }, { id: 'l', url: 'a://2' }] }))).toEqual({ field: 'locationId', reason: 'Duplicate' });
-    expect(validateNewImage({ ...base, members: [{ memberId: 'p2' }, { memberId: 'P2' }], locations: [{ url: 'a://1' }, { url: 'a://1' }] }).isOk()).toBe(true);
+    expect(refused(validateNewImage({ ...base, members: [{ memberId: 'p2' }, { memberId: 'p2', status: 'accepted' }] }))).toEqual({
+      field: 'memberId',
+      reason: 'Duplicate',
+    });
+    expect(
+      refused(
+        validateNewImage({
+          ...base,
+          locations: [
+            { id: 'l', url: 'a://1' },
+            { id: 'l', url: 'a://2' },
+          ],
+        }),
+      ),
+    ).toEqual({ field: 'locationId', reason: 'Duplicate' });
+    expect(
+      validateNewImage({
+        ...base,
+        members: [{ memberId: 'p2' }, { memberId: 'P2' }],
+        locations: [{ url: 'a://1' }, { url: 'a://1' }],
+      }).isOk(),
+    ).toBe(true);
   });
 
   it('reports the first problem in field order', () => {
@@ -163,7 +195,10 @@ describe('validateNewImage', () => {
     const hostile = `<script>${'\0'}`;
     const cases: [Partial<NewImage>, string][] = [
       [{ name: hostile }, "Invalid value for 'name': must not contain the character U+0000."],
-      [{ diskFormat: hostile }, "Invalid value for 'disk_format': must be one of ami, ari, aki, vhd, vhdx, vmdk, raw, qcow2, vdi, iso, ploop."],
+      [
+        { diskFormat: hostile },
+        "Invalid value for 'disk_format': must be one of ami, ari, aki, vhd, vhdx, vmdk, raw, qcow2, vdi, iso, ploop.",
+      ],
       [{ properties: { [hostile]: 'v' } }, 'Invalid property name: must not contain the character U+0000.'],
       [{ tags: ['t'.repeat(256)] }, "Invalid value for 'tags': must be at most 255 characters."],
       [{ minRam: -1 }, "Invalid value for 'min_ram': must be a whole number from 0 to 2147483647."],
@@ -178,7 +213,15 @@ describe('validateNewImage', () => {
 
 describe('validateImagePatch', () => {
   it('accepts every field within its rules, and an empty patch', () => {
-    for (const patch of [{}, { name: null }, { name: '' }, { name: EMOJI.repeat(255) }, { visibility: 'public' }, { protected: false }, { status: 'deactivated' }] as ImagePatch[]) {
+    for (const patch of [
+      {},
+      { name: null },
+      { name: '' },
+      { name: EMOJI.repeat(255) },
+      { visibility: 'public' },
+      { protected: false },
+      { status: 'deactivated' },
+    ] as ImagePatch[]) {
       expect(validateImagePatch(patch)._unsafeUnwrap()).toBe(patch);
     }
   });
@@ -210,7 +253,9 @@ describe('validateMemberId, validateNameFilter, validateImageIdText', () => {
     expect(validateNameFilter(EMOJI.repeat(255)).isOk()).toBe(true);
     expect(refused(validateNameFilter('a\0'))).toEqual({ field: 'nameFilter', reason: 'ContainsNul' });
     expect(refused(validateNameFilter('n'.repeat(256)))).toEqual({ field: 'nameFilter', reason: 'TooLong' });
-    expect(validateNameFilter('\0')._unsafeUnwrapErr().message).toBe("Invalid value for the 'name' filter: must not contain the character U+0000.");
+    expect(validateNameFilter('\0')._unsafeUnwrapErr().message).toBe(
+      "Invalid value for the 'name' filter: must not contain the character U+0000.",
+    );
   });
 
   it('an image id a caller refers to: 1 to 255 characters, no U+0000', () => {

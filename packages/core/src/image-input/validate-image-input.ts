@@ -44,16 +44,21 @@ function optionalBoolean(value: unknown, field: ImageInputField): Problem {
 function wholeNumber(value: unknown, field: ImageInputField, max: number, nullable: boolean): Problem {
   if (value === undefined || (nullable && value === null)) return undefined;
   if (typeof value !== 'number') return invalidImageInput(field, 'WrongType', 'expected a number');
-  return Number.isInteger(value) && value >= 0 && value <= max ? undefined : invalidImageInput(field, 'OutOfRange', `must be a whole number from 0 to ${max}`);
+  return Number.isInteger(value) && value >= 0 && value <= max
+    ? undefined
+    : invalidImageInput(field, 'OutOfRange', `must be a whole number from 0 to ${max}`);
 }
 
 /** Property names and values (and location metadata): names 1–255 characters, values at most 65 535. */
 function checkStringMap(value: unknown, field: 'properties' | 'locationMetadata'): Problem {
   if (value === undefined) return undefined;
   if (!isRecord(value)) return invalidImageInput(field, 'WrongType', 'expected an object whose values are strings');
-  const [keyField, valueField] = field === 'properties' ? (['propertyKey', 'propertyValue'] as const) : (['locationMetadata', 'locationMetadata'] as const);
+  const [keyField, valueField] =
+    field === 'properties' ? (['propertyKey', 'propertyValue'] as const) : (['locationMetadata', 'locationMetadata'] as const);
   for (const [key, entry] of Object.entries(value)) {
-    const problem = checkText(key, keyField, { max: LIMITS.propertyKey, allowEmpty: false }) ?? checkText(entry, valueField, { max: LIMITS.propertyValue });
+    const problem =
+      checkText(key, keyField, { max: LIMITS.propertyKey, allowEmpty: false }) ??
+      checkText(entry, valueField, { max: LIMITS.propertyValue });
     if (problem !== undefined) return problem;
   }
   return undefined;
@@ -70,7 +75,13 @@ function checkTags(tags: unknown): Problem {
 }
 
 /** A list of objects whose `key` is unique among them; `each` checks one item. */
-function checkUniqueList(value: unknown, field: 'members' | 'locations', key: 'memberId' | 'id', idField: ImageInputField, each: (item: Record<string, unknown>) => Problem): Problem {
+function checkUniqueList(
+  value: unknown,
+  field: 'members' | 'locations',
+  key: 'memberId' | 'id',
+  idField: ImageInputField,
+  each: (item: Record<string, unknown>) => Problem,
+): Problem {
   if (value === undefined) return undefined;
   if (!Array.isArray(value)) return invalidImageInput(field, 'WrongType', 'expected a list of objects');
   const seen = new Set<unknown>();
@@ -86,7 +97,10 @@ function checkUniqueList(value: unknown, field: 'members' | 'locations', key: 'm
 }
 
 function checkMember(member: Record<string, unknown>): Problem {
-  return checkText(member.memberId, 'memberId', { max: LIMITS.memberId, allowEmpty: false }) ?? oneOf(member.status, 'memberStatus', MEMBER_STATUSES, false);
+  return (
+    checkText(member.memberId, 'memberId', { max: LIMITS.memberId, allowEmpty: false }) ??
+    oneOf(member.status, 'memberStatus', MEMBER_STATUSES, false)
+  );
 }
 
 function checkLocation(location: Record<string, unknown>): Problem {

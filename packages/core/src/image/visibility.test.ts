@@ -6,7 +6,10 @@ import { isImageVisibleTo } from './visibility.js';
 
 const now = new Date('2026-01-01T00:00:00Z');
 const image = (visibility: ImageVisibility, extra: Partial<Image> = {}): Image => ({
-  ...newImageRecord({ id: '6f1c6e3a-2b1d-4c5e-9f00-abcdef012345', owner: 'p-owner', visibility, members: [{ memberId: 'p-member', status: 'rejected' }] }, now),
+  ...newImageRecord(
+    { id: '6f1c6e3a-2b1d-4c5e-9f00-abcdef012345', owner: 'p-owner', visibility, members: [{ memberId: 'p-member', status: 'rejected' }] },
+    now,
+  ),
   ...extra,
 });
 const who = (projectId: string | null, ...roles: string[]): Principal => ({ userId: 'u', projectId, roles });

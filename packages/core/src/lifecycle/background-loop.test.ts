@@ -16,21 +16,33 @@ function queue(items: number) {
 describe('drainInBatches', () => {
   it('drains in batches of at most batchSize', async () => {
     const seen: number[] = [];
-    const report = await drainInBatches({ batchSize: 2, maxPerRun: 10, claim: queue(5), handle: async (b) => (seen.push(b.length), 'continue' as const) });
+    const report = await drainInBatches({
+      batchSize: 2,
+      maxPerRun: 10,
+      claim: queue(5),
+      handle: async (b) => (seen.push(b.length), 'continue' as const),
+    });
     expect(report._unsafeUnwrap()).toEqual({ claimed: 5, batches: 3, stoppedBecause: 'drained' });
     expect(seen).toEqual([2, 2, 1]);
   });
 
   it('stops at maxPerRun, and where the handler says', async () => {
-    expect((await drainInBatches({ batchSize: 2, maxPerRun: 3, claim: queue(9), handle: async () => 'continue' as const }))._unsafeUnwrap()).toEqual({ claimed: 3, batches: 2, stoppedBecause: 'max-per-run' });
-    expect((await drainInBatches({ batchSize: 2, maxPerRun: 9, claim: queue(9), handle: async () => 'stuck' as const }))._unsafeUnwrap()).toEqual({ claimed: 2, batches: 1, stoppedBecause: 'stuck' });
+    expect(
+      (await drainInBatches({ batchSize: 2, maxPerRun: 3, claim: queue(9), handle: async () => 'continue' as const }))._unsafeUnwrap(),
+    ).toEqual({ claimed: 3, batches: 2, stoppedBecause: 'max-per-run' });
+    expect(
+      (await drainInBatches({ batchSize: 2, maxPerRun: 9, claim: queue(9), handle: async () => 'stuck' as const }))._unsafeUnwrap(),
+    ).toEqual({ claimed: 2, batches: 1, stoppedBecause: 'stuck' });
   });
 
   it('ends with the claim error and what was done before it', async () => {
     let calls = 0;
     const claim = async (limit: number) => (calls++ === 0 ? ok(Array.from({ length: limit }, (_, i) => i)) : err(storageUnavailable()));
     const result = await drainInBatches({ batchSize: 2, maxPerRun: 9, claim, handle: async () => 'continue' as const });
-    expect(result._unsafeUnwrapErr()).toMatchObject({ error: { kind: 'StorageUnavailable' }, report: { claimed: 2, batches: 1, stoppedBecause: 'drained' } });
+    expect(result._unsafeUnwrapErr()).toMatchObject({
+      error: { kind: 'StorageUnavailable' },
+      report: { claimed: 2, batches: 1, stoppedBecause: 'drained' },
+    });
   });
 });
 

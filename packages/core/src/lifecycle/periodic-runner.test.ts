@@ -106,10 +106,13 @@ describe('PeriodicRunner', () => {
   it('reports a task that rejects and keeps going', async () => {
     const defects: unknown[] = [];
     let runs = 0;
-    const runner = new PeriodicRunner(async () => {
-      runs++;
-      throw new Error('defect');
-    }, (cause) => defects.push(cause));
+    const runner = new PeriodicRunner(
+      async () => {
+        runs++;
+        throw new Error('defect');
+      },
+      (cause) => defects.push(cause),
+    );
     runner.start({ intervalMs: 10 });
     await vi.advanceTimersByTimeAsync(25);
     expect(runs).toBe(3);
@@ -118,7 +121,10 @@ describe('PeriodicRunner', () => {
   });
 
   it('does not keep the process alive', () => {
-    const runner = new PeriodicRunner(async () => undefined, () => {});
+    const runner = new PeriodicRunner(
+      async () => undefined,
+      () => {},
+    );
     const setTimeoutSpy = vi.spyOn(globalThis, 'setTimeout');
     runner.start({ intervalMs: 1_000 });
     const timer = setTimeoutSpy.mock.results[0]!.value as NodeJS.Timeout;
@@ -127,6 +133,11 @@ describe('PeriodicRunner', () => {
   });
 
   it.each([0, -1, Number.NaN, Infinity])('refuses intervalMs %s', (intervalMs) => {
-    expect(() => new PeriodicRunner(async () => undefined, () => {}).start({ intervalMs })).toThrow(RangeError);
+    expect(() =>
+      new PeriodicRunner(
+        async () => undefined,
+        () => {},
+      ).start({ intervalMs }),
+    ).toThrow(RangeError);
   });
 });

@@ -94,10 +94,11 @@ export class PeriodicRunner<T> {
     this.#wakeAt = null;
     this.#clearTimer();
     const inFlight = this.#inFlight;
-    if (inFlight !== null) await inFlight.then(
-      () => undefined,
-      () => undefined,
-    );
+    if (inFlight !== null)
+      await inFlight.then(
+        () => undefined,
+        () => undefined,
+      );
   }
 
   #takeWake(): number {

@@ -98,7 +98,9 @@ describe('PeriodicRunner.wake', () => {
       runner.wake();
       await vi.advanceTimersByTimeAsync(10);
     }
-    const gaps = since(t.starts).slice(1).map((at, i) => at - t.starts[i]! + T0);
+    const gaps = since(t.starts)
+      .slice(1)
+      .map((at, i) => at - t.starts[i]! + T0);
     expect(t.starts.length).toBeGreaterThanOrEqual(9);
     expect(t.starts.length).toBeLessThanOrEqual(11);
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(100);
@@ -136,7 +138,17 @@ describe('PeriodicRunner.wake', () => {
   });
 
   it('refuses a negative or non-finite minPauseMs', () => {
-    expect(() => new PeriodicRunner(async () => undefined, () => {}).start({ intervalMs: 10, minPauseMs: -1 })).toThrow(RangeError);
-    expect(() => new PeriodicRunner(async () => undefined, () => {}).start({ intervalMs: 10, minPauseMs: Number.NaN })).toThrow(RangeError);
+    expect(() =>
+      new PeriodicRunner(
+        async () => undefined,
+        () => {},
+      ).start({ intervalMs: 10, minPauseMs: -1 }),
+    ).toThrow(RangeError);
+    expect(() =>
+      new PeriodicRunner(
+        async () => undefined,
+        () => {},
+      ).start({ intervalMs: 10, minPauseMs: Number.NaN }),
+    ).toThrow(RangeError);
   });
 });

@@ -13,7 +13,11 @@ describe('withTimeout', () => {
 
   it('answers threw, with the cause, for a call that throws synchronously or rejects', async () => {
     const boom = new Error('boom');
-    expect(await withTimeout(() => { throw boom; }, 1_000)).toEqual({ kind: 'threw', cause: boom });
+    expect(
+      await withTimeout(() => {
+        throw boom;
+      }, 1_000),
+    ).toEqual({ kind: 'threw', cause: boom });
     expect(await withTimeout(() => Promise.reject(boom), 1_000)).toEqual({ kind: 'threw', cause: boom });
   });
 });

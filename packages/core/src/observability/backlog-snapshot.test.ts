@@ -52,7 +52,16 @@ const unused = (): never => {
 function fakeJobs(counts: Partial<JobCounts> | StorageError): DataDeletionJobQueue {
   const answer = (): ResultAsync<JobCounts, StorageError> =>
     'kind' in counts ? errAsync(counts) : okAsync({ queued: 0, done: 0, dead: 0, cancelled: 0, ...counts });
-  return { counts: answer, claimDue: unused, complete: unused, fail: unused, listJobs: unused, requeueDead: unused, nextDueAt: unused, purgeDeletedChildren: unused };
+  return {
+    counts: answer,
+    claimDue: unused,
+    complete: unused,
+    fail: unused,
+    listJobs: unused,
+    requeueDead: unused,
+    nextDueAt: unused,
+    purgeDeletedChildren: unused,
+  };
 }
 
 /** An outbox holding `events` in commit order, honouring the filter as the port describes; remembers each filter. */
@@ -62,7 +71,9 @@ function fakeOutbox(events: readonly OutboxEvent[] | StorageError) {
     listEvents(filter) {
       filters.push(filter);
       if (!Array.isArray(events)) return errAsync(events as StorageError);
-      const matching = (events as readonly OutboxEvent[]).filter((e) => filter.delivered === undefined || (e.deliveredAt !== null) === filter.delivered);
+      const matching = (events as readonly OutboxEvent[]).filter(
+        (e) => filter.delivered === undefined || (e.deliveredAt !== null) === filter.delivered,
+      );
       return okAsync(matching.slice(0, filter.limit ?? Infinity));
     },
     claimPending: unused,
@@ -76,11 +87,22 @@ describe('backlogSnapshot', () => {
   it('reports queued and dead jobs, and an empty outbox as no lag', async () => {
     const { outbox } = fakeOutbox([event(secondsBefore(900), secondsBefore(899))]);
     const snapshot = await backlogSnapshot({ jobs: fakeJobs({ queued: 4, done: 10, dead: 2, cancelled: 1 }), outbox }, NOW);
-    expect(snapshot._unsafeUnwrap()).toEqual({ queuedJobs: 4, deadJobs: 2, pendingEvents: 0, pendingEventsCapped: false, oldestPendingEventAgeSeconds: 0 });
+    expect(snapshot._unsafeUnwrap()).toEqual({
+      queuedJobs: 4,
+      deadJobs: 2,
+      pendingEvents: 0,
+      pendingEventsCapped: false,
+      oldestPendingEventAgeSeconds: 0,
+    });
   });
 
   it('counts undelivered events only, and the lag is the age of the oldest of them', async () => {
-    const { outbox, filters } = fakeOutbox([event(secondsBefore(600), secondsBefore(590)), event(secondsBefore(42.5)), event(secondsBefore(30)), event(secondsBefore(1))]);
+    const { outbox, filters } = fakeOutbox([
+      event(secondsBefore(600), secondsBefore(590)),
+      event(secondsBefore(42.5)),
+      event(secondsBefore(30)),
+      event(secondsBefore(1)),
+    ]);
     const snapshot = (await backlogSnapshot({ jobs: fakeJobs({}), outbox }, NOW))._unsafeUnwrap();
     expect(snapshot).toMatchObject({ pendingEvents: 3, pendingEventsCapped: false, oldestPendingEventAgeSeconds: 42.5 });
     expect(filters).toEqual([{ delivered: false, limit: DEFAULT_PENDING_EVENTS_LIMIT }]);
@@ -102,7 +124,10 @@ describe('backlogSnapshot', () => {
 
   it('reads a clock behind the events as no lag, never a negative one', async () => {
     const { outbox } = fakeOutbox([event(new Date(NOW.getTime() + 5000))]);
-    expect((await backlogSnapshot({ jobs: fakeJobs({}), outbox }, NOW))._unsafeUnwrap()).toMatchObject({ pendingEvents: 1, oldestPendingEventAgeSeconds: 0 });
+    expect((await backlogSnapshot({ jobs: fakeJobs({}), outbox }, NOW))._unsafeUnwrap()).toMatchObject({
+      pendingEvents: 1,
+      oldestPendingEventAgeSeconds: 0,
+    });
   });
 
   it("fails with the port's StorageError when either read fails", async () => {
@@ -113,6 +138,8 @@ describe('backlogSnapshot', () => {
   });
 
   it.each([0, -1, 2.5, Number.NaN, Infinity])('refuses pendingEventsLimit %s', (limit) => {
-    expect(() => backlogSnapshot({ jobs: fakeJobs({}), outbox: fakeOutbox([]).outbox }, NOW, { pendingEventsLimit: limit })).toThrow(RangeError);
+    expect(() => backlogSnapshot({ jobs: fakeJobs({}), outbox: fakeOutbox([]).outbox }, NOW, { pendingEventsLimit: limit })).toThrow(
+      RangeError,
+    );
   });
 });

@@ -39,16 +39,22 @@ export const DEFAULT_PENDING_EVENTS_LIMIT = 1000;
  * either way, and the limit keeps each read small (the SQL adapters serve it from their
  * pending-events index). Fails with the first port's `StorageError`.
  */
-export function backlogSnapshot(ports: BacklogPorts, now: Date, options: BacklogSnapshotOptions = {}): ResultAsync<BacklogSnapshot, StorageError> {
+export function backlogSnapshot(
+  ports: BacklogPorts,
+  now: Date,
+  options: BacklogSnapshotOptions = {},
+): ResultAsync<BacklogSnapshot, StorageError> {
   const limit = options.pendingEventsLimit ?? DEFAULT_PENDING_EVENTS_LIMIT;
   if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`pendingEventsLimit must be a whole number >= 1, got ${limit}`);
-  return ResultAsync.combine([ports.jobs.counts(), ports.outbox.listEvents({ delivered: false, limit })] as const).map(([counts, pending]) => ({
-    queuedJobs: counts.queued,
-    deadJobs: counts.dead,
-    pendingEvents: pending.length,
-    pendingEventsCapped: pending.length >= limit,
-    oldestPendingEventAgeSeconds: ageSeconds(pending, now),
-  }));
+  return ResultAsync.combine([ports.jobs.counts(), ports.outbox.listEvents({ delivered: false, limit })] as const).map(
+    ([counts, pending]) => ({
+      queuedJobs: counts.queued,
+      deadJobs: counts.dead,
+      pendingEvents: pending.length,
+      pendingEventsCapped: pending.length >= limit,
+      oldestPendingEventAgeSeconds: ageSeconds(pending, now),
+    }),
+  );
 }
 
 function ageSeconds(pending: readonly OutboxEvent[], now: Date): number {

@@ -28,10 +28,16 @@ export type NewImageOwnerFailure = OwnerNotPermitted | ProjectRequired;
  *   for none is `OwnerNotPermitted`, and without a project it is `ProjectRequired`.
  * Both failures are authorization failures (HTTP 403).
  */
-export function ownerForNewImage(principal: Principal, requestedOwner: string | null | undefined): Result<string | null, NewImageOwnerFailure> {
+export function ownerForNewImage(
+  principal: Principal,
+  requestedOwner: string | null | undefined,
+): Result<string | null, NewImageOwnerFailure> {
   if (isAdmin(principal)) return ok(requestedOwner === undefined ? principal.projectId : requestedOwner);
   if (principal.projectId === null) {
-    return err({ kind: 'ProjectRequired', message: 'You are not permitted to create images without a project: use a project-scoped token.' });
+    return err({
+      kind: 'ProjectRequired',
+      message: 'You are not permitted to create images without a project: use a project-scoped token.',
+    });
   }
   if (requestedOwner !== undefined && requestedOwner !== principal.projectId) {
     return err({ kind: 'OwnerNotPermitted', message: 'You are not permitted to create images owned by another project.' });

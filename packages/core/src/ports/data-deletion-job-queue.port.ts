@@ -67,7 +67,11 @@ export interface DataDeletionJobQueue {
   /** Records a failed attempt (`attempts + 1`) and reschedules it, or dead-letters it. */
   fail(jobId: string, failure: JobFailure): ResultAsync<void, StorageError>;
   /** Jobs of one image, or all jobs in a state, oldest first. */
-  listJobs(filter: { readonly imageId?: string; readonly state?: DataDeletionJobState; readonly limit?: number }): ResultAsync<readonly DataDeletionJob[], StorageError>;
+  listJobs(filter: {
+    readonly imageId?: string;
+    readonly state?: DataDeletionJobState;
+    readonly limit?: number;
+  }): ResultAsync<readonly DataDeletionJob[], StorageError>;
   /**
    * Puts dead jobs (all, or these ids) back in the queue, due at `now`, attempts reset; returns
    * how many. Only `dead` jobs: a job a restore `cancelled` never comes back.

@@ -27,7 +27,14 @@ export interface EventOutbox {
   claimPending(request: ClaimPendingEvents): ResultAsync<readonly OutboxEvent[], StorageError>;
   markDelivered(eventIds: readonly string[], now: Date): ResultAsync<void, StorageError>;
   /** Records a failed delivery attempt; the event is offered again at `retryAt`. */
-  markFailed(eventId: string, failure: { readonly now: Date; readonly error: string; readonly retryAt: Date }): ResultAsync<void, StorageError>;
+  markFailed(
+    eventId: string,
+    failure: { readonly now: Date; readonly error: string; readonly retryAt: Date },
+  ): ResultAsync<void, StorageError>;
   /** Events, oldest first, for inspection and tests. */
-  listEvents(filter: { readonly imageId?: string; readonly delivered?: boolean; readonly limit?: number }): ResultAsync<readonly OutboxEvent[], StorageError>;
+  listEvents(filter: {
+    readonly imageId?: string;
+    readonly delivered?: boolean;
+    readonly limit?: number;
+  }): ResultAsync<readonly OutboxEvent[], StorageError>;
 }

@@ -25,5 +25,7 @@ export interface EventPublisher {
 }
 
 export function publishFailed(message: string, cause?: unknown, failedEventIds?: readonly string[]): PublishError {
-  return failedEventIds === undefined ? { kind: 'PublishFailed', message, cause } : { kind: 'PublishFailed', message, cause, failedEventIds };
+  return failedEventIds === undefined
+    ? { kind: 'PublishFailed', message, cause }
+    : { kind: 'PublishFailed', message, cause, failedEventIds };
 }

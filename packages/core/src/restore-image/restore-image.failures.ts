@@ -30,13 +30,7 @@ export interface DataAlreadyDeleted {
 
 /** `ImageNotFound` covers unknown images and images already finally `deleted`. */
 export type RestoreImageFailure =
-  | InvalidImageId
-  | ImageNotFound
-  | RestoreForbidden
-  | ImageNotPendingDelete
-  | DataAlreadyDeleted
-  | StorageUnavailable
-  | StorageFault;
+  InvalidImageId | ImageNotFound | RestoreForbidden | ImageNotPendingDelete | DataAlreadyDeleted | StorageUnavailable | StorageFault;
 
 export type RestoreImageFailureKind = RestoreImageFailure['kind'];
 
@@ -56,9 +50,18 @@ export function restoreForbidden(imageId: string): RestoreForbidden {
 }
 
 export function imageNotPendingDelete(imageId: string, status: ImageStatus): ImageNotPendingDelete {
-  return { kind: 'ImageNotPendingDelete', imageId, status, message: `Image ${imageId} is not pending delete (status: ${status}); only a pending_delete image can be restored.` };
+  return {
+    kind: 'ImageNotPendingDelete',
+    imageId,
+    status,
+    message: `Image ${imageId} is not pending delete (status: ${status}); only a pending_delete image can be restored.`,
+  };
 }
 
 export function dataAlreadyDeleted(imageId: string): DataAlreadyDeleted {
-  return { kind: 'DataAlreadyDeleted', imageId, message: `Image ${imageId} cannot be restored: some of its data is already gone or being deleted.` };
+  return {
+    kind: 'DataAlreadyDeleted',
+    imageId,
+    message: `Image ${imageId} cannot be restored: some of its data is already gone or being deleted.`,
+  };
 }

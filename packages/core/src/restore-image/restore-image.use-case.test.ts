@@ -26,7 +26,9 @@ function setup() {
   const storage = createTestStorage();
   const data = new TestDataStore();
   const worker = new DataDeletionWorker(data, storage.jobs, clock, undefined, { backoff: { random: () => 0 } });
-  const deleteImage = new DeleteImage(storage.images, defaultDeletePolicy, clock, worker, undefined, { delayedDelete: { delaySeconds: DELAY_SECONDS } });
+  const deleteImage = new DeleteImage(storage.images, defaultDeletePolicy, clock, worker, undefined, {
+    delayedDelete: { delaySeconds: DELAY_SECONDS },
+  });
   const immediateDelete = new DeleteImage(storage.images, defaultDeletePolicy, clock, worker);
   const scrubber = new Scrubber(storage.jobs, worker, clock);
   const restore = new RestoreImage(storage.images, clock);
@@ -35,7 +37,10 @@ function setup() {
     const id = randomUUID();
     const urls = Array.from({ length: locations }, () => data.newUrl(id));
     for (const url of urls) data.put(url);
-    storage.seed({ id, owner: 'p1', status: 'active', tags: ['t'], properties: { os_distro: 'ubuntu' }, locations: urls.map((url) => ({ url })) }, clock.now());
+    storage.seed(
+      { id, owner: 'p1', status: 'active', tags: ['t'], properties: { os_distro: 'ubuntu' }, locations: urls.map((url) => ({ url })) },
+      clock.now(),
+    );
     return { id, urls };
   }
   return { clock, storage, data, deleteImage, immediateDelete, scrubber, restore, imageWithData };
@@ -98,7 +103,10 @@ describe('RestoreImage', () => {
 
     const { id } = h.imageWithData();
     (await h.immediateDelete.execute({ imageId: id, principal: owner }))._unsafeUnwrap();
-    expect((await h.restore.execute({ imageId: id, principal: admin }))._unsafeUnwrapErr()).toMatchObject({ kind: 'ImageNotFound', imageId: id });
+    expect((await h.restore.execute({ imageId: id, principal: admin }))._unsafeUnwrapErr()).toMatchObject({
+      kind: 'ImageNotFound',
+      imageId: id,
+    });
 
     // Delayed delete that the scrubber has finished: gone for good.
     const late = h.imageWithData();
@@ -112,7 +120,11 @@ describe('RestoreImage', () => {
   it('answers ImageNotPendingDelete for a live image, with its status', async () => {
     const h = setup();
     const { id } = h.imageWithData();
-    expect((await h.restore.execute({ imageId: id, principal: admin }))._unsafeUnwrapErr()).toMatchObject({ kind: 'ImageNotPendingDelete', imageId: id, status: 'active' });
+    expect((await h.restore.execute({ imageId: id, principal: admin }))._unsafeUnwrapErr()).toMatchObject({
+      kind: 'ImageNotPendingDelete',
+      imageId: id,
+      status: 'active',
+    });
   });
 
   it('answers DataAlreadyDeleted once some of its data is gone', async () => {
@@ -124,7 +136,10 @@ describe('RestoreImage', () => {
     expect((await h.scrubber.runOnce())._unsafeUnwrap()).toMatchObject({ done: 1, retried: 1 });
     expect(urls.filter((url) => h.data.has(url))).toHaveLength(1);
 
-    expect((await h.restore.execute({ imageId: id, principal: admin }))._unsafeUnwrapErr()).toMatchObject({ kind: 'DataAlreadyDeleted', imageId: id });
+    expect((await h.restore.execute({ imageId: id, principal: admin }))._unsafeUnwrapErr()).toMatchObject({
+      kind: 'DataAlreadyDeleted',
+      imageId: id,
+    });
     expect((await h.storage.images.findById(id))._unsafeUnwrap()!.status).toBe('pending_delete');
   });
 
@@ -169,7 +184,10 @@ describe('RestoreImage', () => {
     const { id } = h.imageWithData();
     await h.deleteImage.execute({ imageId: id, principal: owner });
     h.storage.failNext('restoreImage', storageUnavailable());
-    expect((await h.restore.execute({ imageId: id, principal: admin }))._unsafeUnwrapErr()).toMatchObject({ kind: 'StorageUnavailable', retryAfterSeconds: 5 });
+    expect((await h.restore.execute({ imageId: id, principal: admin }))._unsafeUnwrapErr()).toMatchObject({
+      kind: 'StorageUnavailable',
+      retryAfterSeconds: 5,
+    });
     h.storage.failNext('restoreImage', storageFault());
     expect((await h.restore.execute({ imageId: id, principal: admin }))._unsafeUnwrapErr().kind).toBe('StorageFault');
     // Still pending, still restorable (that a failure mid-transaction writes nothing is each adapter's contract, checked by the testkit).

@@ -71,7 +71,10 @@ export class RestoreImage {
     const outcome = restored.value;
     switch (outcome.kind) {
       case 'Restored':
-        this.logger.info({ imageId, status: outcome.image.status, userId: principal.userId, projectId: principal.projectId }, 'image restored');
+        this.logger.info(
+          { imageId, status: outcome.image.status, userId: principal.userId, projectId: principal.projectId },
+          'image restored',
+        );
         return ok({ imageId, status: outcome.image.status, restoredAt: now, image: outcome.image });
       case 'NotFound':
         return err(imageNotFound(imageId));

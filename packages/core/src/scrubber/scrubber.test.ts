@@ -255,11 +255,7 @@ describe('Scrubber: batches and limits', () => {
     expect((await scrubber.runOnce())._unsafeUnwrapErr().kind).toBe('StorageFault');
   });
 
-  it.each([
-    { batchSize: 0 },
-    { leaseSeconds: 1.5 },
-    { maxJobsPerRun: -1 },
-  ])('refuses nonsense options %o', (options) => {
+  it.each([{ batchSize: 0 }, { leaseSeconds: 1.5 }, { maxJobsPerRun: -1 }])('refuses nonsense options %o', (options) => {
     const h = setup();
     expect(() => new Scrubber(h.storage.jobs, h.worker, h.clock, undefined, options)).toThrow(RangeError);
   });
@@ -312,7 +308,10 @@ describe('Scrubber: purging the children of deleted images', () => {
   it('purges a finally deleted image after purgeAfterSeconds (a day by default), never before, never one pending_delete', async () => {
     const h = setup({ delaySeconds: 2 * DAY });
     // Without data, so deleted at once even in delayed mode: 2 tags, 1 property, 1 member.
-    const gone = h.storage.seed({ id: randomUUID(), owner: 'p1', tags: ['a', 'b'], properties: { os: 'linux' }, members: [{ memberId: 'p2' }] }, h.clock.now());
+    const gone = h.storage.seed(
+      { id: randomUUID(), owner: 'p1', tags: ['a', 'b'], properties: { os: 'linux' }, members: [{ memberId: 'p2' }] },
+      h.clock.now(),
+    );
     const pending = imageWithChildren(h);
     expect(await h.remove(gone.id)).toMatchObject({ status: 'deleted' });
     expect(await h.remove(pending.id)).toMatchObject({ status: 'pending_delete' });
@@ -323,7 +322,13 @@ describe('Scrubber: purging the children of deleted images', () => {
 
     h.clock.advanceSeconds(1);
     expect(await h.run()).toMatchObject({ claimed: 0, purged: 4 });
-    expect((await h.storage.images.findById(gone.id))._unsafeUnwrap()).toMatchObject({ status: 'deleted', tags: [], properties: {}, members: [], locations: [] });
+    expect((await h.storage.images.findById(gone.id))._unsafeUnwrap()).toMatchObject({
+      status: 'deleted',
+      tags: [],
+      properties: {},
+      members: [],
+      locations: [],
+    });
     expect(await children(h, pending.id)).toBe(5);
     expect(await h.run()).toMatchObject({ purged: 0 });
   });
@@ -363,7 +368,7 @@ describe('Scrubber: purging the children of deleted images', () => {
     expect(await children(never, kept.id)).toBe(5);
   });
 
-  it('a failing purge is logged at warn and retried by the next run; the jobs\' summary still answers', async () => {
+  it("a failing purge is logged at warn and retried by the next run; the jobs' summary still answers", async () => {
     const h = setup({ inline: false, scrubber: { purgeAfterSeconds: 0 } });
     const image = imageWithChildren(h);
     await h.remove(image.id);
@@ -374,10 +379,13 @@ describe('Scrubber: purging the children of deleted images', () => {
     expect(await h.run()).toMatchObject({ purged: 5 });
   });
 
-  it.each([{ purgeAfterSeconds: -1 }, { purgeAfterSeconds: Infinity }, { purgeBatchSize: 0 }, { maxPurgedPerRun: 1.5 }])('refuses nonsense purge options %o', (options) => {
-    const h = setup();
-    expect(() => new Scrubber(h.storage.jobs, h.worker, h.clock, undefined, options)).toThrow(RangeError);
-  });
+  it.each([{ purgeAfterSeconds: -1 }, { purgeAfterSeconds: Infinity }, { purgeBatchSize: 0 }, { maxPurgedPerRun: 1.5 }])(
+    'refuses nonsense purge options %o',
+    (options) => {
+      const h = setup();
+      expect(() => new Scrubber(h.storage.jobs, h.worker, h.clock, undefined, options)).toThrow(RangeError);
+    },
+  );
 });
 
 describe('Scrubber and DataDeletionWorker: failure causes in a pino log', () => {
@@ -398,7 +406,9 @@ describe('Scrubber and DataDeletionWorker: failure causes in a pino log', () => 
     const parsed = lines.map((line) => JSON.parse(line) as { msg: string; err?: { message?: string; stack?: string } });
     const errOf = (msg: string) => parsed.find((l) => l.msg === msg)?.err;
     expect(errOf('scrubber run stopped: could not claim jobs')?.message).toBe('connect ECONNREFUSED 127.0.0.1:5432');
-    expect(errOf('could not record a data-deletion result; the lease will bring the job back')?.message).toBe('SQLITE_IOERR: disk I/O error');
+    expect(errOf('could not record a data-deletion result; the lease will bring the job back')?.message).toBe(
+      'SQLITE_IOERR: disk I/O error',
+    );
     expect(errOf('could not record a data-deletion result; the lease will bring the job back')?.stack).toContain('SQLITE_IOERR');
     expect(parsed.some((l) => 'cause' in l)).toBe(false);
   });

@@ -145,7 +145,10 @@ export class Scrubber {
     if (drained.isErr()) {
       const { error } = drained.error;
       this.#storeFailing = true;
-      this.logger.warn({ error: `${error.kind}: ${error.message}`, err: error.cause, ...count(outcomes) }, 'scrubber run stopped: could not claim jobs');
+      this.logger.warn(
+        { error: `${error.kind}: ${error.message}`, err: error.cause, ...count(outcomes) },
+        'scrubber run stopped: could not claim jobs',
+      );
       return err(error);
     }
     const { batches } = drained.value;
@@ -154,7 +157,16 @@ export class Scrubber {
     this.#storeFailing = stoppedBecause === 'no-progress';
     if (stoppedBecause === 'drained' && this.#loop.running) await this.#wakeWhenNextDue();
     const result: ScrubSummary = { ...count(outcomes), batches, stoppedBecause, purged, outcomes };
-    const facts = { claimed: result.claimed, done: result.done, retried: result.retried, dead: result.dead, abandoned: result.abandoned, batches, stoppedBecause, purged };
+    const facts = {
+      claimed: result.claimed,
+      done: result.done,
+      retried: result.retried,
+      dead: result.dead,
+      abandoned: result.abandoned,
+      batches,
+      stoppedBecause,
+      purged,
+    };
     if (result.dead > 0) {
       this.logger.error(
         { ...facts, deadJobs: outcomes.filter((o) => o.kind === 'dead').map((o) => ({ jobId: o.job.id, imageId: o.job.imageId })) },
@@ -175,7 +187,10 @@ export class Scrubber {
   async #wakeWhenNextDue(): Promise<void> {
     const next = await this.queue.nextDueAt();
     if (next.isErr()) {
-      this.logger.debug({ error: `${next.error.kind}: ${next.error.message}`, err: next.error.cause }, 'scrubber: could not read when the next job is due; next run after the interval');
+      this.logger.debug(
+        { error: `${next.error.kind}: ${next.error.message}`, err: next.error.cause },
+        'scrubber: could not read when the next job is due; next run after the interval',
+      );
       return;
     }
     if (next.value !== null) this.#loop.wake(next.value.getTime() - this.clock.now().getTime());
@@ -194,7 +209,10 @@ export class Scrubber {
       const removed = await this.queue.purgeDeletedChildren({ olderThan, limit });
       if (removed.isErr()) {
         const { error } = removed;
-        this.logger.warn({ error: `${error.kind}: ${error.message}`, err: error.cause, purged }, 'scrubber: purging the children of deleted images failed; the next run tries again');
+        this.logger.warn(
+          { error: `${error.kind}: ${error.message}`, err: error.cause, purged },
+          'scrubber: purging the children of deleted images failed; the next run tries again',
+        );
         break;
       }
       purged += removed.value;

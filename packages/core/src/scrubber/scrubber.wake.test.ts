@@ -28,7 +28,9 @@ function setup(delaySeconds: number) {
   const data = new TestDataStore();
   // random() = 0: a failed job is retried exactly 500 ms later.
   const worker = new DataDeletionWorker(data, storage.jobs, systemClock, undefined, { backoff: { random: () => 0 } });
-  const deleteImage = new DeleteImage(storage.images, defaultDeletePolicy, systemClock, worker, undefined, { delayedDelete: { delaySeconds } });
+  const deleteImage = new DeleteImage(storage.images, defaultDeletePolicy, systemClock, worker, undefined, {
+    delayedDelete: { delaySeconds },
+  });
   const scrubber = new Scrubber(storage.jobs, worker, systemClock);
 
   async function deletedImageWithData(locations = 1): Promise<{ id: string; urls: string[] }> {

@@ -91,7 +91,14 @@ export function createTestStorage(): TestStorage {
         if (jobsOf(imageId).some((s) => s.claimed || s.job.state === 'done')) return { kind: 'DataAlreadyDeleted' as const };
         for (const stored of jobsOf(imageId)) if (stored.job.state !== 'cancelled') setJob(stored, { state: 'cancelled', updatedAt: now });
         const locations = image.locations.map((l) => (l.status === 'pending_delete' ? { ...l, status: 'active' as const } : l));
-        const restored: Image = { ...image, status: locations.length > 0 ? 'active' : 'queued', deleted: false, deletedAt: null, updatedAt: now, locations };
+        const restored: Image = {
+          ...image,
+          status: locations.length > 0 ? 'active' : 'queued',
+          deleted: false,
+          deletedAt: null,
+          updatedAt: now,
+          locations,
+        };
         images.set(imageId, restored);
         return { kind: 'Restored' as const, image: restored };
       }),
@@ -163,7 +170,13 @@ export function createTestStorage(): TestStorage {
             return kept;
           };
           const properties = Object.fromEntries(take(Object.entries(image.properties)));
-          images.set(image.id, { ...image, properties, tags: take(image.tags), members: take(image.members), locations: take(image.locations) });
+          images.set(image.id, {
+            ...image,
+            properties,
+            tags: take(image.tags),
+            members: take(image.members),
+            locations: take(image.locations),
+          });
         }
         return Math.max(0, Math.floor(limit)) - left;
       }),
@@ -199,7 +212,9 @@ export function createTestStorage(): TestStorage {
       call('listEvents', () =>
         [...events.values()]
           .map((s) => s.event)
-          .filter((e) => (imageId === undefined || e.imageId === imageId) && (delivered === undefined || (e.deliveredAt !== null) === delivered))
+          .filter(
+            (e) => (imageId === undefined || e.imageId === imageId) && (delivered === undefined || (e.deliveredAt !== null) === delivered),
+          )
           .slice(0, limit),
       ),
   };

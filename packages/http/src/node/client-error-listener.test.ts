@@ -29,14 +29,19 @@ describe('createClientErrorListener', () => {
     expect(res!.status).toBe(400);
     expect(res!.headers).toMatchObject({ connection: 'close', 'content-type': 'application/json; charset=utf-8' });
     expect(res!.headers['x-openstack-request-id']).toMatch(REQUEST_ID_PATTERN);
-    expect(JSON.parse(res!.body)).toEqual({ badRequest: { code: 400, message: 'The request could not be parsed.', requestId: res!.headers['x-openstack-request-id'] } });
+    expect(JSON.parse(res!.body)).toEqual({
+      badRequest: { code: 400, message: 'The request could not be parsed.', requestId: res!.headers['x-openstack-request-id'] },
+    });
     expect(wire.trailing).toBe('');
     expect(wire.closed).toBe(true);
   });
 
   it('answers an unparseable HEAD with the headers only: nothing a HEAD client would read as the next response', async () => {
     const origin = await start();
-    for (const broken of [`HEAD /v2/images/x HTTP/1.1\r\nHost: x\r\n${BAD_HEADER}\r\n`, `HEAD /v2/images/x HTTP/1.1\r\nHost: x\r\nX-Padding: ${'p'.repeat(20_000)}\r\n\r\n`]) {
+    for (const broken of [
+      `HEAD /v2/images/x HTTP/1.1\r\nHost: x\r\n${BAD_HEADER}\r\n`,
+      `HEAD /v2/images/x HTTP/1.1\r\nHost: x\r\nX-Padding: ${'p'.repeat(20_000)}\r\n\r\n`,
+    ]) {
       const wire = await rawExchange(origin, [broken], ['HEAD']);
       expect(wire.responses[0]).toMatchObject({ status: 400, headers: { 'content-length': '0', connection: 'close' } });
       expect(wire.responses[0]!.headers['x-openstack-request-id']).toMatch(REQUEST_ID_PATTERN);
@@ -53,7 +58,11 @@ describe('createClientErrorListener', () => {
 
   it('on a keep-alive connection, first answers the requests before the broken one, then the broken HEAD without a body', async () => {
     const origin = await start();
-    const wire = await rawExchange(origin, [`GET /first HTTP/1.1\r\nHost: x\r\n\r\nHEAD /second HTTP/1.1\r\nHost: x\r\n${BAD_HEADER}\r\n`], ['GET', 'HEAD']);
+    const wire = await rawExchange(
+      origin,
+      [`GET /first HTTP/1.1\r\nHost: x\r\n\r\nHEAD /second HTTP/1.1\r\nHost: x\r\n${BAD_HEADER}\r\n`],
+      ['GET', 'HEAD'],
+    );
     expect(wire.responses.map((r) => [r.status, r.body])).toEqual([
       [200, 'served GET /first'],
       [400, ''],

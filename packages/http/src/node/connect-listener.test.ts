@@ -25,7 +25,11 @@ describe('createConnectListener', () => {
 
   it('answers CONNECT to a host:port with a JSON 400 fault and a request id, then closes', async () => {
     const origin = await start();
-    const wire = await rawExchange(origin, ['CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\nsome tunnel bytes'], ['CONNECT']);
+    const wire = await rawExchange(
+      origin,
+      ['CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\nsome tunnel bytes'],
+      ['CONNECT'],
+    );
     const [res] = wire.responses;
     expect(res!.status).toBe(400);
     expect(res!.headers).toMatchObject({ connection: 'close', 'content-type': 'application/json; charset=utf-8' });
@@ -39,7 +43,11 @@ describe('createConnectListener', () => {
   it('negotiates the body and keeps a well-formed incoming request id, also for CONNECT to a path', async () => {
     const origin = await start();
     const incoming = `req-${globalThis.crypto.randomUUID()}`;
-    const wire = await rawExchange(origin, [`CONNECT /v2/images/x HTTP/1.1\r\nHost: x\r\nAccept: application/problem+json\r\nx-openstack-request-id: ${incoming}\r\n\r\n`], ['CONNECT']);
+    const wire = await rawExchange(
+      origin,
+      [`CONNECT /v2/images/x HTTP/1.1\r\nHost: x\r\nAccept: application/problem+json\r\nx-openstack-request-id: ${incoming}\r\n\r\n`],
+      ['CONNECT'],
+    );
     const [res] = wire.responses;
     expect(res!.headers).toMatchObject({ 'content-type': 'application/problem+json', 'x-openstack-request-id': incoming });
     expect(JSON.parse(res!.body)).toMatchObject({ status: 400, detail: CONNECT_MESSAGE, fault: 'badRequest', requestId: incoming });
@@ -47,7 +55,11 @@ describe('createConnectListener', () => {
 
   it('answers after the requests pipelined before the CONNECT', async () => {
     const origin = await start();
-    const wire = await rawExchange(origin, ['GET /first HTTP/1.1\r\nHost: x\r\n\r\nCONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n'], ['GET', 'CONNECT']);
+    const wire = await rawExchange(
+      origin,
+      ['GET /first HTTP/1.1\r\nHost: x\r\n\r\nCONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n'],
+      ['GET', 'CONNECT'],
+    );
     expect(wire.responses.map((r) => [r.status, r.body.slice(0, 20)])).toEqual([
       [200, 'served GET'],
       [400, '{"badRequest":{"code'],

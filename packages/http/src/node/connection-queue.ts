@@ -60,8 +60,7 @@ export class ConnectionQueue {
 
   #pump(): void {
     // Bounded: each pass starts one waiting entry or returns.
-    while (this.#waiting.length > 0) {
-      const next = this.#waiting[0]!;
+    for (let next = this.#waiting[0]; next !== undefined; next = this.#waiting[0]) {
       if (next.exclusive ? this.#running > 0 : this.#exclusiveRunning) return;
       this.#waiting.shift();
       this.#running++;

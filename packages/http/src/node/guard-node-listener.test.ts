@@ -3,7 +3,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { DeleteImage, defaultDeletePolicy, isLive, systemClock } from '@image-catalog/core';
 import { createImagesRouter } from '@image-catalog/express';
 import { createMemoryStorage } from '@image-catalog/memory';
-import { CONFORMANCE_PRINCIPALS, CONFORMANCE_TOKENS, conformanceNewImage, listenOnLoopbackPerTest, REQUEST_ID_PATTERN } from '@image-catalog/testkit';
+import {
+  CONFORMANCE_PRINCIPALS,
+  CONFORMANCE_TOKENS,
+  conformanceNewImage,
+  listenOnLoopbackPerTest,
+  REQUEST_ID_PATTERN,
+} from '@image-catalog/testkit';
 import express from 'express';
 import { ResultAsync } from 'neverthrow';
 import { describe, expect, it } from 'vitest';
@@ -37,7 +43,8 @@ function catalogService() {
   return { deleteImage, hostGet, createImage };
 }
 
-const request = (method: string, path: string, extra = '') => `${method} ${path} HTTP/1.1\r\nHost: x\r\nX-Auth-Token: ${TOKEN}\r\n${extra}\r\n`;
+const request = (method: string, path: string, extra = '') =>
+  `${method} ${path} HTTP/1.1\r\nHost: x\r\nX-Auth-Token: ${TOKEN}\r\n${extra}\r\n`;
 
 describe('guardNodeListener: a connection’s requests that change state run in order', () => {
   const listen = listenOnLoopbackPerTest();
@@ -46,9 +53,15 @@ describe('guardNodeListener: a connection’s requests that change state run in 
     const service = catalogService();
     const handler = createImagesHandler<IncomingMessage>({ basePath: '/v2', deleteImage: service.deleteImage, authenticator });
     // GET /v2/images/{id}/state is the host's (the fallback): it reads the same image.
-    const { origin } = await listen(createServer(createNodeListener(handler, { fallback: (req, res) => service.hostGet(req.url!.split('/').at(-2)!, res) })));
+    const { origin } = await listen(
+      createServer(createNodeListener(handler, { fallback: (req, res) => service.hostGet(req.url!.split('/').at(-2)!, res) })),
+    );
     const id = await service.createImage();
-    const wire = await rawExchange(origin, [request('DELETE', `/v2/images/${id}`) + request('GET', `/v2/images/${id}/state`, 'Connection: close\r\n')], ['DELETE', 'GET']);
+    const wire = await rawExchange(
+      origin,
+      [request('DELETE', `/v2/images/${id}`) + request('GET', `/v2/images/${id}/state`, 'Connection: close\r\n')],
+      ['DELETE', 'GET'],
+    );
     expect(wire.responses.map((r) => [r.status, r.body])).toEqual([
       [204, ''],
       [404, 'gone'],
@@ -63,7 +76,11 @@ describe('guardNodeListener: a connection’s requests that change state run in 
     const { origin } = await listen(createServer({ requireHostHeader: false }, guardNodeListener(app)));
     const id = await service.createImage();
     const path = `/v2/images/${id}`;
-    const wire = await rawExchange(origin, [request('GET', path) + request('DELETE', path) + request('GET', path) + request('DELETE', path, 'Connection: close\r\n')], ['GET', 'DELETE', 'GET', 'DELETE']);
+    const wire = await rawExchange(
+      origin,
+      [request('GET', path) + request('DELETE', path) + request('GET', path) + request('DELETE', path, 'Connection: close\r\n')],
+      ['GET', 'DELETE', 'GET', 'DELETE'],
+    );
     expect(wire.responses.map((r) => r.status)).toEqual([200, 204, 404, 404]);
     expect(wire.trailing).toBe('');
   });
@@ -85,7 +102,12 @@ describe('guardNodeListener: a connection’s requests that change state run in 
     );
     const wire = await rawExchange(
       origin,
-      [request('GET', '/slow') + request('GET', '/fast') + request('POST', '/change', 'Content-Length: 0\r\n') + request('GET', '/after', 'Connection: close\r\n')],
+      [
+        request('GET', '/slow') +
+          request('GET', '/fast') +
+          request('POST', '/change', 'Content-Length: 0\r\n') +
+          request('GET', '/after', 'Connection: close\r\n'),
+      ],
       ['GET', 'GET', 'POST', 'GET'],
     );
     expect(wire.responses.map((r) => r.body)).toEqual(['GET /slow', 'GET /fast', 'POST /change', 'GET /after']);
@@ -104,9 +126,17 @@ describe('guardNodeListener: a connection’s requests that change state run in 
   it('guarding twice (around a createNodeListener) neither deadlocks nor reorders', async () => {
     const service = catalogService();
     const handler = createImagesHandler<IncomingMessage>({ basePath: '/v2', deleteImage: service.deleteImage, authenticator });
-    const { origin } = await listen(createServer(guardNodeListener(createNodeListener(handler, { fallback: (req, res) => service.hostGet(req.url!.split('/').at(-2)!, res) }))));
+    const { origin } = await listen(
+      createServer(
+        guardNodeListener(createNodeListener(handler, { fallback: (req, res) => service.hostGet(req.url!.split('/').at(-2)!, res) })),
+      ),
+    );
     const id = await service.createImage();
-    const wire = await rawExchange(origin, [request('DELETE', `/v2/images/${id}`) + request('GET', `/v2/images/${id}/state`, 'Connection: close\r\n')], ['DELETE', 'GET']);
+    const wire = await rawExchange(
+      origin,
+      [request('DELETE', `/v2/images/${id}`) + request('GET', `/v2/images/${id}/state`, 'Connection: close\r\n')],
+      ['DELETE', 'GET'],
+    );
     expect(wire.responses.map((r) => r.status)).toEqual([204, 404]);
   });
 });
@@ -131,12 +161,22 @@ describe('guardNodeListener: Host', () => {
   it('answers an HTTP/1.1 request without Host with a 400 fault, its request id and Connection: close', async () => {
     const { origin, served } = await start();
     const incoming = `req-${globalThis.crypto.randomUUID()}`;
-    const wire = await rawExchange(origin, [`GET /v2/images/x HTTP/1.1\r\nx-openstack-request-id: ${incoming}\r\n\r\nGET /never HTTP/1.1\r\nHost: x\r\n\r\n`], ['GET', 'GET']);
+    const wire = await rawExchange(
+      origin,
+      [`GET /v2/images/x HTTP/1.1\r\nx-openstack-request-id: ${incoming}\r\n\r\nGET /never HTTP/1.1\r\nHost: x\r\n\r\n`],
+      ['GET', 'GET'],
+    );
     expect(wire.responses).toHaveLength(1);
     const [res] = wire.responses;
     expect(res!.status).toBe(400);
-    expect(res!.headers).toMatchObject({ connection: 'close', 'x-openstack-request-id': incoming, 'content-type': 'application/json; charset=utf-8' });
-    expect(JSON.parse(res!.body)).toEqual({ badRequest: { code: 400, message: 'An HTTP/1.1 request must carry exactly one Host header.', requestId: incoming } });
+    expect(res!.headers).toMatchObject({
+      connection: 'close',
+      'x-openstack-request-id': incoming,
+      'content-type': 'application/json; charset=utf-8',
+    });
+    expect(JSON.parse(res!.body)).toEqual({
+      badRequest: { code: 400, message: 'An HTTP/1.1 request must carry exactly one Host header.', requestId: incoming },
+    });
     expect(wire.closed).toBe(true);
     expect(served).toEqual([]);
   });
@@ -144,7 +184,10 @@ describe('guardNodeListener: Host', () => {
   it('negotiates the fault body, and sends none to HEAD', async () => {
     const { origin } = await start();
     const text = await rawExchange(origin, ['DELETE /v2/images/x HTTP/1.1\r\nAccept: text/plain\r\n\r\n'], ['DELETE']);
-    expect(text.responses[0]).toMatchObject({ status: 400, body: '400 Bad Request\n\nAn HTTP/1.1 request must carry exactly one Host header.' });
+    expect(text.responses[0]).toMatchObject({
+      status: 400,
+      body: '400 Bad Request\n\nAn HTTP/1.1 request must carry exactly one Host header.',
+    });
     expect(text.responses[0]!.headers['x-openstack-request-id']).toMatch(REQUEST_ID_PATTERN);
     const head = await rawExchange(origin, ['HEAD /v2/images/x HTTP/1.1\r\n\r\n'], ['HEAD']);
     expect(head.responses[0]!.status).toBe(400);

@@ -7,7 +7,7 @@ import { writeNodeReply } from './node-reply.js';
 /** How many `Host` field lines the request carried. */
 function hostLines(rawHeaders: readonly string[]): number {
   let count = 0;
-  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === 'host') count++;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]?.toLowerCase() === 'host') count++;
   return count;
 }
 
@@ -54,7 +54,9 @@ function whenFinished(res: ServerResponse, socket: object, done: () => void): vo
  *   been answered, and later requests start only after it has been answered. Safe requests
  *   between two unsafe ones may still overlap. A request's body waits, unread, for its turn.
  */
-export function guardNodeListener(listener: (req: IncomingMessage, res: ServerResponse) => void): (req: IncomingMessage, res: ServerResponse) => void {
+export function guardNodeListener(
+  listener: (req: IncomingMessage, res: ServerResponse) => void,
+): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     // Guarded twice (an outer guard around a createNodeListener): the outer one already holds its turn.
     if (guarded.has(req)) {
@@ -64,15 +66,19 @@ export function guardNodeListener(listener: (req: IncomingMessage, res: ServerRe
     guarded.add(req);
     const socket = req.socket;
     const valid = hasValidHost(req);
-    connectionQueueOf(socket).run(!valid || !isSafeMethod(req.method), (done) => {
-      // The connection closes (or closed) before this request's turn: its answer could never be sent, so it does not run.
-      if (closing.has(socket) || socket.destroyed) {
-        done();
-        return;
-      }
-      whenFinished(res, socket, done);
-      if (valid) listener(req, res);
-      else writeNodeReply(res, malformedRequestReply('InvalidHost', req.headers));
-    }, req);
+    connectionQueueOf(socket).run(
+      !valid || !isSafeMethod(req.method),
+      (done) => {
+        // The connection closes (or closed) before this request's turn: its answer could never be sent, so it does not run.
+        if (closing.has(socket) || socket.destroyed) {
+          done();
+          return;
+        }
+        whenFinished(res, socket, done);
+        if (valid) listener(req, res);
+        else writeNodeReply(res, malformedRequestReply('InvalidHost', req.headers));
+      },
+      req,
+    );
   };
 }

@@ -34,7 +34,10 @@ function inMemoryService(overrides: Partial<ImagesPipelineOptions> = {}, listene
     deleteImage,
     authenticator: new StaticTokenAuthenticator(CONFORMANCE_PRINCIPALS),
     // Only the suite's rate-limited project is limited, so its other callers never hit the limit.
-    rateLimiter: limitOnlyKey(`project:${CONFORMANCE_PROJECTS.limited}`, new InProcessRateLimiter({ limit: RATE_LIMIT, windowSeconds: 3600 })),
+    rateLimiter: limitOnlyKey(
+      `project:${CONFORMANCE_PROJECTS.limited}`,
+      new InProcessRateLimiter({ limit: RATE_LIMIT, windowSeconds: 3600 }),
+    ),
     ...overrides,
   });
   const server = createServer(createNodeListener(handler, listenerOptions));
@@ -71,10 +74,16 @@ describe('createNodeListener', () => {
     const { origin } = await start();
     const id = globalThis.crypto.randomUUID();
     const token = CONFORMANCE_TOKENS.admin;
-    const trace = await rawHttpRequest(origin, `TRACE /v2/images/${id} HTTP/1.1\r\nHost: x\r\nX-Auth-Token: ${token}\r\nConnection: close\r\n\r\n`);
+    const trace = await rawHttpRequest(
+      origin,
+      `TRACE /v2/images/${id} HTTP/1.1\r\nHost: x\r\nX-Auth-Token: ${token}\r\nConnection: close\r\n\r\n`,
+    );
     expect(trace.status).toBe(405);
     expect(trace.headers.allow).toBe('DELETE, OPTIONS');
-    const absolute = await rawHttpRequest(origin, `DELETE http://example.test/v2/images/${id} HTTP/1.1\r\nHost: x\r\nX-Auth-Token: ${token}\r\nConnection: close\r\n\r\n`);
+    const absolute = await rawHttpRequest(
+      origin,
+      `DELETE http://example.test/v2/images/${id} HTTP/1.1\r\nHost: x\r\nX-Auth-Token: ${token}\r\nConnection: close\r\n\r\n`,
+    );
     expect(absolute.status).toBe(404);
     const star = await rawHttpRequest(origin, `OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
     expect(star.status).toBe(404);

@@ -20,7 +20,10 @@ export interface NodeListenerOptions {
  * order, and an HTTP/1.1 request without exactly one Host gets a 400 fault (create the server
  * with `{ requireHostHeader: false }`, or node answers a missing Host itself).
  */
-export function createNodeListener(handler: ImagesHandler<IncomingMessage>, options: NodeListenerOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
+export function createNodeListener(
+  handler: ImagesHandler<IncomingMessage>,
+  options: NodeListenerOptions = {},
+): (req: IncomingMessage, res: ServerResponse) => void {
   const { fallback } = options;
   return guardNodeListener((req, res) => {
     if (fallback && !handler.matches(req.url ?? '')) {

@@ -22,7 +22,10 @@ export function validatorAt(...parts: string[]) {
 }
 
 type Doc = {
-  paths: Record<string, Record<string, { responses: Record<string, { headers?: Record<string, { $ref: string }>; content?: Record<string, unknown> }> }>>;
+  paths: Record<
+    string,
+    Record<string, { responses: Record<string, { headers?: Record<string, { $ref: string }>; content?: Record<string, unknown> }> }>
+  >;
   components: { headers: Record<string, { required?: boolean; schema: unknown }> };
 };
 

@@ -16,7 +16,12 @@ export const ownerMember: Principal = { userId: 'owner-user', projectId: FIXTURE
 export const admin: Principal = { userId: 'admin-user', projectId: 'admin-project', roles: ['admin'] };
 
 /** The use case as a host wires it, with no inline data deletion (jobs stay queued for inspection). */
-export function deleteImageUseCase(repository: ImageRepository, clock: Clock = systemClock, options: DeleteImageOptions = {}, policy: DeletePolicy = defaultDeletePolicy): DeleteImage {
+export function deleteImageUseCase(
+  repository: ImageRepository,
+  clock: Clock = systemClock,
+  options: DeleteImageOptions = {},
+  policy: DeletePolicy = defaultDeletePolicy,
+): DeleteImage {
   return new DeleteImage(repository, policy, clock, null, undefined, options);
 }
 

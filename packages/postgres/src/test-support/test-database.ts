@@ -30,7 +30,9 @@ async function probe(): Promise<string | null> {
 export const postgresUnreachable: string | null = await probe();
 
 if (postgresUnreachable !== null) {
-  console.warn(`\n[@image-catalog/postgres] SKIPPING PostgreSQL tests: cannot reach ${TEST_PG_URL} (${postgresUnreachable}). Set IMAGE_CATALOG_TEST_PG_URL to run them.\n`);
+  console.warn(
+    `\n[@image-catalog/postgres] SKIPPING PostgreSQL tests: cannot reach ${TEST_PG_URL} (${postgresUnreachable}). Set IMAGE_CATALOG_TEST_PG_URL to run them.\n`,
+  );
 }
 
 /** Suite title suffix that says, in the report, why a suite was skipped. */
@@ -42,7 +44,15 @@ export function randomSchemaName(): string {
 }
 
 /** The tables a store writes, children first (the order rows can be deleted in). */
-export const STORE_TABLES = ['outbox_events', 'data_deletion_jobs', 'image_locations', 'image_members', 'image_tags', 'image_properties', 'images'] as const;
+export const STORE_TABLES = [
+  'outbox_events',
+  'data_deletion_jobs',
+  'image_locations',
+  'image_members',
+  'image_tags',
+  'image_properties',
+  'images',
+] as const;
 
 /** Empties every store table (not the migration record): a fresh store for the next test, in one round trip. */
 export async function clearTables(pool: pg.Pool, schema: string): Promise<void> {

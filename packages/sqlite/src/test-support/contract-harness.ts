@@ -6,7 +6,15 @@ import { openDatabase, type OpenDatabaseOptions } from '../open-database.js';
 import { createSqliteStorage, type SqliteStorageOptions } from '../sqlite-storage.js';
 import { tempDir } from './fixtures.js';
 
-const WRITTEN_TABLES = ['images', 'image_properties', 'image_tags', 'image_members', 'image_locations', 'data_deletion_jobs', 'outbox_events'];
+const WRITTEN_TABLES = [
+  'images',
+  'image_properties',
+  'image_tags',
+  'image_members',
+  'image_locations',
+  'data_deletion_jobs',
+  'outbox_events',
+];
 
 interface Armed {
   readonly fault: StorageFaultInjection;
@@ -49,7 +57,9 @@ class SqliteFaults {
     for (const table of WRITTEN_TABLES) {
       const imageId = table === 'images' ? 'NEW.id' : 'NEW.image_id';
       for (const event of ['INSERT', 'UPDATE']) {
-        db.exec(`CREATE TEMP TRIGGER contract_fault_${table}_${event.toLowerCase()} AFTER ${event} ON main.${table} BEGIN SELECT contract_fault(${imageId}); END`);
+        db.exec(
+          `CREATE TEMP TRIGGER contract_fault_${table}_${event.toLowerCase()} AFTER ${event} ON main.${table} BEGIN SELECT contract_fault(${imageId}); END`,
+        );
       }
     }
   }
@@ -105,7 +115,8 @@ class SqliteFaults {
             const request = args[0] as { readonly imageId: string };
             return this.#deferredDelete(armed, request.imageId, () => value.apply(target, args) as ResultAsync<unknown, unknown>);
           }
-          if (property === 'purgeDeletedChildren') return this.#untilSettled(armed, () => value.apply(target, args) as ResultAsync<unknown, unknown>);
+          if (property === 'purgeDeletedChildren')
+            return this.#untilSettled(armed, () => value.apply(target, args) as ResultAsync<unknown, unknown>);
           // Otherwise the store does all its database work synchronously inside the call.
           this.#active = armed;
           this.#fired = false;

@@ -51,7 +51,9 @@ export function holdWriteLock(dbPath: string, maxHoldMs: number): Promise<LockHo
       out += chunk;
       if (out.includes('released\n')) resolve();
     });
-    void exited.then(() => (out.includes('released\n') ? resolve() : reject(new Error(`the lock holder exited without releasing:\n${err}`))));
+    void exited.then(() =>
+      out.includes('released\n') ? resolve() : reject(new Error(`the lock holder exited without releasing:\n${err}`)),
+    );
   });
   // Waiting callers always see the failure through `released` or the start-up rejection below.
   released.catch(() => undefined);

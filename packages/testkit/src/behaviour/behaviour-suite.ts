@@ -48,14 +48,24 @@ export interface BehaviourSuite {
   /** Builds the use case with `options` and deletes `imageId` as `principal`. */
   readonly execute: (imageId: string, principal: Principal, options?: UseCaseOptions) => ReturnType<DeleteImage['execute']>;
   /** Runs the delete expecting `kind`, and proves the image and its jobs and events did not change. */
-  readonly expectRefused: (image: Image, principal: Principal, kind: DeleteImageFailure['kind'], options?: UseCaseOptions) => Promise<DeleteImageFailure>;
+  readonly expectRefused: (
+    image: Image,
+    principal: Principal,
+    kind: DeleteImageFailure['kind'],
+    options?: UseCaseOptions,
+  ) => Promise<DeleteImageFailure>;
 }
 
 /** A part of the behaviour suite. */
 export type BehaviourPart = SuitePart<BehaviourSuite>;
 
 /** Registers `parts` of the behaviour suite once per policy mode. */
-export function describeDeleteImageParts(name: string, factory: StorageHarnessFactory, modes: readonly DeletePolicyMode[], parts: readonly BehaviourPart[]): void {
+export function describeDeleteImageParts(
+  name: string,
+  factory: StorageHarnessFactory,
+  modes: readonly DeletePolicyMode[],
+  parts: readonly BehaviourPart[],
+): void {
   for (const mode of modes) describeParts(`${name}: DeleteImage behaviour (${mode.label})`, () => useBehaviourSuite(factory, mode), parts);
 }
 
@@ -70,10 +80,16 @@ function useBehaviourSuite(factory: StorageHarnessFactory, mode: DeletePolicyMod
     return new DeleteImage(repository ?? h().images, policy ?? mode.policy, clock, worker, silentLogger, useCaseOptions);
   }
 
-  const execute = (imageId: string, principal: Principal, options: UseCaseOptions = {}) => deleteImage(options).execute({ imageId, principal });
+  const execute = (imageId: string, principal: Principal, options: UseCaseOptions = {}) =>
+    deleteImage(options).execute({ imageId, principal });
 
   /** Runs the delete expecting `kind`, and proves the image and its jobs and events did not change. */
-  async function expectRefused(image: Image, principal: Principal, kind: DeleteImageFailure['kind'], options: UseCaseOptions = {}): Promise<DeleteImageFailure> {
+  async function expectRefused(
+    image: Image,
+    principal: Principal,
+    kind: DeleteImageFailure['kind'],
+    options: UseCaseOptions = {},
+  ): Promise<DeleteImageFailure> {
     const before = await imageSnapshot(h(), image.id);
     const error = await expectErr(execute(image.id, principal, options));
     expect(error.kind).toBe(kind);

@@ -16,7 +16,9 @@ export const concurrencyPart: BehaviourPart = ({ h, deleteImage, execute }) => {
       await createFixtureImage(h(), { id, locations: fixtureLocations(id, 2) });
       const useCase = deleteImage();
       const results = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => useCase.execute({ imageId: id, principal: i % 2 === 0 ? projectMember(OWNER) : adminPrincipal() })),
+        Array.from({ length: 20 }, (_, i) =>
+          useCase.execute({ imageId: id, principal: i % 2 === 0 ? projectMember(OWNER) : adminPrincipal() }),
+        ),
       );
       expect(results.filter((r) => r.isOk())).toHaveLength(1);
       expect(results.filter((r) => r.isErr() && r.error.kind === 'ImageNotFound')).toHaveLength(19);
@@ -50,6 +52,10 @@ export const concurrencyPart: BehaviourPart = ({ h, deleteImage, execute }) => {
 };
 
 /** Runs only the concurrency part of the DeleteImage behaviour suite, once per policy mode. */
-export function describeDeleteImageConcurrency(name: string, factory: StorageHarnessFactory, modes: readonly DeletePolicyMode[] = DELETE_POLICY_MODES): void {
+export function describeDeleteImageConcurrency(
+  name: string,
+  factory: StorageHarnessFactory,
+  modes: readonly DeletePolicyMode[] = DELETE_POLICY_MODES,
+): void {
   describeDeleteImageParts(name, factory, modes, [concurrencyPart]);
 }

@@ -67,6 +67,10 @@ export const dataDeletionPart: BehaviourPart = ({ h, execute }) => {
 };
 
 /** Runs only the data deletion part of the DeleteImage behaviour suite, once per policy mode. */
-export function describeDeleteImageDataDeletion(name: string, factory: StorageHarnessFactory, modes: readonly DeletePolicyMode[] = DELETE_POLICY_MODES): void {
+export function describeDeleteImageDataDeletion(
+  name: string,
+  factory: StorageHarnessFactory,
+  modes: readonly DeletePolicyMode[] = DELETE_POLICY_MODES,
+): void {
   describeDeleteImageParts(name, factory, modes, [dataDeletionPart]);
 }

@@ -21,36 +21,41 @@ export const faultsPart: BehaviourPart = ({ h, mode, execute, expectRefused }) =
     /** The repository methods the use case calls on this path. */
     const CALLED: readonly ('findById' | 'deleteImage')[] = mode.readsFirst ? ['findById', 'deleteImage'] : ['deleteImage'];
 
-    it.each(
-      CALLED.flatMap((method) => STORAGE_ERRORS.map(([kind, error]) => [method, kind, error] as const)),
-    )('%s answering %s is passed through unchanged, never thrown', async (method, kind, error) => {
-      const image = await createFixtureImage(h());
-      const failing = failingImageRepository(h().images, method === 'findById' ? { findById: error } : { deleteImage: error });
-      const result = await execute(image.id, projectMember(OWNER), { repository: failing });
-      expect(result.isErr() && result.error).toMatchObject({ kind, message: error.message });
-      if (kind === 'StorageUnavailable') expect(result.isErr() && result.error).toMatchObject({ retryAfterSeconds: 7 });
-      expect(await imageSnapshot(h(), image.id)).toEqual({ image, jobs: [], events: [] });
-    });
+    it.each(CALLED.flatMap((method) => STORAGE_ERRORS.map(([kind, error]) => [method, kind, error] as const)))(
+      '%s answering %s is passed through unchanged, never thrown',
+      async (method, kind, error) => {
+        const image = await createFixtureImage(h());
+        const failing = failingImageRepository(h().images, method === 'findById' ? { findById: error } : { deleteImage: error });
+        const result = await execute(image.id, projectMember(OWNER), { repository: failing });
+        expect(result.isErr() && result.error).toMatchObject({ kind, message: error.message });
+        if (kind === 'StorageUnavailable') expect(result.isErr() && result.error).toMatchObject({ retryAfterSeconds: 7 });
+        expect(await imageSnapshot(h(), image.id)).toEqual({ image, jobs: [], events: [] });
+      },
+    );
 
-    it.each(
-      CALLED.flatMap((method) => (['throw', 'reject'] as const).map((how) => [method, how] as const)),
-    )('a repository whose %s does %s gives StorageFault, never a rejection', async (method, how: RepositoryFailure) => {
-      const image = await createFixtureImage(h());
-      const broken = failingImageRepository(h().images, method === 'findById' ? { findById: how } : { deleteImage: how });
-      await expect(execute(image.id, projectMember(OWNER), { repository: broken })).resolves.toSatisfy(
-        (r: Awaited<ReturnType<typeof execute>>) => r.isErr() && r.error.kind === 'StorageFault',
-      );
-    });
+    it.each(CALLED.flatMap((method) => (['throw', 'reject'] as const).map((how) => [method, how] as const)))(
+      'a repository whose %s does %s gives StorageFault, never a rejection',
+      async (method, how: RepositoryFailure) => {
+        const image = await createFixtureImage(h());
+        const broken = failingImageRepository(h().images, method === 'findById' ? { findById: how } : { deleteImage: how });
+        await expect(execute(image.id, projectMember(OWNER), { repository: broken })).resolves.toSatisfy(
+          (r: Awaited<ReturnType<typeof execute>>) => r.isErr() && r.error.kind === 'StorageFault',
+        );
+      },
+    );
 
-    it.for(STORAGE_ERRORS)('the adapter failing mid-delete with %s answers it and leaves the image as it was', async ([kind, error], { skip }) => {
-      if (h().injectFault === undefined) skip('the harness has no injectFault hook');
-      const id = globalThis.crypto.randomUUID();
-      const image = await createFixtureImage(h(), { id, locations: fixtureLocations(id, 2) });
-      await h().injectFault!({ method: 'deleteImage', error, midTransaction: true });
-      expect((await expectErr(execute(id, projectMember(OWNER)))).kind).toBe(kind);
-      expect(await imageSnapshot(h(), id)).toEqual({ image, jobs: [], events: [] });
-      expect((await expectOk(execute(id, projectMember(OWNER)))).dataDeletionJobs).toBe(2);
-    });
+    it.for(STORAGE_ERRORS)(
+      'the adapter failing mid-delete with %s answers it and leaves the image as it was',
+      async ([kind, error], { skip }) => {
+        if (h().injectFault === undefined) skip('the harness has no injectFault hook');
+        const id = globalThis.crypto.randomUUID();
+        const image = await createFixtureImage(h(), { id, locations: fixtureLocations(id, 2) });
+        await h().injectFault!({ method: 'deleteImage', error, midTransaction: true });
+        expect((await expectErr(execute(id, projectMember(OWNER)))).kind).toBe(kind);
+        expect(await imageSnapshot(h(), id)).toEqual({ image, jobs: [], events: [] });
+        expect((await expectOk(execute(id, projectMember(OWNER)))).dataDeletionJobs).toBe(2);
+      },
+    );
 
     it.runIf(!mode.readsFirst)('never calls findById: one read, inside the delete transaction', async () => {
       const image = await createFixtureImage(h());
@@ -81,6 +86,10 @@ export const faultsPart: BehaviourPart = ({ h, mode, execute, expectRefused }) =
 };
 
 /** Runs only the storage faults part of the DeleteImage behaviour suite, once per policy mode. */
-export function describeDeleteImageFaults(name: string, factory: StorageHarnessFactory, modes: readonly DeletePolicyMode[] = DELETE_POLICY_MODES): void {
+export function describeDeleteImageFaults(
+  name: string,
+  factory: StorageHarnessFactory,
+  modes: readonly DeletePolicyMode[] = DELETE_POLICY_MODES,
+): void {
   describeDeleteImageParts(name, factory, modes, [faultsPart]);
 }

@@ -61,7 +61,7 @@ function notFound({ h, execute, expectRefused }: BehaviourSuite): void {
 
 function policyAndProtection({ h, execute, expectRefused }: BehaviourSuite): void {
   describe('3-4. policy and protection', () => {
-    it('answers DeleteForbidden with Glance\'s message to a reader of the owning project', async () => {
+    it("answers DeleteForbidden with Glance's message to a reader of the owning project", async () => {
       const image = await createFixtureImage(h());
       const error = await expectRefused(image, projectReader(OWNER), 'DeleteForbidden');
       expect(error.message).toBe(DELETE_FORBIDDEN_MESSAGE);
@@ -97,7 +97,7 @@ function policyAndProtection({ h, execute, expectRefused }: BehaviourSuite): voi
       expect((await expectErr(execute('not-a-uuid', adminPrincipal(), { repository: down }))).kind).toBe('InvalidImageId');
     });
 
-    it('treats a shared image\'s member project as able to see it whatever its member status', async () => {
+    it("treats a shared image's member project as able to see it whatever its member status", async () => {
       const image = await createFixtureImage(h(), { visibility: 'shared', members: [{ memberId: OTHER, status: 'rejected' }] });
       await expectRefused(image, projectMember(OTHER), 'DeleteForbidden');
     });
@@ -112,6 +112,10 @@ export const orderOfChecksPart: BehaviourPart = (suite) => {
 };
 
 /** Runs only the order of checks part of the DeleteImage behaviour suite, once per policy mode. */
-export function describeDeleteImageOrderOfChecks(name: string, factory: StorageHarnessFactory, modes: readonly DeletePolicyMode[] = DELETE_POLICY_MODES): void {
+export function describeDeleteImageOrderOfChecks(
+  name: string,
+  factory: StorageHarnessFactory,
+  modes: readonly DeletePolicyMode[] = DELETE_POLICY_MODES,
+): void {
   describeDeleteImageParts(name, factory, modes, [orderOfChecksPart]);
 }

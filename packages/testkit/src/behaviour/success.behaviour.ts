@@ -36,6 +36,10 @@ export const successPart: BehaviourPart = ({ h, execute }) => {
 };
 
 /** Runs only the success part of the DeleteImage behaviour suite, once per policy mode. */
-export function describeDeleteImageSuccess(name: string, factory: StorageHarnessFactory, modes: readonly DeletePolicyMode[] = DELETE_POLICY_MODES): void {
+export function describeDeleteImageSuccess(
+  name: string,
+  factory: StorageHarnessFactory,
+  modes: readonly DeletePolicyMode[] = DELETE_POLICY_MODES,
+): void {
   describeDeleteImageParts(name, factory, modes, [successPart]);
 }

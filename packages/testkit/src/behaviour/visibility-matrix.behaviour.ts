@@ -21,7 +21,8 @@ const VISIBILITY_CASES: Record<VisibilityCase, Pick<NewImage, 'visibility' | 'me
   community: { visibility: 'community', members: [] },
 };
 
-type PrincipalCase = 'owner member' | 'owner reader' | 'owner observer' | 'other project member' | 'other project reader' | 'project-less member' | 'admin';
+type PrincipalCase =
+  'owner member' | 'owner reader' | 'owner observer' | 'other project member' | 'other project reader' | 'project-less member' | 'admin';
 
 const PRINCIPALS: Record<PrincipalCase, () => Principal> = {
   'owner member': () => projectMember(OWNER),
@@ -42,16 +43,34 @@ const OUTSIDER: Record<VisibilityCase, Expected> = {
   community: 'DeleteForbidden',
 };
 
-const EXPECTED_FOR_OWNED: Record<Exclude<PrincipalCase, 'other project reader' | 'project-less member'>, Record<VisibilityCase, Expected>> = {
+const EXPECTED_FOR_OWNED: Record<
+  Exclude<PrincipalCase, 'other project reader' | 'project-less member'>,
+  Record<VisibilityCase, Expected>
+> = {
   'owner member': { private: 'ok', 'shared (member)': 'ok', 'shared (non-member)': 'ok', public: 'ok', community: 'ok' },
-  'owner reader': { private: 'DeleteForbidden', 'shared (member)': 'DeleteForbidden', 'shared (non-member)': 'DeleteForbidden', public: 'DeleteForbidden', community: 'DeleteForbidden' },
-  'owner observer': { private: 'DeleteForbidden', 'shared (member)': 'DeleteForbidden', 'shared (non-member)': 'DeleteForbidden', public: 'DeleteForbidden', community: 'DeleteForbidden' },
+  'owner reader': {
+    private: 'DeleteForbidden',
+    'shared (member)': 'DeleteForbidden',
+    'shared (non-member)': 'DeleteForbidden',
+    public: 'DeleteForbidden',
+    community: 'DeleteForbidden',
+  },
+  'owner observer': {
+    private: 'DeleteForbidden',
+    'shared (member)': 'DeleteForbidden',
+    'shared (non-member)': 'DeleteForbidden',
+    public: 'DeleteForbidden',
+    community: 'DeleteForbidden',
+  },
   'other project member': OUTSIDER,
   admin: { private: 'ok', 'shared (member)': 'ok', 'shared (non-member)': 'ok', public: 'ok', community: 'ok' },
 };
 
 /** Without an owner nobody is "the owning project": only an admin may delete; others see 404 or 403 by visibility. */
-const EXPECTED_FOR_OWNERLESS: Record<'other project member' | 'other project reader' | 'project-less member' | 'admin', Record<VisibilityCase, Expected>> = {
+const EXPECTED_FOR_OWNERLESS: Record<
+  'other project member' | 'other project reader' | 'project-less member' | 'admin',
+  Record<VisibilityCase, Expected>
+> = {
   'other project member': OUTSIDER,
   'other project reader': OUTSIDER,
   'project-less member': { ...OUTSIDER, 'shared (member)': 'ImageNotFound' },
@@ -97,6 +116,10 @@ export const visibilityMatrixPart: BehaviourPart = ({ h, execute, expectRefused 
 };
 
 /** Runs only the visibility × policy matrix part of the DeleteImage behaviour suite, once per policy mode. */
-export function describeDeleteImageVisibilityMatrix(name: string, factory: StorageHarnessFactory, modes: readonly DeletePolicyMode[] = DELETE_POLICY_MODES): void {
+export function describeDeleteImageVisibilityMatrix(
+  name: string,
+  factory: StorageHarnessFactory,
+  modes: readonly DeletePolicyMode[] = DELETE_POLICY_MODES,
+): void {
   describeDeleteImageParts(name, factory, modes, [visibilityMatrixPart]);
 }

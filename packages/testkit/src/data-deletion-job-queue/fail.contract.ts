@@ -29,7 +29,12 @@ export const failPart: JobQueuePart = ({ h, claim }) => {
       const retryAt = secondsAfter(T2, 120);
       await claim(T2);
       await expectOk(h().jobs.fail(jobId, { now: T2, error: 'DataStoreUnavailable: timeout', retryAt }));
-      expect(await job(h(), jobId)).toMatchObject({ state: 'queued', attempts: 1, lastError: 'DataStoreUnavailable: timeout', availableAt: retryAt });
+      expect(await job(h(), jobId)).toMatchObject({
+        state: 'queued',
+        attempts: 1,
+        lastError: 'DataStoreUnavailable: timeout',
+        availableAt: retryAt,
+      });
       expect(await claim(secondsAfter(retryAt, -1))).toEqual([]);
       const again = await claim(retryAt);
       expect(again).toHaveLength(1);

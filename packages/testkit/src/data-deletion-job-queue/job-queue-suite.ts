@@ -39,7 +39,12 @@ export function describeDataDeletionJobQueueParts(name: string, factory: Storage
 }
 
 /** Creates an image with `locations` data locations and deletes it, so the queue holds its jobs. */
-export async function seedDeleted(h: StorageHarness, locations: number, deletedAt: Date, request: DeleteRequestOptions = {}): Promise<DeletedOutcome> {
+export async function seedDeleted(
+  h: StorageHarness,
+  locations: number,
+  deletedAt: Date,
+  request: DeleteRequestOptions = {},
+): Promise<DeletedOutcome> {
   const id = globalThis.crypto.randomUUID();
   const image = await createFixtureImage(h, { id, locations: fixtureLocations(id, locations) });
   return deleteThroughRepository(h, image, deletedAt, { jobsDueAt: deletedAt, ...request });

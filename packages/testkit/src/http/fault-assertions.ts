@@ -31,7 +31,8 @@ export function expectNothingLeaked(body: string, rawId?: string): void {
   }
   for (const form of forms) {
     // Short forms ("0", "%") occur in any body; only a recognisable echo counts.
-    if (form.length >= 6) expect(body.includes(form), `response body echoes the malformed id ${JSON.stringify(form.slice(0, 80))}`).toBe(false);
+    if (form.length >= 6)
+      expect(body.includes(form), `response body echoes the malformed id ${JSON.stringify(form.slice(0, 80))}`).toBe(false);
   }
 }
 

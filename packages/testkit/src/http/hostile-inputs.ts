@@ -27,7 +27,7 @@ export const HOSTILE_ID_SEGMENTS: readonly string[] = [
   'caf%C3%A9',
   '%F0%9F%92%A9%F0%9F%92%A9',
   'images%3F%23',
-  "%27%3B%20DROP%20TABLE%20images%3B--",
+  '%27%3B%20DROP%20TABLE%20images%3B--',
   '%3Cscript%3Ealert(1)%3C%2Fscript%3E',
   '%24%7Bjndi%3Aldap%3A%2F%2Fx%7D',
   '%252F',

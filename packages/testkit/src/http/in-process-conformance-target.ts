@@ -30,7 +30,11 @@ export function inProcessConformanceTarget(options: InProcessConformanceOptions)
   return {
     baseUrl: `${options.server.origin}${options.basePath}`,
     tokens: CONFORMANCE_TOKENS,
-    rateLimited: { token: CONFORMANCE_TOKENS.rateLimited, limit: options.rateLimit, ...(overLimitStatus === undefined ? {} : { status: overLimitStatus }) },
+    rateLimited: {
+      token: CONFORMANCE_TOKENS.rateLimited,
+      limit: options.rateLimit,
+      ...(overLimitStatus === undefined ? {} : { status: overLimitStatus }),
+    },
     createImage: (spec) => createConformanceImage(options.catalog, spec),
     close: () => options.server.close(),
   };

@@ -2,7 +2,8 @@
 import { okAsync, type ResultAsync } from 'neverthrow';
 
 /** The shape of `@image-catalog/http`'s `RateLimiter`, restated so the testkit needs no HTTP package. */
-export type RateDecision = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterSeconds: number; readonly retryAt: Date };
+export type RateDecision =
+  { readonly allowed: true } | { readonly allowed: false; readonly retryAfterSeconds: number; readonly retryAt: Date };
 export interface KeyedRateLimiter<E> {
   consume(key: string, now: Date): ResultAsync<RateDecision, E>;
 }

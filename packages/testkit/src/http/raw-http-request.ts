@@ -32,7 +32,12 @@ function parse(received: Buffer): RawHttpResponse & { readonly bodyBytes: number
   }
   // latin1 maps bytes one to one, so the text offset is the byte offset.
   const bodyBytes = headerEnd === -1 ? raw.subarray(0, 0) : raw.subarray(headerEnd + 4);
-  return { status: match && headerEnd !== -1 ? Number(match[1]) : null, headers, body: bodyBytes.toString('utf8'), bodyBytes: bodyBytes.length };
+  return {
+    status: match && headerEnd !== -1 ? Number(match[1]) : null,
+    headers,
+    body: bodyBytes.toString('utf8'),
+    bodyBytes: bodyBytes.length,
+  };
 }
 
 /**
@@ -61,8 +66,7 @@ export function rawHttpRequest(baseUrl: string, request: string | Uint8Array): P
       size += chunk.length;
       const soFar = parse(Buffer.concat(chunks));
       const declared = soFar.headers['content-length'];
-      const complete =
-        soFar.status !== null && (soFar.status === 204 || (declared !== undefined && soFar.bodyBytes >= Number(declared)));
+      const complete = soFar.status !== null && (soFar.status === 204 || (declared !== undefined && soFar.bodyBytes >= Number(declared)));
       if (complete || size > MAX_RESPONSE_BYTES) finish();
     });
     socket.on('end', finish);

@@ -27,13 +27,25 @@ function creatingAndReading(h: () => StorageHarness): void {
     const input: NewImage = { id: globalThis.crypto.randomUUID(), owner: 'p1' };
     const created = await expectOk(h().catalog.createImage(input, T0));
     expect(created).toEqual(newImageRecord(input, T0));
-    expect(created).toMatchObject({ status: 'queued', visibility: 'shared', protected: false, deleted: false, deletedAt: null, createdAt: T0, updatedAt: T0 });
+    expect(created).toMatchObject({
+      status: 'queued',
+      visibility: 'shared',
+      protected: false,
+      deleted: false,
+      deletedAt: null,
+      createdAt: T0,
+      updatedAt: T0,
+    });
     expect(await findImage(h(), input.id)).toEqual(created);
   });
 
   it('createImage keeps every given field, members as pending and locations active in order', async () => {
     const id = globalThis.crypto.randomUUID();
-    const input = imageFixture({ id, members: [{ memberId: 'p2' }, { memberId: 'p3', status: 'accepted' }], locations: fixtureLocations(id, 3) });
+    const input = imageFixture({
+      id,
+      members: [{ memberId: 'p2' }, { memberId: 'p3', status: 'accepted' }],
+      locations: fixtureLocations(id, 3),
+    });
     const created = await expectOk(h().catalog.createImage(input, T0));
     expect(created).toMatchObject({
       id,
@@ -100,7 +112,8 @@ function creatingAndReading(h: () => StorageHarness): void {
     await deleteThroughRepository(h(), d, T1);
     await deleteThroughRepository(h(), e, T1, { delayed: true });
 
-    const ids = async (query: Parameters<StorageHarness['catalog']['listImages']>[0]) => (await expectOk(h().catalog.listImages(query))).map((i) => i.id);
+    const ids = async (query: Parameters<StorageHarness['catalog']['listImages']>[0]) =>
+      (await expectOk(h().catalog.listImages(query))).map((i) => i.id);
     expect(await ids({})).toEqual([a.id, b.id, c.id]);
     expect(await ids({ name: 'alpha' })).toEqual([a.id, c.id]);
     expect(await ids({ name: 'alph' })).toEqual([]);
@@ -124,16 +137,23 @@ function changing(h: () => StorageHarness): void {
     const id = globalThis.crypto.randomUUID();
     expect(await expectOk(h().catalog.updateImage(id, { protected: true }, T1))).toBeNull();
     expect(await expectOk(h().catalog.addMember(id, 'p2', T1))).toBeNull();
-    expect(await expectOk(h().catalog.attachImageData(id, { url: 'fixture://x', size: 1, checksum: 'c', osHashAlgo: 'sha512', osHashValue: 'h' }, T1))).toBeNull();
+    expect(
+      await expectOk(
+        h().catalog.attachImageData(id, { url: 'fixture://x', size: 1, checksum: 'c', osHashAlgo: 'sha512', osHashValue: 'h' }, T1),
+      ),
+    ).toBeNull();
     expect(await expectOk(h().images.findById(id))).toBeNull();
   });
 
-  it.each(['deleted', 'pending_delete'] as const)('updateImage refuses to set status %s (only deleteImage deletes) and changes nothing', async (status) => {
-    const image = await createFixtureImage(h());
-    const error = await expectErr(h().catalog.updateImage(image.id, { status }, T1));
-    expect(error.kind).toBe('StorageFault');
-    expect(await imageSnapshot(h(), image.id)).toEqual({ image, jobs: [], events: [] });
-  });
+  it.each(['deleted', 'pending_delete'] as const)(
+    'updateImage refuses to set status %s (only deleteImage deletes) and changes nothing',
+    async (status) => {
+      const image = await createFixtureImage(h());
+      const error = await expectErr(h().catalog.updateImage(image.id, { status }, T1));
+      expect(error.kind).toBe('StorageFault');
+      expect(await imageSnapshot(h(), image.id)).toEqual({ image, jobs: [], events: [] });
+    },
+  );
 
   it('addMember adds a pending member once; adding it again keeps the first', async () => {
     const image = await createFixtureImage(h());
@@ -147,9 +167,23 @@ function changing(h: () => StorageHarness): void {
 
   it('attachImageData adds an active location, sets size and digests and makes the image active', async () => {
     const image = await expectOk(h().catalog.createImage(emptyImageFixture(), T0));
-    const data = { url: 'fixture://uploaded/1', size: 42, checksum: 'c'.repeat(32), osHashAlgo: 'sha512', osHashValue: 'd'.repeat(128), metadata: { store: 'test' } };
+    const data = {
+      url: 'fixture://uploaded/1',
+      size: 42,
+      checksum: 'c'.repeat(32),
+      osHashAlgo: 'sha512',
+      osHashValue: 'd'.repeat(128),
+      metadata: { store: 'test' },
+    };
     const attached = await expectOk(h().catalog.attachImageData(image.id, data, T1));
-    expect(attached).toMatchObject({ status: 'active', size: 42, checksum: data.checksum, osHashAlgo: 'sha512', osHashValue: data.osHashValue, updatedAt: T1 });
+    expect(attached).toMatchObject({
+      status: 'active',
+      size: 42,
+      checksum: data.checksum,
+      osHashAlgo: 'sha512',
+      osHashValue: data.osHashValue,
+      updatedAt: T1,
+    });
     expect(attached?.locations.map((l) => [l.url, l.status, l.metadata])).toEqual([['fixture://uploaded/1', 'active', { store: 'test' }]]);
     expect(await findImage(h(), image.id)).toEqual(attached);
 
@@ -166,7 +200,15 @@ function changing(h: () => StorageHarness): void {
     const before = await imageSnapshot(h(), image.id);
     expect(await expectOk(h().catalog.updateImage(image.id, { protected: true, name: 'x' }, T2))).toBeNull();
     expect(await expectOk(h().catalog.addMember(image.id, 'p9', T2))).toBeNull();
-    expect(await expectOk(h().catalog.attachImageData(image.id, { url: 'fixture://late', size: 1, checksum: 'c', osHashAlgo: 'sha512', osHashValue: 'h' }, T2))).toBeNull();
+    expect(
+      await expectOk(
+        h().catalog.attachImageData(
+          image.id,
+          { url: 'fixture://late', size: 1, checksum: 'c', osHashAlgo: 'sha512', osHashValue: 'h' },
+          T2,
+        ),
+      ),
+    ).toBeNull();
     expect(await imageSnapshot(h(), image.id)).toEqual(before);
   });
 }

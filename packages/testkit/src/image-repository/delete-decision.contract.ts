@@ -11,7 +11,8 @@ import type { StorageHarnessFactory } from '../storage-harness.js';
 import { describeImageRepositoryParts, expectOneOfTwentyDeletesCommits, type ImageRepositoryPart } from './image-repository-suite.js';
 
 /** A request deciding with `decide` instead of the default (delete what is live and unprotected). */
-const deciding = (image: Pick<Image, 'id'>, at: Date, decide: (image: Image | null) => DeleteDecision) => deleteImageRequest(image, at, { decide });
+const deciding = (image: Pick<Image, 'id'>, at: Date, decide: (image: Image | null) => DeleteDecision) =>
+  deleteImageRequest(image, at, { decide });
 
 /** `deleteImage: the decision`: decide's verdicts, the plan written as given, decide called once on the transaction's image, a throwing decide. */
 export const deleteDecisionPart: ImageRepositoryPart = (h) => {
@@ -31,16 +32,20 @@ export const deleteDecisionPart: ImageRepositoryPart = (h) => {
       const settings = planSettings(T1, { delayed: true, jobsDueAt: secondsAfter(T1, 900) });
       let planned: DeletionPlan | null = null;
       const outcome = await expectOk(
-        h().images.deleteImage(deciding(image, T1, (current) => {
-          if (current === null) return { kind: 'NotFound' };
-          planned = planDeletion(current, settings);
-          return { kind: 'Delete', plan: planned };
-        })),
+        h().images.deleteImage(
+          deciding(image, T1, (current) => {
+            if (current === null) return { kind: 'NotFound' };
+            planned = planDeletion(current, settings);
+            return { kind: 'Delete', plan: planned };
+          }),
+        ),
       );
       expect(outcome).toEqual({ kind: 'Deleted', ...planned! });
       const after = await imageSnapshot(h(), id);
       expect(after.image).toMatchObject({ status: 'pending_delete', deleted: true, deletedAt: T1, updatedAt: T1 });
-      expect(after.jobs.map((j) => [j.id, j.locationId, j.availableAt])).toEqual(planned!.jobs.map((j) => [j.id, j.locationId, secondsAfter(T1, 900)]));
+      expect(after.jobs.map((j) => [j.id, j.locationId, j.availableAt])).toEqual(
+        planned!.jobs.map((j) => [j.id, j.locationId, secondsAfter(T1, 900)]),
+      );
       expect(after.events.map((e) => [e.id, e.payload])).toEqual([[settings.eventId, planned!.event.payload]]);
     });
 
@@ -50,7 +55,9 @@ export const deleteDecisionPart: ImageRepositoryPart = (h) => {
       await expectOk(h().catalog.addMember(image.id, 'p-late', T1));
       const current = await findImage(h(), image.id);
       const seen: (Image | null)[] = [];
-      const outcome = await expectOk(h().images.deleteImage(deciding(image, T2, (i) => (seen.push(structuredClone(i)), { kind: 'Forbidden' }))));
+      const outcome = await expectOk(
+        h().images.deleteImage(deciding(image, T2, (i) => (seen.push(structuredClone(i)), { kind: 'Forbidden' }))),
+      );
       expect(outcome).toEqual({ kind: 'Forbidden' });
       expect(seen).toEqual([current]);
       expect(await findImage(h(), image.id)).toEqual(current);
@@ -59,7 +66,9 @@ export const deleteDecisionPart: ImageRepositoryPart = (h) => {
     it('hands decide null for an unknown id, and a deleted or pending_delete image as it is (the default decision answers NotFound)', async () => {
       const seen: (Image | null)[] = [];
       const unknown = { id: globalThis.crypto.randomUUID() };
-      expect(await expectOk(h().images.deleteImage(deciding(unknown, T1, (i) => (seen.push(i), { kind: 'NotFound' }))))).toEqual({ kind: 'NotFound' });
+      expect(await expectOk(h().images.deleteImage(deciding(unknown, T1, (i) => (seen.push(i), { kind: 'NotFound' }))))).toEqual({
+        kind: 'NotFound',
+      });
       expect(seen).toEqual([null]);
       for (const delayed of [false, true]) {
         const id = globalThis.crypto.randomUUID();
@@ -77,7 +86,13 @@ export const deleteDecisionPart: ImageRepositoryPart = (h) => {
     it('a decide that throws is a defect: StorageFault, nothing written, the store still works', async () => {
       const id = globalThis.crypto.randomUUID();
       const image = await createFixtureImage(h(), { id, locations: fixtureLocations(id, 2) });
-      const error = await expectErr(h().images.deleteImage(deciding(image, T1, () => { throw new Error('decide defect (injected)'); })));
+      const error = await expectErr(
+        h().images.deleteImage(
+          deciding(image, T1, () => {
+            throw new Error('decide defect (injected)');
+          }),
+        ),
+      );
       expect(error.kind).toBe('StorageFault');
       expect(await imageSnapshot(h(), id)).toEqual({ image, jobs: [], events: [] });
       expect((await deleteThroughRepository(h(), image, T2)).kind).toBe('Deleted');

@@ -1,5 +1,13 @@
 // The repository contract's delete part: every deleteImage outcome, what it commits (image row, jobs, event), races and rollback.
-import { DELETABLE_STATUSES, isoTime, storageFault, storageUnavailable, toNotificationPayload, type Image, type StorageError } from '@image-catalog/core';
+import {
+  DELETABLE_STATUSES,
+  isoTime,
+  storageFault,
+  storageUnavailable,
+  toNotificationPayload,
+  type Image,
+  type StorageError,
+} from '@image-catalog/core';
 import { describe, expect, it } from 'vitest';
 import { T0, T1, T2 } from '../contract-times.js';
 import { expectErr, expectOk } from '../expect-result.js';
@@ -83,7 +91,14 @@ function outcomes(h: () => StorageHarness): void {
       deliveredAt: null,
       attempts: 0,
     });
-    expect(outcome.event.payload).toMatchObject({ id, status: 'deleted', deleted: true, deleted_at: isoTime(T1), protected: false, owner: FIXTURE_OWNER });
+    expect(outcome.event.payload).toMatchObject({
+      id,
+      status: 'deleted',
+      deleted: true,
+      deleted_at: isoTime(T1),
+      protected: false,
+      owner: FIXTURE_OWNER,
+    });
     expect(await expectOk(h().outbox.listEvents({ imageId: id }))).toEqual([outcome.event]);
   });
 
@@ -151,24 +166,29 @@ function racesAndFaults(h: () => StorageHarness): void {
     await expectOneOfTwentyDeletesCommits(h());
   });
 
-  it.each(['delete first', 'protect first'] as const)('a delete racing "protected = true" (%s) either wins whole or is refused', async (order) => {
-    const image = await createFixtureImage(h());
-    const remove = () => expectOk(h().images.deleteImage(deleteImageRequest(image, T1)));
-    const protect = () => expectOk(h().catalog.updateImage(image.id, { protected: true }, T1));
-    const [outcome, update] =
-      order === 'delete first' ? await Promise.all([remove(), protect()]) : await Promise.all([protect(), remove()]).then(([u, o]) => [o, u] as const);
-    const after = await findImage(h(), image.id);
-    if (outcome.kind === 'Deleted') {
-      expect(update).toBeNull();
-      expect(after).toMatchObject({ status: 'deleted', protected: false });
-      expect(await expectOk(h().outbox.listEvents({ imageId: image.id }))).toHaveLength(1);
-    } else {
-      expect(outcome.kind).toBe('Protected');
-      expect(update).not.toBeNull();
-      expect(after).toMatchObject({ status: 'active', protected: true, deleted: false });
-      expect(await imageSnapshot(h(), image.id)).toEqual({ image: after, jobs: [], events: [] });
-    }
-  });
+  it.each(['delete first', 'protect first'] as const)(
+    'a delete racing "protected = true" (%s) either wins whole or is refused',
+    async (order) => {
+      const image = await createFixtureImage(h());
+      const remove = () => expectOk(h().images.deleteImage(deleteImageRequest(image, T1)));
+      const protect = () => expectOk(h().catalog.updateImage(image.id, { protected: true }, T1));
+      const [outcome, update] =
+        order === 'delete first'
+          ? await Promise.all([remove(), protect()])
+          : await Promise.all([protect(), remove()]).then(([u, o]) => [o, u] as const);
+      const after = await findImage(h(), image.id);
+      if (outcome.kind === 'Deleted') {
+        expect(update).toBeNull();
+        expect(after).toMatchObject({ status: 'deleted', protected: false });
+        expect(await expectOk(h().outbox.listEvents({ imageId: image.id }))).toHaveLength(1);
+      } else {
+        expect(outcome.kind).toBe('Protected');
+        expect(update).not.toBeNull();
+        expect(after).toMatchObject({ status: 'active', protected: true, deleted: false });
+        expect(await imageSnapshot(h(), image.id)).toEqual({ image: after, jobs: [], events: [] });
+      }
+    },
+  );
 
   it('refuses an event id that is already in the outbox with StorageFault, writing nothing', async () => {
     const first = await createFixtureImage(h());

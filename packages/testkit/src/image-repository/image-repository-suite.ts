@@ -25,7 +25,9 @@ export function describeImageRepositoryParts(name: string, factory: StorageHarne
 export async function expectOneOfTwentyDeletesCommits(h: StorageHarness): Promise<void> {
   const id = globalThis.crypto.randomUUID();
   const image = await createFixtureImage(h, { id, locations: fixtureLocations(id, 2) });
-  const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => expectOk(h.images.deleteImage(deleteImageRequest(image, secondsAfter(T1, i))))));
+  const outcomes = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => expectOk(h.images.deleteImage(deleteImageRequest(image, secondsAfter(T1, i))))),
+  );
   expect(outcomes.filter((o) => o.kind === 'Deleted')).toHaveLength(1);
   expect(outcomes.filter((o) => o.kind === 'NotFound')).toHaveLength(19);
   expect(await expectOk(h.outbox.listEvents({ imageId: id }))).toHaveLength(1);

@@ -62,7 +62,7 @@ function restoreRules(h: () => StorageHarness): void {
     expect(await expectOk(h().outbox.listEvents({ imageId: id }))).toHaveLength(2);
   });
 
-  it('cancels dead jobs too: their data was never removed, and a requeue must not delete a live image\'s data', async () => {
+  it("cancels dead jobs too: their data was never removed, and a requeue must not delete a live image's data", async () => {
     const id = globalThis.crypto.randomUUID();
     const image = await createFixtureImage(h(), { id, locations: fixtureLocations(id, 2) });
     const outcome = await deleteThroughRepository(h(), image, T1, { delayed: true, jobsDueAt: T1 });
@@ -111,8 +111,16 @@ function againstAScrubber(h: () => StorageHarness): void {
     const afterClaim: [string, (jobId: string) => Promise<unknown>, Date][] = [
       ['still being deleted (claimed, queued, leased)', async () => undefined, secondsAfter(DUE, 1)],
       ['whose worker crashed (lease expired)', async () => undefined, secondsAfter(DUE, 10 * LEASE)],
-      ['that failed and waits for a retry', (jobId) => expectOk(h().jobs.fail(jobId, { now: secondsAfter(DUE, 1), error: 'timeout', retryAt: secondsAfter(DUE, 600) })), secondsAfter(DUE, 2)],
-      ['that was dead-lettered', (jobId) => expectOk(h().jobs.fail(jobId, { now: secondsAfter(DUE, 1), error: 'refused', retryAt: null })), secondsAfter(DUE, 2)],
+      [
+        'that failed and waits for a retry',
+        (jobId) => expectOk(h().jobs.fail(jobId, { now: secondsAfter(DUE, 1), error: 'timeout', retryAt: secondsAfter(DUE, 600) })),
+        secondsAfter(DUE, 2),
+      ],
+      [
+        'that was dead-lettered',
+        (jobId) => expectOk(h().jobs.fail(jobId, { now: secondsAfter(DUE, 1), error: 'refused', retryAt: null })),
+        secondsAfter(DUE, 2),
+      ],
     ];
 
     it.each(afterClaim)('answers DataAlreadyDeleted once one job was claimed, %s, changing nothing', async (_case, then, restoreAt) => {
@@ -146,7 +154,13 @@ function againstAScrubber(h: () => StorageHarness): void {
       expect(await claim(secondsAfter(DUE, 2))).toEqual([]);
       expect(await claim(secondsAfter(DUE, 86_400))).toEqual([]);
       expect((await expectOk(h().jobs.listJobs({ imageId: id }))).map((j) => j.state)).toEqual(['cancelled', 'cancelled']);
-      expect(await findImage(h(), id)).toEqual({ ...image, status: 'active', deleted: false, deletedAt: null, updatedAt: secondsAfter(DUE, 1) });
+      expect(await findImage(h(), id)).toEqual({
+        ...image,
+        status: 'active',
+        deleted: false,
+        deletedAt: null,
+        updatedAt: secondsAfter(DUE, 1),
+      });
     });
 
     it.each(['claim first', 'restore first'] as const)('a claim racing a restore (%s): exactly one of them wins, whole', async (order) => {
@@ -156,7 +170,9 @@ function againstAScrubber(h: () => StorageHarness): void {
         const claimIt = () => claim(at);
         const restoreIt = () => expectOk(h().images.restoreImage(id, at));
         const [claimedAll, restored] =
-          order === 'claim first' ? await Promise.all([claimIt(), restoreIt()]) : await Promise.all([restoreIt(), claimIt()]).then(([r, c]) => [c, r] as const);
+          order === 'claim first'
+            ? await Promise.all([claimIt(), restoreIt()])
+            : await Promise.all([restoreIt(), claimIt()]).then(([r, c]) => [c, r] as const);
         const claimed = claimedAll.filter((j) => j.imageId === id);
         const jobs = await expectOk(h().jobs.listJobs({ imageId: id }));
         if (restored.kind === 'Restored') {

@@ -37,7 +37,13 @@ describe('spawnRaceWorkers with runRaceWorker', () => {
 
     const figures = raceFigures(results);
     // The default policy takes the single-read path: no findById, so each of the 10 refusals is the store's `NotFound`.
-    expect(figures).toMatchObject({ processes: 3, attempts: 15, tally: { ImageNotFound: 10, gone: 5 }, decidedInStore: 10, counters: { opened: 3 } });
+    expect(figures).toMatchObject({
+      processes: 3,
+      attempts: 15,
+      tally: { ImageNotFound: 10, gone: 5 },
+      decidedInStore: 10,
+      counters: { opened: 3 },
+    });
     expect(figures.winners.size).toBe(0);
     expect(figures.count('ok')).toBe(0);
     expect(figures.workerLoopMs).toHaveLength(3);
@@ -53,6 +59,11 @@ describe('spawnRaceWorkers with runRaceWorker', () => {
   }, 60_000);
 
   it('a worker that cannot open fails the run with its own error, and releases the others', async () => {
-    await expect(run([{ mode: 'delete', imageIds: IDS }, { mode: 'delete', imageIds: IDS, failOpen: 'no such store: /nowhere' }])).rejects.toThrow(/no such store: \/nowhere/);
+    await expect(
+      run([
+        { mode: 'delete', imageIds: IDS },
+        { mode: 'delete', imageIds: IDS, failOpen: 'no such store: /nowhere' },
+      ]),
+    ).rejects.toThrow(/no such store: \/nowhere/);
   }, 60_000);
 });

@@ -44,7 +44,11 @@ export function runProcess(command: string, args: readonly string[], options: Ru
     child.once('close', (code, signal) => {
       clearTimeout(timer);
       if (timedOut) {
-        reject(new Error(`${command} ${args.join(' ')} ran longer than ${timeoutMs} ms and was killed\n--- stdout\n${stdout}\n--- stderr\n${stderr}`));
+        reject(
+          new Error(
+            `${command} ${args.join(' ')} ran longer than ${timeoutMs} ms and was killed\n--- stdout\n${stdout}\n--- stderr\n${stderr}`,
+          ),
+        );
       } else {
         resolve({ code, signal, stdout, stderr });
       }

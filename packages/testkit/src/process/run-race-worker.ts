@@ -1,11 +1,5 @@
 // The body of a race-worker process: open the adapter's store, wait for "go", run the race, report outcomes.
-import {
-  DeleteImage,
-  defaultDeletePolicy,
-  systemClock,
-  type ImageRepository,
-  type Principal,
-} from '@image-catalog/core';
+import { DeleteImage, defaultDeletePolicy, systemClock, type ImageRepository, type Principal } from '@image-catalog/core';
 import { type ImageCatalog } from '@image-catalog/core/authoring';
 import { RACE_GO_MESSAGE, type RaceOutcome, type RaceWorkerConfig, type RaceWorkerMessage } from './race-protocol.js';
 import { seededRandom, shuffled } from './seeded-order.js';
@@ -60,7 +54,15 @@ async function race<C extends RaceWorkerConfig>(adapter: RaceWorkerAdapter<C>, c
     const spanStart = Date.now();
     const applied = await adapter.openFresh(config);
     const elapsedMs = performance.now() - started;
-    await send({ type: 'result', outcomes: {}, migrationsApplied: applied, elapsedMs, span: [spanStart, Date.now()], decidedInStore: 0, counters: {} });
+    await send({
+      type: 'result',
+      outcomes: {},
+      migrationsApplied: applied,
+      elapsedMs,
+      span: [spanStart, Date.now()],
+      decidedInStore: 0,
+      counters: {},
+    });
     return;
   }
 

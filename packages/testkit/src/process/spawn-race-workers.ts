@@ -13,7 +13,6 @@ export interface SpawnRaceWorkersOptions {
   readonly execArgv?: readonly string[];
 }
 
-
 /**
  * Runs `node --conditions=source --import tsx <workerModule> <config as JSON>` once per config.
  * Every worker opens its store and says "ready"; when all have, one "go" starts them racing.

@@ -24,7 +24,11 @@ export const bodyPart: ConformancePart = (c) => {
   describe('5. request body (400)', () => {
     it('refuses a body with Content-Length, and deletes nothing', async () => {
       const id = await c.target.createImage({});
-      const res = await request(id, { token: c.target.tokens.ownerMember, body: '{"force": true}', headers: { 'Content-Type': 'application/json' } });
+      const res = await request(id, {
+        token: c.target.tokens.ownerMember,
+        body: '{"force": true}',
+        headers: { 'Content-Type': 'application/json' },
+      });
       const fault = await expectJsonFault(res, 400, 'badRequest');
       expect(fault.message).toBe(BODY_MESSAGE);
       await expectNotDeleted(id);
@@ -32,7 +36,9 @@ export const bodyPart: ConformancePart = (c) => {
 
     it('refuses a chunked body carrying bytes, and deletes nothing', async () => {
       const id = await c.target.createImage({});
-      const res = await request(id, { token: c.target.tokens.ownerMember, body: chunked('', 'x'), duplex: 'half' } as RequestInit & { token: string });
+      const res = await request(id, { token: c.target.tokens.ownerMember, body: chunked('', 'x'), duplex: 'half' } as RequestInit & {
+        token: string;
+      });
       const fault = await expectJsonFault(res, 400, 'badRequest');
       expect(fault.message).toBe(BODY_MESSAGE);
       await expectNotDeleted(id);
@@ -79,7 +85,9 @@ export const bodyPart: ConformancePart = (c) => {
 
     it('accepts an empty fetch body stream', async () => {
       const id = await c.target.createImage({});
-      const res = await request(id, { token: c.target.tokens.ownerMember, body: chunked(), duplex: 'half' } as RequestInit & { token: string });
+      const res = await request(id, { token: c.target.tokens.ownerMember, body: chunked(), duplex: 'half' } as RequestInit & {
+        token: string;
+      });
       expect(res.status).toBe(204);
     });
 

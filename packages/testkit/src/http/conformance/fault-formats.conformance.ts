@@ -8,7 +8,8 @@ import { describeHttpConformanceParts, type ConformancePart } from './http-confo
 export const faultFormatsPart: ConformancePart = (c) => {
   const { unknownId, refusedMethod, request } = c;
   describe('fault formats (Accept)', () => {
-    const notFound = (accept?: string) => request(unknownId(), { token: c.target.tokens.admin, headers: accept === undefined ? {} : { Accept: accept } });
+    const notFound = (accept?: string) =>
+      request(unknownId(), { token: c.target.tokens.admin, headers: accept === undefined ? {} : { Accept: accept } });
 
     it.each([
       ['no Accept', undefined],

@@ -38,7 +38,10 @@ export const hostileInputPart: ConformancePart = (c) => {
     ])('answers %s in the raw request target with a documented 4xx', async (_what, segment) => {
       const res = await rawHttpRequest(
         c.base,
-        Buffer.from(`DELETE ${rawPath(segment)} HTTP/1.1\r\nHost: ${hostHeader()}\r\nX-Auth-Token: ${c.target.tokens.admin}\r\nConnection: close\r\n\r\n`, 'utf8'),
+        Buffer.from(
+          `DELETE ${rawPath(segment)} HTTP/1.1\r\nHost: ${hostHeader()}\r\nX-Auth-Token: ${c.target.tokens.admin}\r\nConnection: close\r\n\r\n`,
+          'utf8',
+        ),
       );
       expect(res.status).not.toBeNull();
       expect(DOCUMENTED_STATUSES).toContain(res.status);

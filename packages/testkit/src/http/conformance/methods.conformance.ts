@@ -16,7 +16,9 @@ export const methodsPart: ConformancePart = (c) => {
       const id = await c.target.createImage({});
       const res = await request(id, { method, token: c.target.tokens.ownerMember });
       await expectJsonFault(res, 405, 'badMethod');
-      expect(allowedMethods(res)).toEqual(expect.arrayContaining(['DELETE', 'OPTIONS', ...(c.target.hostMethods ?? []).map((m) => m.toUpperCase())]));
+      expect(allowedMethods(res)).toEqual(
+        expect.arrayContaining(['DELETE', 'OPTIONS', ...(c.target.hostMethods ?? []).map((m) => m.toUpperCase())]),
+      );
       await expectNotDeleted(id);
     });
 
@@ -32,7 +34,11 @@ export const methodsPart: ConformancePart = (c) => {
     });
 
     it('checks the method before the body and the id', async () => {
-      await expectJsonFault(await request('not-an-id', { method: 'POST', body: 'x', token: c.target.tokens.ownerMember }), 405, 'badMethod');
+      await expectJsonFault(
+        await request('not-an-id', { method: 'POST', body: 'x', token: c.target.tokens.ownerMember }),
+        405,
+        'badMethod',
+      );
     });
   });
 };

@@ -43,7 +43,11 @@ export const useCasePart: ConformancePart = (c) => {
     });
 
     it('answers 403 when the policy denies: another project on a public, community or shared image', async () => {
-      for (const spec of [{ visibility: 'public' }, { visibility: 'community' }, { visibility: 'shared', members: ['otherProject'] }] as const) {
+      for (const spec of [
+        { visibility: 'public' },
+        { visibility: 'community' },
+        { visibility: 'shared', members: ['otherProject'] },
+      ] as const) {
         const id = await c.target.createImage(spec);
         const fault = await expectJsonFault(await request(id, { token: c.target.tokens.otherProject }), 403, 'forbidden');
         expect(fault.message).toBe(DELETE_FORBIDDEN_MESSAGE);
@@ -75,7 +79,7 @@ export const useCasePart: ConformancePart = (c) => {
       await expectDeleted(id);
     });
 
-    it('lets an admin delete another project\'s image', async () => {
+    it("lets an admin delete another project's image", async () => {
       const id = await c.target.createImage({ owner: 'otherProject' });
       expect((await request(id, { token: c.target.tokens.admin })).status).toBe(204);
     });
