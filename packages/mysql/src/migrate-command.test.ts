@@ -39,6 +39,16 @@ describe('image-catalog-mysql-migrate usage', () => {
     expect(out).toBe('');
     expect(err).toContain(MIGRATE_USAGE);
   });
+
+  it.each([[['--help']], [['-h']], [['mysql://h/db', '--help']]])(
+    '%j prints the usage on stdout and exits 0, touching nothing',
+    async (args) => {
+      const { code, out, err } = await inProcess(args);
+      expect(code).toBe(0);
+      expect(out).toBe(MIGRATE_USAGE);
+      expect(err).toBe('');
+    },
+  );
 });
 
 describe.skipIf(mysqlUnreachable !== null)(`mysql: the migrate executable${skipNote}`, () => {

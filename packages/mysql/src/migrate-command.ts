@@ -12,8 +12,12 @@ export interface CommandOutput {
   readonly err: (text: string) => void;
 }
 
-/** Exit codes: 0 done or current, 1 pending (with `--check`) or failed, 2 usage error. */
+/** Exit codes: 0 done, current or `--help`, 1 pending (with `--check`) or failed, 2 usage error. */
 export async function runMigrateCommand(args: readonly string[], io: CommandOutput): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    io.out(MIGRATE_USAGE);
+    return 0;
+  }
   const check = args.includes('--check');
   const rest = args.filter((a) => a !== '--check');
   const url = rest[0];
