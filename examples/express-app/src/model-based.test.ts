@@ -31,19 +31,23 @@ const MODEL_PRINCIPALS: Record<Caller, ModelPrincipal> = Object.fromEntries(
   }),
 ) as Record<Caller, ModelPrincipal>;
 
+const GHOST_SLOT = 5;
 const VISIBILITIES: ImageVisibility[] = ['private', 'shared', 'community', 'public'];
 
 /** Sequences of a few commands, creates (mostly by the owner project's member) weighted so later commands have images to act on. */
 function commands(withRestore: boolean): fc.Arbitrary<ModelCommand<Caller>[]> {
-  const by = fc.constantFrom<Caller>(...CALLERS);
-  const slot = fc.integer({ min: 0, max: 2 });
+  // Half the commands come from the callers who may write most, so that writes succeed as often as they are refused.
+  const by = fc.oneof(fc.constantFrom<Caller>(...CALLERS), fc.constantFrom<Caller>('ownerMember', 'admin'));
+  // Slots 0-4 pick among the created images; 5 is an id never created.
+  const slot = fc.integer({ min: 0, max: GHOST_SLOT });
+  const create: fc.Arbitrary<ModelCommand<Caller>> = fc.record({
+    kind: fc.constant('create' as const),
+    by: fc.oneof({ arbitrary: fc.constant<Caller>('ownerMember'), weight: 3 }, { arbitrary: by, weight: 2 }),
+    visibility: fc.constantFrom<ImageVisibility | undefined>(undefined, ...VISIBILITIES),
+    protected: fc.boolean(),
+  });
   const command: fc.Arbitrary<ModelCommand<Caller>>[] = [
-    fc.record({
-      kind: fc.constant('create' as const),
-      by: fc.oneof({ arbitrary: fc.constant<Caller>('ownerMember'), weight: 3 }, { arbitrary: by, weight: 2 }),
-      visibility: fc.constantFrom<ImageVisibility | undefined>(undefined, ...VISIBILITIES),
-      protected: fc.boolean(),
-    }),
+    create,
     fc.record({ kind: fc.constant('upload' as const), by, slot }),
     fc.record({ kind: fc.constant('patch' as const), by, slot, field: fc.constant('protected' as const), value: fc.boolean() }),
     fc.record({
@@ -65,15 +69,18 @@ function commands(withRestore: boolean): fc.Arbitrary<ModelCommand<Caller>[]> {
     fc.record({ kind: fc.constant('delete' as const), by, slot }),
     fc.record({ kind: fc.constant('get' as const), by, slot }),
   ];
-  if (withRestore) command.push(fc.record({ kind: fc.constant('restore' as const), by, slot }));
-  const weighted = command.map((arbitrary, i) => ({ arbitrary, weight: i === 0 ? 3 : i === 7 ? 2 : 1 }));
-  return fc.array(fc.oneof(...weighted), { minLength: 1, maxLength: 10 });
+  // Restores mostly by the admin, the only caller allowed, so that some of them find a pending_delete image.
+  const restoreBy = fc.oneof({ arbitrary: fc.constant<Caller>('admin'), weight: 3 }, { arbitrary: by, weight: 1 });
+  if (withRestore) command.push(fc.record({ kind: fc.constant('restore' as const), by: restoreBy, slot }));
+  const weighted = command.map((arbitrary, i) => ({ arbitrary, weight: i === 1 || i === 7 || i === 9 ? 2 : 1 }));
+  // Every sequence starts with a create, so the commands after it have an image to act on.
+  return fc.tuple(create, fc.array(fc.oneof(...weighted), { maxLength: 9 })).map(([first, others]) => [first, ...others]);
 }
 
-/** Runs `commands` against the service and the model; answers a transcript line per command, and throws on the first disagreement. */
+/** Runs `sequence` against the service and the model, then checks every image; throws on the first disagreement, with the transcript so far. */
 async function runSequence(svc: InProcessService, model: CatalogModel, sequence: readonly ModelCommand<Caller>[]): Promise<void> {
-  /** Ids for slots without a created image: never created, so 404 for everyone. */
-  const ghosts = [randomUUID(), randomUUID(), randomUUID()];
+  /** The id of slot GHOST_SLOT, and of every slot while there is no image yet: never created, so 404 for everyone. */
+  const ghost = randomUUID();
   const transcript: string[] = [];
   const fail = (message: string): never => {
     throw new Error(`${message}\ntranscript:\n  ${transcript.join('\n  ')}`);
@@ -108,9 +115,11 @@ async function runSequence(svc: InProcessService, model: CatalogModel, sequence:
       );
       continue;
     }
-    const image: ModelImage | undefined = model.images[cmd.slot];
-    const id = image?.id ?? (ghosts[cmd.slot] as string);
-    const label = `${cmd.kind}${cmd.kind === 'patch' ? ` ${cmd.field}=${String(cmd.value)}` : ''}${cmd.kind === 'addMember' ? ` ${cmd.member}` : ''} #${cmd.slot}${image === undefined ? '(none)' : ''} by ${cmd.by}`;
+    const image: ModelImage | undefined =
+      cmd.slot === GHOST_SLOT || model.images.length === 0 ? undefined : model.images[cmd.slot % model.images.length];
+    const id = image?.id ?? ghost;
+    const target = image === undefined ? 'a never-created id' : `#${model.images.indexOf(image)}`;
+    const label = `${cmd.kind}${cmd.kind === 'patch' ? ` ${cmd.field}=${String(cmd.value)}` : ''}${cmd.kind === 'addMember' ? ` ${cmd.member}` : ''} ${target} by ${cmd.by}`;
     switch (cmd.kind) {
       case 'upload': {
         const res = await call('PUT', `/images/${id}/file`, cmd.by, { 'Content-Type': 'application/octet-stream' }, `data of ${id}`);

@@ -21,7 +21,7 @@ export interface ModelImage {
   hasData: boolean;
 }
 
-/** A command of a generated sequence; `slot` picks the run's n-th created image (a never-created id when there is none). */
+/** A command of a generated sequence; `slot` picks one of the images the run created (the test decides how), or a never-created id. */
 export type ModelCommand<P extends string> =
   | { readonly kind: 'create'; readonly by: P; readonly visibility: ImageVisibility | undefined; readonly protected: boolean }
   | { readonly kind: 'upload'; readonly by: P; readonly slot: number }
