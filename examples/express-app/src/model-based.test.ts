@@ -38,7 +38,7 @@ const VISIBILITIES: ImageVisibility[] = ['private', 'shared', 'community', 'publ
 function commands(withRestore: boolean): fc.Arbitrary<ModelCommand<Caller>[]> {
   // Half the commands come from the callers who may write most, so that writes succeed as often as they are refused.
   const by = fc.oneof(fc.constantFrom<Caller>(...CALLERS), fc.constantFrom<Caller>('ownerMember', 'admin'));
-  // Slots 0-4 pick among the created images; 5 is an id never created.
+  // Slots 0-2 pick the image the previous command acted on (chains like create, upload, delete, restore), 3-4 another one, 5 an id never created.
   const slot = fc.integer({ min: 0, max: GHOST_SLOT });
   const create: fc.Arbitrary<ModelCommand<Caller>> = fc.record({
     kind: fc.constant('create' as const),
@@ -81,6 +81,8 @@ function commands(withRestore: boolean): fc.Arbitrary<ModelCommand<Caller>[]> {
 async function runSequence(svc: InProcessService, model: CatalogModel, sequence: readonly ModelCommand<Caller>[]): Promise<void> {
   /** The id of slot GHOST_SLOT, and of every slot while there is no image yet: never created, so 404 for everyone. */
   const ghost = randomUUID();
+  /** The index of the image the previous command acted on (after a create, the newest). */
+  let current = 0;
   const transcript: string[] = [];
   const fail = (message: string): never => {
     throw new Error(`${message}\ntranscript:\n  ${transcript.join('\n  ')}`);
@@ -113,10 +115,12 @@ async function runSequence(svc: InProcessService, model: CatalogModel, sequence:
         res.status,
         res.text,
       );
+      current = Math.max(0, model.images.length - 1);
       continue;
     }
-    const image: ModelImage | undefined =
-      cmd.slot === GHOST_SLOT || model.images.length === 0 ? undefined : model.images[cmd.slot % model.images.length];
+    const count = model.images.length;
+    if (cmd.slot >= 3 && cmd.slot < GHOST_SLOT && count > 0) current = (current + cmd.slot) % count;
+    const image: ModelImage | undefined = cmd.slot === GHOST_SLOT ? undefined : model.images[current];
     const id = image?.id ?? ghost;
     const target = image === undefined ? 'a never-created id' : `#${model.images.indexOf(image)}`;
     const label = `${cmd.kind}${cmd.kind === 'patch' ? ` ${cmd.field}=${String(cmd.value)}` : ''}${cmd.kind === 'addMember' ? ` ${cmd.member}` : ''} ${target} by ${cmd.by}`;
