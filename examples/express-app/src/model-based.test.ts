@@ -44,7 +44,8 @@ function commands(withRestore: boolean): fc.Arbitrary<ModelCommand<Caller>[]> {
     kind: fc.constant('create' as const),
     by: fc.oneof({ arbitrary: fc.constant<Caller>('ownerMember'), weight: 3 }, { arbitrary: by, weight: 2 }),
     visibility: fc.constantFrom<ImageVisibility | undefined>(undefined, ...VISIBILITIES),
-    protected: fc.boolean(),
+    // Mostly unprotected, so that deletes get past the protection check as often as they meet it.
+    protected: fc.oneof({ arbitrary: fc.constant(false), weight: 3 }, { arbitrary: fc.constant(true), weight: 1 }),
   });
   const command: fc.Arbitrary<ModelCommand<Caller>>[] = [
     create,
@@ -72,7 +73,7 @@ function commands(withRestore: boolean): fc.Arbitrary<ModelCommand<Caller>[]> {
   // Restores mostly by the admin, the only caller allowed, so that some of them find a pending_delete image.
   const restoreBy = fc.oneof({ arbitrary: fc.constant<Caller>('admin'), weight: 3 }, { arbitrary: by, weight: 1 });
   if (withRestore) command.push(fc.record({ kind: fc.constant('restore' as const), by: restoreBy, slot }));
-  const weighted = command.map((arbitrary, i) => ({ arbitrary, weight: i === 1 || i === 7 || i === 9 ? 2 : 1 }));
+  const weighted = command.map((arbitrary, i) => ({ arbitrary, weight: i === 1 || i === 7 ? 3 : i === 9 ? 4 : 1 }));
   // Every sequence starts with a create, so the commands after it have an image to act on.
   return fc.tuple(create, fc.array(fc.oneof(...weighted), { maxLength: 9 })).map(([first, others]) => [first, ...others]);
 }
