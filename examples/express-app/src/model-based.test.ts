@@ -11,6 +11,9 @@ import { authHeaders, startInProcessService, type InProcessService } from './tes
 
 const RUNS = Number(process.env['MODEL_TEST_RUNS'] ?? 300);
 const SEED = process.env['MODEL_TEST_SEED'] === undefined ? randomBytes(4).readInt32LE(0) : Number(process.env['MODEL_TEST_SEED']);
+if (!Number.isInteger(RUNS) || RUNS < 1)
+  throw new Error(`MODEL_TEST_RUNS must be a positive integer, not ${process.env['MODEL_TEST_RUNS']}`);
+if (!Number.isInteger(SEED)) throw new Error(`MODEL_TEST_SEED must be an integer, not ${process.env['MODEL_TEST_SEED']}`);
 const ADMIN_URL = process.env['IMAGE_CATALOG_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 const CALLERS = ['admin', 'ownerMember', 'ownerReader', 'other', 'memberProject'] as const;
