@@ -89,7 +89,7 @@ describe.skipIf(pgProblem !== null)(
       const env = serviceEnv(dir, { IMAGE_CATALOG_MIGRATE: '0', DATABASE_URL: url.href });
       const refused = await runServiceUntilExit(env);
       expect(refused.code).toBe(1);
-      expect(refused.output).toContain('failed to start: cannot use the PostgreSQL schema');
+      expect(refused.output).toContain('failed to start: cannot prepare the PostgreSQL schema');
       for (const m of PG_MIGRATIONS) expect(refused.output).toContain(`${m.version} (${m.name})`);
 
       const check = await runMigrateCommand(PG_MIGRATE, [url.href, '--check']);
