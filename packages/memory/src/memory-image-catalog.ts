@@ -54,7 +54,9 @@ export class MemoryImageCatalog implements ImageCatalog {
     return name.asyncAndThen(() =>
       this.db
         .transact('listImages', (tx): readonly Image[] | UnknownMarker => {
-          const listed = oldestFirst([...tx.images.values()].filter((i) => isLive(i) && (query.visibleTo === undefined || isImageVisibleTo(i, query.visibleTo))));
+          const listed = oldestFirst(
+            [...tx.images.values()].filter((i) => isLive(i) && (query.visibleTo === undefined || isImageVisibleTo(i, query.visibleTo))),
+          );
           let start = 0;
           if (query.marker !== undefined) {
             const at = listed.findIndex((i) => i.id === query.marker);

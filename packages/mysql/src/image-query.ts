@@ -39,7 +39,13 @@ const VISIBLE = `(? OR i.visibility IN ('public', 'community') OR i.owner = ?
  */
 export async function selectLiveImages(
   sql: Sql,
-  query: { readonly name?: string; readonly limit: number; readonly marker?: string; readonly all: boolean; readonly project: string | null },
+  query: {
+    readonly name?: string;
+    readonly limit: number;
+    readonly marker?: string;
+    readonly all: boolean;
+    readonly project: string | null;
+  },
 ): Promise<Image[] | UnknownMarker> {
   const visible = [query.all, query.project, query.project];
   let after = { created_at: Number.MIN_SAFE_INTEGER, seq: 0 };

@@ -137,9 +137,7 @@ export class MysqlImageCatalog implements ImageCatalog {
       ...(query.marker === undefined ? {} : { marker: query.marker }),
     };
     return name.asyncAndThen(() =>
-      this.db
-        .read((sql) => selectLiveImages(sql, page))
-        .andThen((listed) => ('kind' in listed ? errAsync(listed) : okAsync(listed))),
+      this.db.read((sql) => selectLiveImages(sql, page)).andThen((listed) => ('kind' in listed ? errAsync(listed) : okAsync(listed))),
     );
   }
 

@@ -11,7 +11,10 @@ export function imageCatalogStatements({ schema, statement }: PostgresConnection
 
   return {
     /** The marker's place in the listing order, if it is a live image the viewer ($1 all, $2 project) may see. */
-    markerPlace: statement('markerPlace', `SELECT i.created_at, i.seq FROM ${s}.images i WHERE i.id = $3 AND ${liveWhere('i')} AND ${visible}`),
+    markerPlace: statement(
+      'markerPlace',
+      `SELECT i.created_at, i.seq FROM ${s}.images i WHERE i.id = $3 AND ${liveWhere('i')} AND ${visible}`,
+    ),
     listLive: statement(
       'listLive',
       `${selectImage} WHERE ${liveWhere('i')} AND ${visible} AND (i.created_at, i.seq) > ($3::timestamptz, $4::bigint)

@@ -124,7 +124,9 @@ export class PostgresImageCatalog implements ImageCatalog {
         .transaction(async (db): Promise<readonly Image[] | UnknownMarker> => {
           let after: [Date | string, string] = ['-infinity', '0'];
           if (query.marker !== undefined) {
-            const found = await db.query<{ created_at: Date; seq: string }>(this.#q.markerPlace([viewer.all, viewer.project, query.marker]));
+            const found = await db.query<{ created_at: Date; seq: string }>(
+              this.#q.markerPlace([viewer.all, viewer.project, query.marker]),
+            );
             const place = found.rows[0];
             if (place === undefined) return { kind: 'UnknownMarker', marker: query.marker };
             after = [place.created_at, String(place.seq)];

@@ -93,7 +93,10 @@ function visibility(h: () => StorageHarness): void {
       const listed = await expectOk(h().catalog.listImages({ visibleTo: principal, limit: 1000 }));
       expect(ids(listed), who).toEqual(all.filter((id) => keys.some((k) => s[k]!.id === id)));
       // The same answer as core's rule, image by image.
-      expect(listed.every((image) => isImageVisibleTo(image, principal)), who).toBe(true);
+      expect(
+        listed.every((image) => isImageVisibleTo(image, principal)),
+        who,
+      ).toBe(true);
     }
     expect(await listIds(h(), { limit: 1000 })).toEqual(all);
   });
@@ -122,7 +125,8 @@ function order(h: () => StorageHarness): void {
 function limits(h: () => StorageHarness): void {
   it(`returns at most limit images, ${DEFAULT_LIST_LIMIT} when no limit is given, none for 0`, async () => {
     const created: Image[] = [];
-    for (let i = 0; i < DEFAULT_LIST_LIMIT + 3; i += 1) created.push(await createFixtureImage(h(), { visibility: 'public' }, secondsAfter(T0, i)));
+    for (let i = 0; i < DEFAULT_LIST_LIMIT + 3; i += 1)
+      created.push(await createFixtureImage(h(), { visibility: 'public' }, secondsAfter(T0, i)));
     expect(await listIds(h(), {})).toEqual(ids(created.slice(0, DEFAULT_LIST_LIMIT)));
     expect(await listIds(h(), { visibleTo: projectMember('p5') })).toEqual(ids(created.slice(0, DEFAULT_LIST_LIMIT)));
     expect(await listIds(h(), { limit: 4 })).toEqual(ids(created.slice(0, 4)));
