@@ -1,10 +1,11 @@
 // The in-memory ImageCatalog (authoring): create, list, patch, add members and attach data to live images.
-import { isLive, storageFault, type Image, type ImageMember, type StorageError } from '@image-catalog/core';
+import { isImageVisibleTo, isLive, storageFault, type Image, type ImageMember, type StorageError } from '@image-catalog/core';
 import {
   newImageRecord,
   validateImageIdText,
   validateImagePatch,
   validateMemberId,
+  listLimit,
   validateNameFilter,
   validateNewImage,
   type ImageCatalog,
@@ -13,10 +14,11 @@ import {
   type ImagePatch,
   type InvalidImageInput,
   type NewImage,
+  type UnknownMarker,
 } from '@image-catalog/core/authoring';
 import { errAsync, ok, okAsync, type ResultAsync } from 'neverthrow';
 import type { MemoryDatabase } from './memory-database.js';
-import { boundedLimit, copyDate, oldestFirst, readImage } from './memory-rows.js';
+import { copyDate, oldestFirst, readImage } from './memory-rows.js';
 
 type Conflict = { readonly kind: 'Conflict' };
 
@@ -46,15 +48,28 @@ export class MemoryImageCatalog implements ImageCatalog {
       .andThen((created) => ('kind' in created ? errAsync(created) : okAsync(created)));
   }
 
-  /** Live images, oldest first (`createdAt`, then creation order), optionally with exactly `name`. */
-  listImages(query: ImageListQuery): ResultAsync<readonly Image[], StorageError | InvalidImageInput> {
+  /** Live images `visibleTo` may see, oldest first (`createdAt`, then creation order), optionally with exactly `name`, after `marker`. */
+  listImages(query: ImageListQuery): ResultAsync<readonly Image[], StorageError | InvalidImageInput | UnknownMarker> {
     const name = query.name === undefined ? ok(undefined) : validateNameFilter(query.name);
     return name.asyncAndThen(() =>
-      this.db.transact('listImages', (tx) =>
-        oldestFirst([...tx.images.values()].filter((i) => isLive(i) && (query.name === undefined || i.name === query.name)))
-          .slice(0, boundedLimit(query.limit))
-          .map(readImage),
-      ),
+      this.db
+        .transact('listImages', (tx): readonly Image[] | UnknownMarker => {
+          const listed = oldestFirst(
+            [...tx.images.values()].filter((i) => isLive(i) && (query.visibleTo === undefined || isImageVisibleTo(i, query.visibleTo))),
+          );
+          let start = 0;
+          if (query.marker !== undefined) {
+            const at = listed.findIndex((i) => i.id === query.marker);
+            if (at < 0) return { kind: 'UnknownMarker', marker: query.marker };
+            start = at + 1;
+          }
+          return listed
+            .slice(start)
+            .filter((i) => query.name === undefined || i.name === query.name)
+            .slice(0, listLimit(query.limit))
+            .map(readImage);
+        })
+        .andThen((page) => ('kind' in page ? errAsync(page) : okAsync(page))),
     );
   }
 

@@ -1,5 +1,6 @@
 // The one statement that reads images with all their children (four JSON aggregates, in position order), mapped by sql-kit's toImage.
 import type { Image } from '@image-catalog/core';
+import type { UnknownMarker } from '@image-catalog/core/authoring';
 import { IMAGE_COLUMNS, toImage, type ImageRow } from '@image-catalog/sql-kit';
 import type { Sql } from './mysql-connection.js';
 
@@ -27,18 +28,43 @@ export async function selectImage(sql: Sql, imageId: string): Promise<Image | nu
   return row === undefined ? null : toImage(row);
 }
 
-/** Live images, oldest first, optionally with exactly this name, at most `limit`. */
-export async function selectLiveImages(sql: Sql, query: { readonly name?: string; readonly limit?: number }): Promise<Image[]> {
-  const values: unknown[] = [];
-  let statement = `${IMAGE_SELECT} WHERE i.deleted = FALSE`;
+/** `isImageVisibleTo` in SQL, over two parameters: every live image (no principal, or an admin), else by the caller's project. */
+const VISIBLE = `(? OR i.visibility IN ('public', 'community') OR i.owner = ?
+  OR (i.visibility = 'shared' AND EXISTS (SELECT 1 FROM image_members m WHERE m.image_id = i.id AND m.member_id = ? AND m.deleted = FALSE)))`;
+
+/**
+ * One page of live images the viewer may see, oldest first (created_at, then seq), optionally
+ * with exactly this name, after the marker; `UnknownMarker` when the marker is not a live image
+ * the viewer may see. The place after the marker is written so the created_at indexes bound the scan.
+ */
+export async function selectLiveImages(
+  sql: Sql,
+  query: {
+    readonly name?: string;
+    readonly limit: number;
+    readonly marker?: string;
+    readonly all: boolean;
+    readonly project: string | null;
+  },
+): Promise<Image[] | UnknownMarker> {
+  const visible = [query.all, query.project, query.project];
+  let after = { created_at: Number.MIN_SAFE_INTEGER, seq: 0 };
+  if (query.marker !== undefined) {
+    const [place] = await sql.rows<{ created_at: number; seq: number }>(
+      `SELECT i.created_at, i.seq FROM images i WHERE i.id = ? AND i.deleted = FALSE AND i.status NOT IN ('deleted', 'pending_delete') AND ${VISIBLE}`,
+      [query.marker, ...visible],
+    );
+    if (place === undefined) return { kind: 'UnknownMarker', marker: query.marker };
+    after = { created_at: Number(place.created_at), seq: Number(place.seq) };
+  }
+  const values: unknown[] = [...visible, after.created_at, after.created_at, after.seq];
+  let statement = `${IMAGE_SELECT} WHERE i.deleted = FALSE AND i.status NOT IN ('deleted', 'pending_delete') AND ${VISIBLE}
+    AND i.created_at >= ? AND (i.created_at > ? OR i.seq > ?)`;
   if (query.name !== undefined) {
     statement += ' AND i.name = ?';
     values.push(query.name);
   }
-  statement += ' ORDER BY i.created_at, i.seq';
-  if (query.limit !== undefined) {
-    statement += ' LIMIT ?';
-    values.push(Math.max(0, Math.floor(query.limit)));
-  }
+  statement += ' ORDER BY i.created_at, i.seq LIMIT ?';
+  values.push(query.limit);
   return (await sql.rows<ImageRow>(statement, values)).map(toImage);
 }

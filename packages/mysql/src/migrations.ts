@@ -72,6 +72,8 @@ const V1_INITIAL_SCHEMA: readonly string[] = [
     UNIQUE KEY images_id (id),
     KEY images_live_by_created (deleted, created_at),
     KEY images_live_by_name (deleted, name, created_at),
+    KEY images_live_by_owner (deleted, owner, created_at),
+    KEY images_live_by_visibility (deleted, visibility, created_at),
     CONSTRAINT images_status CHECK (
       status IN ('queued','saving','uploading','importing','active','killed','deactivated','deleted','pending_delete')
     ),
@@ -106,6 +108,7 @@ const V1_INITIAL_SCHEMA: readonly string[] = [
     deleted BOOLEAN NOT NULL DEFAULT FALSE,
     deleted_at BIGINT NULL,
     PRIMARY KEY (image_id, member_id),
+    KEY image_members_by_member (member_id, image_id),
     CONSTRAINT image_members_image FOREIGN KEY (image_id) REFERENCES images (id),
     CONSTRAINT image_members_status CHECK (status IN ('pending','accepted','rejected'))
   ) ${TABLE_OPTIONS}`,

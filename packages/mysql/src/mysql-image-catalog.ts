@@ -7,12 +7,15 @@ import {
   validateMemberId,
   validateNameFilter,
   validateNewImage,
+  listingViewer,
+  listLimit,
   type ImageCatalog,
   type InvalidImageInput,
   type ImageDataRecord,
   type ImageListQuery,
   type ImagePatch,
   type NewImage,
+  type UnknownMarker,
 } from '@image-catalog/core/authoring';
 import { asDate } from '@image-catalog/sql-kit';
 import { errAsync, ok, okAsync, type ResultAsync } from 'neverthrow';
@@ -124,9 +127,18 @@ export class MysqlImageCatalog implements ImageCatalog {
       .andThen((created) => ('kind' in created ? errAsync(created) : okAsync(created)));
   }
 
-  listImages(query: ImageListQuery): ResultAsync<readonly Image[], StorageError | InvalidImageInput> {
+  /** One page: the marker's place, then the images after it, filtered by the indexed visibility columns. */
+  listImages(query: ImageListQuery): ResultAsync<readonly Image[], StorageError | InvalidImageInput | UnknownMarker> {
     const name = query.name === undefined ? ok(undefined) : validateNameFilter(query.name);
-    return name.asyncAndThen(() => this.db.read((sql) => selectLiveImages(sql, query)));
+    const page = {
+      ...listingViewer(query.visibleTo),
+      limit: listLimit(query.limit),
+      ...(query.name === undefined ? {} : { name: query.name }),
+      ...(query.marker === undefined ? {} : { marker: query.marker }),
+    };
+    return name.asyncAndThen(() =>
+      this.db.read((sql) => selectLiveImages(sql, page)).andThen((listed) => ('kind' in listed ? errAsync(listed) : okAsync(listed))),
+    );
   }
 
   /** Only `deleteImage` may delete: a patch setting `deleted` or `pending_delete` is a defect (`StorageFault`), nothing written. */

@@ -5,12 +5,25 @@ import { liveWhere, selectImageSql } from './rows.js';
 export function imageCatalogStatements({ schema, statement }: PostgresConnection) {
   const s = schema.sql;
   const selectImage = selectImageSql(s);
+  // `isImageVisibleTo` in SQL: $1 lists every live image (no principal, or an admin); else by project $2.
+  const visible = `($1::boolean OR i.visibility IN ('public', 'community') OR i.owner = $2::text
+    OR (i.visibility = 'shared' AND EXISTS (SELECT 1 FROM ${s}.image_members m WHERE m.image_id = i.id AND m.member_id = $2::text AND NOT m.deleted)))`;
 
   return {
-    listLive: statement('listLive', `${selectImage} WHERE ${liveWhere('i')} ORDER BY i.created_at, i.seq LIMIT $1`),
+    /** The marker's place in the listing order, if it is a live image the viewer ($1 all, $2 project) may see. */
+    markerPlace: statement(
+      'markerPlace',
+      `SELECT i.created_at, i.seq FROM ${s}.images i WHERE i.id = $3 AND ${liveWhere('i')} AND ${visible}`,
+    ),
+    listLive: statement(
+      'listLive',
+      `${selectImage} WHERE ${liveWhere('i')} AND ${visible} AND (i.created_at, i.seq) > ($3::timestamptz, $4::bigint)
+       ORDER BY i.created_at, i.seq LIMIT $5`,
+    ),
     listLiveByName: statement(
       'listLiveByName',
-      `${selectImage} WHERE ${liveWhere('i')} AND i.name = $1 ORDER BY i.created_at, i.seq LIMIT $2`,
+      `${selectImage} WHERE ${liveWhere('i')} AND i.name = $6 AND ${visible} AND (i.created_at, i.seq) > ($3::timestamptz, $4::bigint)
+       ORDER BY i.created_at, i.seq LIMIT $5`,
     ),
     /**
      * One statement: the image, then its children only if the image row was inserted (an id

@@ -160,7 +160,7 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: migrations${skipNote}`,
       [at],
     );
 
-    expect(await migrate(pool, { schema })).toEqual({ applied: [3], version: 3 });
+    expect((await migrate(pool, { schema })).applied).toEqual(MIGRATIONS.filter((m) => m.version >= 3).map((m) => m.version));
     for (const table of ['image_tags', 'image_properties', 'image_members', 'image_locations']) {
       expect((await pool.query(`SELECT DISTINCT deleted, deleted_at FROM ${s}.${table}`)).rows).toEqual([
         { deleted: false, deleted_at: null },

@@ -166,11 +166,23 @@ ALTER TABLE ${s}.images ADD COLUMN children_purged boolean NOT NULL DEFAULT fals
 CREATE INDEX images_children_to_purge ON ${s}.images (deleted_at, seq) WHERE status = 'deleted' AND NOT children_purged;
 `;
 
+/*
+ * Version 4: a listing filtered by who may see it (`listImages({ visibleTo })`) reaches its rows
+ * through indexes: the caller's own images by owner, public and community ones by visibility,
+ * shared ones through the member's project. Each keeps the listing order (created_at, then seq).
+ */
+const V4_LISTING_BY_VISIBILITY = (s: string) => `
+CREATE INDEX images_live_by_owner ON ${s}.images (owner, created_at, seq) WHERE NOT deleted;
+CREATE INDEX images_live_by_visibility ON ${s}.images (visibility, created_at, seq) WHERE NOT deleted;
+CREATE INDEX image_members_by_member ON ${s}.image_members (member_id, image_id);
+`;
+
 /** Every migration, oldest first. Later versions append here. */
 export const MIGRATIONS: readonly PostgresMigration[] = [
   { version: 1, name: 'catalog, data-deletion jobs, outbox', up: V1_CATALOG },
   { version: 2, name: 'rate limiter windows', up: V2_RATE_LIMITS },
   { version: 3, name: 'children read through their image, purged later', up: V3_CHILDREN_THROUGH_THEIR_IMAGE },
+  { version: 4, name: 'listing indexes by owner, visibility and member', up: V4_LISTING_BY_VISIBILITY },
 ];
 
 export interface MigrateOptions {

@@ -6,6 +6,8 @@ import {
   validateImageIdText,
   validateImagePatch,
   validateMemberId,
+  listingViewer,
+  listLimit,
   validateNameFilter,
   validateNewImage,
   type ImageCatalog,
@@ -14,12 +16,12 @@ import {
   type ImagePatch,
   type InvalidImageInput,
   type NewImage,
+  type UnknownMarker,
 } from '@image-catalog/core/authoring';
 import { asDate, toImage, type TimeColumn } from '@image-catalog/sql-kit';
 import { imageCatalogStatements } from './image-catalog-statements.js';
 import type { PostgresConnection } from './postgres-connection.js';
 import type { PgImageRow } from './rows.js';
-import { sqlLimit } from './sql-limit.js';
 import { isUniqueViolation } from './storage-errors.js';
 import { StoreInvariantError } from './store-invariant-error.js';
 
@@ -113,15 +115,27 @@ export class PostgresImageCatalog implements ImageCatalog {
     );
   }
 
-  /** Live images, oldest first (`created_at`, then creation order), optionally with exactly `name`. */
-  listImages(query: ImageListQuery): ResultAsync<readonly Image[], StorageError | InvalidImageInput> {
+  /** One page in one transaction: the marker's place, then the images after it, filtered by the indexed visibility columns. */
+  listImages(query: ImageListQuery): ResultAsync<readonly Image[], StorageError | InvalidImageInput | UnknownMarker> {
     const name = query.name === undefined ? ok(undefined) : validateNameFilter(query.name);
+    const viewer = listingViewer(query.visibleTo);
     return name.asyncAndThen(() =>
-      this.#c.db.transaction(async (db) => {
-        const limit = sqlLimit(query.limit);
-        const statement = query.name === undefined ? this.#q.listLive([limit]) : this.#q.listLiveByName([query.name, limit]);
-        return (await db.query<PgImageRow>(statement)).rows.map(toImage);
-      }),
+      this.#c.db
+        .transaction(async (db): Promise<readonly Image[] | UnknownMarker> => {
+          let after: [Date | string, string] = ['-infinity', '0'];
+          if (query.marker !== undefined) {
+            const found = await db.query<{ created_at: Date; seq: string }>(
+              this.#q.markerPlace([viewer.all, viewer.project, query.marker]),
+            );
+            const place = found.rows[0];
+            if (place === undefined) return { kind: 'UnknownMarker', marker: query.marker };
+            after = [place.created_at, String(place.seq)];
+          }
+          const params = [viewer.all, viewer.project, ...after, listLimit(query.limit)];
+          const statement = query.name === undefined ? this.#q.listLive(params) : this.#q.listLiveByName([...params, query.name]);
+          return (await db.query<PgImageRow>(statement)).rows.map(toImage);
+        })
+        .andThen((page) => ('kind' in page ? errAsync(page) : okAsync(page))),
     );
   }
 

@@ -154,7 +154,7 @@ describe('migrate', () => {
         "INSERT INTO data_deletion_jobs (id, image_id, location_id, url, state, available_at, created_at, updated_at) VALUES ('j-pending', 'pending', 'l', 'memory://x', 'queued', 0, 0, 0)",
       ).run();
 
-      expect(migrate(db)).toEqual({ applied: [3], version: 3 });
+      expect(migrate(db).applied).toEqual(MIGRATIONS.filter((m) => m.version >= 3).map((m) => m.version));
       for (const table of ['image_tags', 'image_properties', 'image_members', 'image_locations']) {
         expect(db.prepare(`SELECT DISTINCT deleted, deleted_at FROM ${table}`).all()).toEqual([{ deleted: 0, deleted_at: null }]);
       }

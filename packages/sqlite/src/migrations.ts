@@ -165,11 +165,23 @@ ALTER TABLE images ADD COLUMN children_purged INTEGER NOT NULL DEFAULT 0 CHECK (
 CREATE INDEX images_children_to_purge ON images (deleted_at) WHERE status = 'deleted' AND children_purged = 0;
 `;
 
+/*
+ * Version 4: a listing filtered by who may see it (`listImages({ visibleTo })`) reaches its rows
+ * through indexes: the caller's own images by owner, public and community ones by visibility,
+ * shared ones through the member's project. Each keeps the listing order (created_at, then seq).
+ */
+const V4_LISTING_BY_VISIBILITY = `
+CREATE INDEX images_live_by_owner ON images (owner, created_at) WHERE deleted = 0;
+CREATE INDEX images_live_by_visibility ON images (visibility, created_at) WHERE deleted = 0;
+CREATE INDEX image_members_by_member ON image_members (member_id, image_id);
+`;
+
 /** Every migration, oldest first. Later versions append here. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', up: V1_INITIAL_SCHEMA },
   { version: 2, name: 'data-deletion job claim marker', up: V2_JOB_CLAIMED_AT },
   { version: 3, name: 'children read through their image, purged later', up: V3_CHILDREN_THROUGH_THEIR_IMAGE },
+  { version: 4, name: 'listing indexes by owner, visibility and member', up: V4_LISTING_BY_VISIBILITY },
 ];
 
 export interface MigrationReport {

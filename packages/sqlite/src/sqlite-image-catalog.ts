@@ -6,6 +6,8 @@ import {
   validateImageIdText,
   validateImagePatch,
   validateMemberId,
+  listingViewer,
+  listLimit,
   validateNameFilter,
   validateNewImage,
   type ImageCatalog,
@@ -14,10 +16,11 @@ import {
   type ImagePatch,
   type InvalidImageInput,
   type NewImage,
+  type UnknownMarker,
 } from '@image-catalog/core/authoring';
 import { asDate, toImage, type ImageRow } from '@image-catalog/sql-kit';
 import { liveWhere, SELECT_IMAGE } from './rows.js';
-import { sqlLimit, StoreInvariantError, type SqliteConnection, type Statement } from './sqlite-connection.js';
+import { StoreInvariantError, type SqliteConnection, type Statement } from './sqlite-connection.js';
 
 /**
  * Every write is conditional on the image being live, so none can resurrect a deleted image, and
@@ -83,14 +86,27 @@ export class SqliteImageCatalog implements ImageCatalog {
     return this.#c.readImage(image.id);
   }
 
-  listImages(query: ImageListQuery): ResultAsync<readonly Image[], StorageError | InvalidImageInput> {
+  /** One page in one read: the marker's place, then the images after it, filtered by the indexed visibility columns. */
+  listImages(query: ImageListQuery): ResultAsync<readonly Image[], StorageError | InvalidImageInput | UnknownMarker> {
     const name = query.name === undefined ? ok(undefined) : validateNameFilter(query.name);
+    const viewer = listingViewer(query.visibleTo);
+    const visible = { all: viewer.all ? 1 : 0, project: viewer.project };
     return name.asyncAndThen(() =>
-      this.#c.read(() => {
-        const limit = sqlLimit(query.limit);
-        const rows = (query.name === undefined ? this.#s.listLive.all(limit) : this.#s.listLiveByName.all(query.name, limit)) as ImageRow[];
-        return rows.map(toImage);
-      }),
+      this.#c
+        .read((): readonly Image[] | UnknownMarker => {
+          let after = { created_at: Number.MIN_SAFE_INTEGER, seq: 0 };
+          if (query.marker !== undefined) {
+            const found = this.#s.markerPlace.get({ ...visible, marker: query.marker }) as typeof after | undefined;
+            if (found === undefined) return { kind: 'UnknownMarker', marker: query.marker };
+            after = found;
+          }
+          const params = { ...visible, createdAt: after.created_at, seq: after.seq, limit: listLimit(query.limit) };
+          const rows = (
+            query.name === undefined ? this.#s.listLive.all(params) : this.#s.listLiveByName.all({ ...params, name: query.name })
+          ) as ImageRow[];
+          return rows.map(toImage);
+        })
+        .andThen((page) => ('kind' in page ? errAsync(page) : okAsync(page))),
     );
   }
 
@@ -158,10 +174,17 @@ export class SqliteImageCatalog implements ImageCatalog {
   }
 }
 
+/** `isImageVisibleTo` in SQL: `:all` (no principal, or an admin), else by `:project` (owner, member of a shared image) or public/community. */
+const VISIBLE = `(:all = 1 OR i.visibility IN ('public', 'community') OR i.owner = :project
+  OR (i.visibility = 'shared' AND EXISTS (SELECT 1 FROM image_members m WHERE m.image_id = i.id AND m.member_id = :project AND m.deleted = 0)))`;
+/** After the marker's place in the listing order (created_at, then seq); written so the created_at index bounds the scan. */
+const AFTER = '(i.created_at >= :createdAt AND (i.created_at > :createdAt OR i.seq > :seq))';
+
 const STATEMENTS = {
   isLive: `SELECT 1 FROM images i WHERE i.id = ? AND ${liveWhere('i')}`,
-  listLive: `${SELECT_IMAGE} WHERE ${liveWhere('i')} ORDER BY i.created_at, i.seq LIMIT ?`,
-  listLiveByName: `${SELECT_IMAGE} WHERE ${liveWhere('i')} AND i.name = ? ORDER BY i.created_at, i.seq LIMIT ?`,
+  markerPlace: `SELECT i.created_at, i.seq FROM images i WHERE i.id = :marker AND ${liveWhere('i')} AND ${VISIBLE}`,
+  listLive: `${SELECT_IMAGE} WHERE ${liveWhere('i')} AND ${VISIBLE} AND ${AFTER} ORDER BY i.created_at, i.seq LIMIT :limit`,
+  listLiveByName: `${SELECT_IMAGE} WHERE ${liveWhere('i')} AND i.name = :name AND ${VISIBLE} AND ${AFTER} ORDER BY i.created_at, i.seq LIMIT :limit`,
   insertImage: `INSERT INTO images (id, name, owner, status, visibility, protected, size, virtual_size, checksum, os_hash_algo, os_hash_value,
        disk_format, container_format, min_disk, min_ram, created_at, updated_at, deleted, deleted_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,

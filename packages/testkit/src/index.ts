@@ -17,6 +17,7 @@ export { describeImageRepositoryDelete } from './image-repository/delete.contrac
 export { describeImageRepositoryDeleteDecision } from './image-repository/delete-decision.contract.js';
 export { describeImageRepositoryRestore } from './image-repository/restore.contract.js';
 export { describeImageRepositoryPurge } from './image-repository/purge.contract.js';
+export { describeImageRepositoryListing } from './image-repository/listing.contract.js';
 export * from './image-catalog-input.contract.js';
 export * from './data-deletion-job-queue.contract.js';
 export { describeDataDeletionJobQueueClaim } from './data-deletion-job-queue/claim.contract.js';

@@ -1,6 +1,8 @@
 // The authoring port: what a Glance-compatible service (or a test) needs to create something to delete.
 import type { ResultAsync } from 'neverthrow';
 import type { Image, ImageMember, ImageStatus, ImageVisibility } from '../image/image.js';
+import type { UnknownMarker } from '../image/image-listing.js';
+import type { Principal } from '../image/principal.js';
 import type { NewImage } from '../image/new-image.js';
 import type { InvalidImageInput } from '../image-input/invalid-image-input.js';
 import type { StorageError } from './storage-error.js';
@@ -23,9 +25,16 @@ export interface ImageDataRecord {
   readonly metadata?: Readonly<Record<string, string>>;
 }
 
+/** One page of `listImages`. */
 export interface ImageListQuery {
+  /** Only images with exactly this name. */
   readonly name?: string;
+  /** Only images this principal may see (`isImageVisibleTo`); absent lists every live image. */
+  readonly visibleTo?: Principal;
+  /** Page size: `DEFAULT_LIST_LIMIT` when absent, at most `MAX_LIST_LIMIT` (`listLimit`). */
   readonly limit?: number;
+  /** An image id: the page starts after it. It must be a live image `visibleTo` may see, else `UnknownMarker`. */
+  readonly marker?: string;
 }
 
 /**
@@ -38,8 +47,12 @@ export interface ImageListQuery {
 export interface ImageCatalog {
   /** Creates an image; `Conflict` when the id is taken (even by a deleted image). */
   createImage(image: NewImage, now: Date): ResultAsync<Image, StorageError | { readonly kind: 'Conflict' } | InvalidImageInput>;
-  /** Live images, oldest first, optionally with exactly this name. Callers filter visibility. */
-  listImages(query: ImageListQuery): ResultAsync<readonly Image[], StorageError | InvalidImageInput>;
+  /**
+   * One page of live images, oldest first (`createdAt`, then creation order), optionally with
+   * exactly this name, only those `visibleTo` may see, after `marker`. Bounded: at most
+   * `listLimit(query.limit)` images, found through indexes.
+   */
+  listImages(query: ImageListQuery): ResultAsync<readonly Image[], StorageError | InvalidImageInput | UnknownMarker>;
   /** Applies `patch` to a live image; `null` when it is not live any more. */
   updateImage(imageId: string, patch: ImagePatch, now: Date): ResultAsync<Image | null, StorageError | InvalidImageInput>;
   /** Adds (or keeps) a member project of a live image; `null` when it is not live. */
