@@ -52,14 +52,26 @@ describe('the raw baseline transaction', () => {
       const before = dumpTables(t.baseline.db);
       const imageId = t.imageIds[1]!;
 
-      expect((await t.deleteImage.execute({ imageId, principal: BENCH_PRINCIPAL }))._unsafeUnwrap()).toMatchObject({ status: 'deleted', dataDeletionJobs: 1 });
+      expect((await t.deleteImage.execute({ imageId, principal: BENCH_PRINCIPAL }))._unsafeUnwrap()).toMatchObject({
+        status: 'deleted',
+        dataDeletionJobs: 1,
+      });
       expect(t.rawDelete(imageId, BENCH_PROJECT)).toBe('deleted');
 
       expect(dumpTables(t.baseline.db)).not.toBe(before);
       expect(dumpTables(t.baseline.db)).toBe(dumpTables(t.library.db));
-      const event = t.baseline.db.prepare('SELECT id, image_id, payload FROM outbox_events').get() as { id: string; image_id: string; payload: string };
+      const event = t.baseline.db.prepare('SELECT id, image_id, payload FROM outbox_events').get() as {
+        id: string;
+        image_id: string;
+        payload: string;
+      };
       expect(event).toMatchObject({ id: 'event-1', image_id: imageId });
-      expect(JSON.parse(event.payload)).toMatchObject({ id: imageId, status: 'deleted', deleted: true, deleted_at: t.now.toISOString().replace(/\.\d{3}Z$/, 'Z') });
+      expect(JSON.parse(event.payload)).toMatchObject({
+        id: imageId,
+        status: 'deleted',
+        deleted: true,
+        deleted_at: t.now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      });
     } finally {
       t.dispose();
     }
@@ -76,7 +88,9 @@ describe('the raw baseline transaction', () => {
 
       expect((await t.deleteImage.execute({ imageId: deleted, principal: BENCH_PRINCIPAL }))._unsafeUnwrapErr().kind).toBe('ImageNotFound');
       expect(t.rawDelete(deleted, BENCH_PROJECT)).toBe('not-found');
-      expect((await t.deleteImage.execute({ imageId: protectedId, principal: BENCH_PRINCIPAL }))._unsafeUnwrapErr().kind).toBe('ImageProtected');
+      expect((await t.deleteImage.execute({ imageId: protectedId, principal: BENCH_PRINCIPAL }))._unsafeUnwrapErr().kind).toBe(
+        'ImageProtected',
+      );
       expect(t.rawDelete(protectedId, BENCH_PROJECT)).toBe('protected');
 
       expect(dumpTables(t.library.db)).toBe(settled);

@@ -13,20 +13,30 @@ const BATCH = 200;
  * Per round, both servers listen at once, each on its own fresh database, and the client sends
  * them alternating batches of the same image ids.
  */
-async function comparison(options: BenchOptions, workspace: Workspace, name: string, library: ServerKind, baseline: ServerKind): Promise<ComparisonRow> {
+async function comparison(
+  options: BenchOptions,
+  workspace: Workspace,
+  name: string,
+  library: ServerKind,
+  baseline: ServerKind,
+): Promise<ComparisonRow> {
   const template = await workspace.template(options.images);
   const libraryRuns = emptyRuns();
   const baselineRuns = emptyRuns();
   for (let round = 0; round <= options.httpRounds; round++) {
     const timed = round > 0;
     await withFreshDatabases(workspace, template, [library, baseline], async (fresh) => {
-      const servers = await Promise.all(
-        ([library, baseline] as const).map((kind, i) => listen(createBenchServer(kind, fresh[i]!.db))),
+      const servers = await Promise.all(([library, baseline] as const).map((kind, i) => listen(createBenchServer(kind, fresh[i]!.db))));
+      const clients = servers.map((s) =>
+        createLoadClient(s.origin, { concurrency: options.concurrency, token: BENCH_TOKEN, expectedStatus: 204 }),
       );
-      const clients = servers.map((s) => createLoadClient(s.origin, { concurrency: options.concurrency, token: BENCH_TOKEN, expectedStatus: 204 }));
       try {
         const side = (i: number, runs: SideRuns): PairedSide => ({
-          runBatch: (ids) => clients[i]!.run(ids.map((id) => `/v2/images/${id}`), timed ? runs : null),
+          runBatch: (ids) =>
+            clients[i]!.run(
+              ids.map((id) => `/v2/images/${id}`),
+              timed ? runs : null,
+            ),
           runs: timed ? runs : null,
         });
         await pairedRound(template.imageIds, BATCH, [side(0, libraryRuns), side(1, baselineRuns)]);

@@ -67,7 +67,10 @@ export async function runMemoryCase(options: BenchOptions, workspace: Workspace)
     const values = reports[side].map((r) => (r[key] * 10_000) / r.measuredDeletes);
     return values.length === 0 ? Number.NaN : Math.round(values.reduce((a, b) => a + b, 0) / values.length / 1024);
   };
-  const growth = (side: Side): MemoryGrowth => ({ rssKiBPer10k: per10k(side, 'rssBytes'), heapUsedKiBPer10k: per10k(side, 'heapUsedBytes') });
+  const growth = (side: Side): MemoryGrowth => ({
+    rssKiBPer10k: per10k(side, 'rssBytes'),
+    heapUsedKiBPer10k: per10k(side, 'heapUsedBytes'),
+  });
   return {
     section: 'memory',
     case: 'growth per 10k deletes (after full GC)',

@@ -14,7 +14,13 @@ type OperationFactory = (db: BetterSqlite3.Database) => TimedOperation;
 const BATCH = 100;
 
 /** One warm-up round, then `sqliteRounds` timed rounds, each on a fresh database per side. */
-async function comparison(options: BenchOptions, workspace: Workspace, name: string, library: OperationFactory, note?: string): Promise<ComparisonRow> {
+async function comparison(
+  options: BenchOptions,
+  workspace: Workspace,
+  name: string,
+  library: OperationFactory,
+  note?: string,
+): Promise<ComparisonRow> {
   const template = await workspace.template(options.images);
   const libraryRuns = emptyRuns();
   const baselineRuns = emptyRuns();

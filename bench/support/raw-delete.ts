@@ -43,7 +43,10 @@ const isoTime = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`;
  * same rows. The caller's project must own the image (the baseline has no visibility rules, roles
  * or admin). Throws what SQLite throws.
  */
-export function createRawDelete(db: BetterSqlite3.Database, options: RawDeleteOptions = {}): (imageId: string, projectId: string) => RawDeleteOutcome {
+export function createRawDelete(
+  db: BetterSqlite3.Database,
+  options: RawDeleteOptions = {},
+): (imageId: string, projectId: string) => RawDeleteOutcome {
   const newId = options.newId ?? (() => globalThis.crypto.randomUUID());
   const now = options.now ?? Date.now;
   const leaseMs = options.jobLeaseMs ?? 60_000;
@@ -57,8 +60,12 @@ export function createRawDelete(db: BetterSqlite3.Database, options: RawDeleteOp
      FROM images WHERE id = ? AND deleted = 0 AND status NOT IN ('deleted', 'pending_delete')`,
   );
   const selectTags = db.prepare('SELECT value FROM image_tags WHERE image_id = ? AND deleted = 0 ORDER BY position').pluck();
-  const selectProperties = db.prepare('SELECT name, value FROM image_properties WHERE image_id = ? AND deleted = 0 ORDER BY position').raw();
-  const selectActiveLocations = db.prepare("SELECT id, url FROM image_locations WHERE image_id = ? AND deleted = 0 AND status = 'active' ORDER BY position").raw();
+  const selectProperties = db
+    .prepare('SELECT name, value FROM image_properties WHERE image_id = ? AND deleted = 0 ORDER BY position')
+    .raw();
+  const selectActiveLocations = db
+    .prepare("SELECT id, url FROM image_locations WHERE image_id = ? AND deleted = 0 AND status = 'active' ORDER BY position")
+    .raw();
   const markDeleted = db.prepare(
     `UPDATE images SET status_before_delete = status, status = 'deleted', deleted = 1, deleted_at = ?, updated_at = ?
      WHERE id = ? AND deleted = 0 AND protected = 0 AND status NOT IN ('deleted', 'pending_delete')`,
@@ -66,7 +73,9 @@ export function createRawDelete(db: BetterSqlite3.Database, options: RawDeleteOp
   const insertJob = db.prepare(
     "INSERT INTO data_deletion_jobs (id, image_id, location_id, url, state, attempts, available_at, created_at, updated_at) VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?)",
   );
-  const insertEvent = db.prepare("INSERT INTO outbox_events (id, type, image_id, payload, occurred_at, available_at) VALUES (?, 'image.delete', ?, ?, ?, ?)");
+  const insertEvent = db.prepare(
+    "INSERT INTO outbox_events (id, type, image_id, payload, occurred_at, available_at) VALUES (?, 'image.delete', ?, ?, ?, ?)",
+  );
 
   function inTransaction(imageId: string, projectId: string): RawDeleteOutcome {
     const image = selectImage.get(imageId) as ImageRow | undefined;

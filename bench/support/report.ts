@@ -68,7 +68,23 @@ export function formatComparisons(rows: readonly ComparisonRow[]): string {
     r.valid ? r.throughputRatio.toFixed(2) : 'INVALID',
   ]);
   const out = [
-    table(['case', 'lib median µs', 'lib p95', 'lib p99', 'base median µs', 'base p95', 'base p99', 'ratio', 'per round', 'lib ops/s', 'base ops/s', 'ops ratio'], body),
+    table(
+      [
+        'case',
+        'lib median µs',
+        'lib p95',
+        'lib p99',
+        'base median µs',
+        'base p95',
+        'base p99',
+        'ratio',
+        'per round',
+        'lib ops/s',
+        'base ops/s',
+        'ops ratio',
+      ],
+      body,
+    ),
   ];
   for (const r of rows) {
     if (r.note !== undefined) out.push(`  * ${r.case}: ${r.note}`);
@@ -82,7 +98,15 @@ export function formatMemory(result: MemoryResult): string {
   const out = [
     table(
       ['memory (KiB per 10k deletes, after full GC)', 'lib RSS', 'lib heap', 'base RSS', 'base heap'],
-      [[result.case, num(result.library.rssKiBPer10k), num(result.library.heapUsedKiBPer10k), num(result.baseline.rssKiBPer10k), num(result.baseline.heapUsedKiBPer10k)]],
+      [
+        [
+          result.case,
+          num(result.library.rssKiBPer10k),
+          num(result.library.heapUsedKiBPer10k),
+          num(result.baseline.rssKiBPer10k),
+          num(result.baseline.heapUsedKiBPer10k),
+        ],
+      ],
     ),
   ];
   if (!result.valid) out.push(`  ! memory: comparison INVALID: ${result.problems.join('; ')}`);

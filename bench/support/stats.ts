@@ -18,7 +18,10 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 export function median(values: readonly number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 50);
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 }
 
 /** `latenciesMs` are per-operation times pooled over all timed rounds; `roundOpsPerSec` one value per round. */
@@ -82,7 +85,13 @@ export interface ComparisonRow {
   readonly note?: string;
 }
 
-export function compare(section: ComparisonRow['section'], name: string, library: SideRuns, baseline: SideRuns, note?: string): ComparisonRow {
+export function compare(
+  section: ComparisonRow['section'],
+  name: string,
+  library: SideRuns,
+  baseline: SideRuns,
+  note?: string,
+): ComparisonRow {
   const lib = summarise(library.latenciesMs, library.roundOpsPerSec);
   const base = summarise(baseline.latenciesMs, baseline.roundOpsPerSec);
   const problems = [

@@ -33,7 +33,12 @@ export async function timeSequential(imageIds: readonly string[], op: TimedOpera
  * the previous one settles), timing each call from its start to its result; answers the elapsed
  * milliseconds. `runs === null` is an untimed warm-up.
  */
-export async function timeConcurrent(imageIds: readonly string[], op: TimedOperation, runs: SideRuns | null, concurrency: number): Promise<number> {
+export async function timeConcurrent(
+  imageIds: readonly string[],
+  op: TimedOperation,
+  runs: SideRuns | null,
+  concurrency: number,
+): Promise<number> {
   const started = performance.now();
   let next = 0;
   const lane = async () => {
@@ -87,7 +92,10 @@ export function checkDatabase(db: BetterSqlite3.Database, expected: number, runs
     ['deleted images', count("SELECT count(*) FROM images WHERE deleted = 1 AND status = 'deleted'")],
     ['outbox events', count("SELECT count(*) FROM outbox_events WHERE type = 'image.delete'")],
     ['data-deletion jobs', count('SELECT count(*) FROM data_deletion_jobs')],
-    ['untouched members of deleted images', count("SELECT count(*) FROM image_members m JOIN images i ON i.id = m.image_id WHERE i.deleted = 1 AND m.deleted = 0")],
+    [
+      'untouched members of deleted images',
+      count('SELECT count(*) FROM image_members m JOIN images i ON i.id = m.image_id WHERE i.deleted = 1 AND m.deleted = 0'),
+    ],
   ];
   for (const [what, actual] of checks) {
     if (actual !== expected) recordProblem(runs, `database has ${actual} ${what}, expected ${expected}`);
