@@ -1,23 +1,30 @@
 // Case 6: RSS (and heap) growth of the example service over many deletes, read from outside, next to the bare Express server's.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BENCH_TOKEN } from '../support/database.js';
 import { scrapeMetric } from '../support/example-service.js';
 import { runLoad } from '../support/load-generator.js';
 import type { BenchOptions } from '../support/options.js';
 import type { ServiceBackend, ServiceSide } from '../support/service-backends.js';
 
-/** One reading after `deletes` measured deletes (0: right after the warm-up). */
+/** Readings at the end of one load process: after the warm-up (`deletes` 0), then after each chunk of measured deletes. */
 export interface MemorySample {
+  /** Measured deletes done when the reading was taken. */
   readonly deletes: number;
   readonly rssBytes: number;
-  /** `nodejs_heap_size_used_bytes` from the service's `GET /metrics`; null for the bare server (no such endpoint). */
-  readonly heapUsedBytes: number | null;
+  /**
+   * The lowest `nodejs_heap_size_used_bytes` the service's `GET /metrics` reported while that load
+   * process ran (read every 250 ms): without a forced GC, the low-water mark is the closest to the
+   * live heap. null for the bare server (no such endpoint).
+   */
+  readonly heapLowBytes: number | null;
 }
 
 export interface ServiceMemorySide {
   readonly samples: readonly MemorySample[];
-  /** Last sample minus the first, in MiB, and the same scaled to 1 000 000 deletes. */
+  /** RSS after the last chunk minus RSS after the warm-up, in MiB, and the same scaled to 1 000 000 deletes. */
   readonly rssGrowthMiB: number | null;
   readonly rssMiBPerMillion: number | null;
+  /** Heap low-water mark of the last chunk minus that of the first chunk, and scaled to 1 000 000 deletes over the chunks between. */
   readonly heapGrowthMiB: number | null;
   readonly heapMiBPerMillion: number | null;
   /** Seconds the measured deletes took. */
@@ -49,12 +56,34 @@ export function memoryWarmup(options: BenchOptions): number {
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
-function growth(samples: readonly MemorySample[], pick: (s: MemorySample) => number | null, deletes: number) {
-  const first = samples[0] === undefined ? null : pick(samples[0]);
-  const last = samples.at(-1) === undefined ? null : pick(samples.at(-1)!);
-  if (first === null || last === null || samples.length < 2) return { mib: null, perMillion: null };
-  const mib = (last - first) / MiB;
-  return { mib: round1(mib), perMillion: round1((mib * 1_000_000) / deletes) };
+/** Growth from sample `from` to the last sample, in MiB and scaled to 1 000 000 deletes. */
+function growth(samples: readonly MemorySample[], from: number, pick: (s: MemorySample) => number | null) {
+  const first = samples[from];
+  const last = samples.at(-1);
+  const a = first === undefined ? null : pick(first);
+  const b = last === undefined ? null : pick(last);
+  if (a === null || b === null || last!.deletes <= first!.deletes) return { mib: null, perMillion: null };
+  const mib = (b - a) / MiB;
+  return { mib: round1(mib), perMillion: round1((mib * 1_000_000) / (last!.deletes - first!.deletes)) };
+}
+
+/** Runs `work` while polling `read` every 250 ms; answers its result and the lowest reading (null when none). */
+async function withLowWater<T>(work: Promise<T>, read: (() => Promise<number | null>) | null): Promise<{ result: T; low: number | null }> {
+  let done = false;
+  let low: number | null = null;
+  const poll = (async () => {
+    while (read !== null && !done) {
+      const value = await read().catch(() => null);
+      if (value !== null) low = low === null ? value : Math.min(low, value);
+      await sleep(250);
+    }
+  })();
+  try {
+    return { result: await work, low };
+  } finally {
+    done = true;
+    await poll;
+  }
 }
 
 /** Fixed, or (with a budget) as many as the warm-up's rate does in the budget: at most `max`, at least 20 000 (or `max`). */
@@ -87,50 +116,41 @@ async function measureSide(
     let deletes = 'fixed' in plan ? plan.fixed : plan.max;
     let chosen = 'as set';
     try {
-      const read = async (done: number) => {
-        samples.push({
-          deletes: done,
-          rssBytes: server.rssBytes(),
-          heapUsedBytes: side === 'library' ? await scrapeMetric(server.url, 'nodejs_heap_size_used_bytes') : null,
-        });
+      const heap = side === 'library' ? () => scrapeMetric(server.url, 'nodejs_heap_size_used_bytes') : null;
+      /** One load process deleting `ids`, then a reading. */
+      const deleteAndRead = async (ids: readonly string[], done: number, what: string) => {
+        const { result: load, low } = await withLowWater(
+          runLoad({
+            urls: [server.url],
+            serverPids: [server.pid],
+            token: BENCH_TOKEN,
+            connections: CONNECTIONS,
+            warmupIds: [],
+            imageIds: ids,
+            dir: trial.dir,
+          }),
+          heap,
+        );
+        problems.push(...load.problems.map((p) => `${side} ${what}: ${p}`));
+        samples.push({ deletes: done, rssBytes: server.rssBytes(), heapLowBytes: low });
+        return load.result;
       };
       progress(`service memory: ${side}, warm-up of ${warmup} deletes`);
-      const warm = await runLoad({
-        urls: [server.url],
-        serverPids: [server.pid],
-        token: BENCH_TOKEN,
-        connections: CONNECTIONS,
-        warmupIds: [],
-        imageIds: imageIds.slice(0, warmup),
-        dir: trial.dir,
-      });
-      problems.push(...warm.problems.map((p) => `${side} warm-up: ${p}`));
-      ({ deletes, chosen } = chooseDeletes(plan, warm.result.okPerSec));
-      await read(0);
+      const warm = await deleteAndRead(imageIds.slice(0, warmup), 0, 'warm-up');
+      ({ deletes, chosen } = chooseDeletes(plan, warm.okPerSec));
       const size = Math.ceil(deletes / CHUNKS);
       for (let done = 0; done < deletes; done += size) {
         const ids = imageIds.slice(warmup + done, warmup + Math.min(deletes, done + size));
         progress(`service memory: ${side}, deletes ${done + 1}-${done + ids.length} of ${deletes}`);
-        const load = await runLoad({
-          urls: [server.url],
-          serverPids: [server.pid],
-          token: BENCH_TOKEN,
-          connections: CONNECTIONS,
-          warmupIds: [],
-          imageIds: ids,
-          dir: trial.dir,
-        });
-        problems.push(...load.problems.map((p) => `${side}: ${p}`));
-        seconds += load.result.elapsedMs / 1000;
-        await read(done + ids.length);
+        seconds += (await deleteAndRead(ids, done + ids.length, 'measured')).elapsedMs / 1000;
       }
     } finally {
       const code = await server.stop();
       if (code !== 0) problems.push(`${side}: ${server.label} exited with ${String(code)} on SIGTERM`);
       problems.push(...(await trial.verify(warmup + deletes)).map((p) => `${side}: ${p}`));
     }
-    const rss = growth(samples, (s) => s.rssBytes, deletes);
-    const heap = growth(samples, (s) => s.heapUsedBytes, deletes);
+    const rss = growth(samples, 0, (s) => s.rssBytes);
+    const heap = growth(samples, 1, (s) => s.heapLowBytes);
     return {
       side: {
         samples,

@@ -175,8 +175,9 @@ export function formatServiceMemory(row: ServiceMemoryRow): string {
       [side('example service', row.library), side('bare Express (RSS only)', row.baseline)],
     ),
     `  N = ${row.deletes.toLocaleString('en-US')} measured deletes per side after ${row.warmup.toLocaleString('en-US')} warm-up ones (${row.deletesChosen})`,
-    `  RSS from /proc/<pid>/status (VmRSS), heap from the service's GET /metrics (nodejs_heap_size_used_bytes, no forced GC); ` +
-      `per 1M = growth × 1,000,000 / N, a linear extrapolation: one-off growth (caches, heap reaching its working size) is multiplied with it`,
+    `  RSS: /proc/<pid>/status VmRSS after the last chunk − after the warm-up; heap: lowest nodejs_heap_size_used_bytes of the service's GET /metrics ` +
+      `(read every 250 ms, no forced GC) during the last chunk − during the first; ` +
+      `per 1M = growth × 1,000,000 / the deletes between, a linear extrapolation: one-off growth (caches, heap reaching its working size) is multiplied with it`,
   ];
   if (!row.valid) out.push(`  ! service memory: INVALID: ${row.problems.slice(0, 8).join('; ')}`);
   return out.join('\n');
