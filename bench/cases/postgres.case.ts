@@ -33,7 +33,7 @@ export async function runPostgresCase(options: BenchOptions, dir: string, progre
     return { skipped: `${admin.unreachable}; set BENCH_POSTGRES_URL to a maintenance URL (user allowed to CREATE DATABASE)` };
   const backend = postgresServiceBackend(dir, admin);
   try {
-    const plan = servicePlan(options);
+    const plan = servicePlan(options, 'postgres');
     progress(`postgres service: seeding ${plan.warmup + plan.deletes} images`);
     const imageIds = await backend.seed(plan.warmup + plan.deletes);
     const comparisons = await runServiceComparisons(options, backend, imageIds, progress);

@@ -1,7 +1,6 @@
 // Case 4: the example service as shipped against a bare Express 5 app doing the minimal soft-delete, both as processes, loaded from a third.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BENCH_TOKEN } from '../support/database.js';
-import { scrapeMetric } from '../support/example-service.js';
 import { runLoad, type LatencyFigures } from '../support/load-generator.js';
 import type { BenchOptions } from '../support/options.js';
 import type { ServiceBackend, ServiceSide } from '../support/service-backends.js';
@@ -13,13 +12,17 @@ export interface ServiceRun {
   readonly okPerSec: number;
   readonly latencyMs: LatencyFigures;
   readonly elapsedMs: number;
-  /** The server processes' CPU time per delete (null without /proc). */
+  /** The server processes' CPU time per delete, until the relay had delivered every event (null without /proc). */
   readonly cpuUsPerRequest: number | null;
   /**
-   * Example service only: undelivered events right after the load (`image_catalog_outbox_pending_events`).
-   * A backlog is relay work the run did not pay for; the service delivers it when it stops.
+   * Example service only: undelivered events right after the last response
+   * (`image_catalog_outbox_pending_events`, which counts up to 1000), and how long the relay then
+   * took to deliver them. A backlog is work the response rate did not pay for.
    */
   readonly pendingEventsAtEnd: number | null;
+  readonly drainMs: number | null;
+  /** Deletes per second counting the relay's catch-up: deletes / (load time + drain time). */
+  readonly sustainedPerSec: number;
 }
 
 export interface ServiceSideSummary {
@@ -28,8 +31,10 @@ export interface ServiceSideSummary {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly p999Ms: number;
-  /** Median server CPU time per delete, µs (null when not measured). */
+  /** Median server CPU time per delete, µs, the relay's catch-up included (null when not measured). */
   readonly cpuUsPerRequest: number | null;
+  /** Median deletes/s counting the relay's catch-up (the same as reqPerSec for the baseline, which has no relay). */
+  readonly sustainedPerSec: number;
   /** Each run's req/s, in the order they ran. */
   readonly runs: readonly number[];
 }
@@ -47,6 +52,8 @@ export interface ServiceComparison {
   readonly reqPerSecRatio: number;
   /** Library p99 / baseline p99 (lower is better; the target is ≤ 1.5). */
   readonly p99Ratio: number;
+  /** Library / baseline deletes/s counting the relay's catch-up (higher is better). */
+  readonly sustainedRatio: number;
   /** Library / baseline server CPU time per delete (lower is better): the figure to trust on a busy machine. */
   readonly cpuRatio: number | null;
   /** The largest outbox backlog a library run left behind (see `ServiceRun.pendingEventsAtEnd`). */
@@ -66,6 +73,7 @@ function summarise(runs: readonly ServiceRun[]): ServiceSideSummary {
     p99Ms: of((r) => r.latencyMs.p99),
     p999Ms: of((r) => r.latencyMs.p999),
     cpuUsPerRequest: runs.some((r) => r.cpuUsPerRequest === null) ? null : Math.round(median(runs.map((r) => r.cpuUsPerRequest!))),
+    sustainedPerSec: Math.round(median(runs.map((r) => r.sustainedPerSec))),
     runs: runs.map((r) => Math.round(r.okPerSec)),
   };
 }
@@ -102,13 +110,24 @@ export async function runServiceTrial(
         warmupIds: imageIds.slice(0, plan.warmup),
         imageIds: imageIds.slice(plan.warmup, plan.warmup + plan.deletes),
         dir: trial.dir,
+        // The service's relay delivers each delete's event in the background: a run ends when it has caught up.
+        ...(side === 'library' ? { drainMetric: 'image_catalog_outbox_pending_events' } : {}),
       });
       problems.push(...load.problems);
-      const pending =
-        side === 'library' ? await Promise.all(started.map((s) => scrapeMetric(s.url, 'image_catalog_outbox_pending_events'))) : [];
-      const pendingEventsAtEnd = side === 'library' && pending.every((n) => n !== null) ? pending.reduce((a, b) => a + b, 0) : null;
-      const { okPerSec, latencyMs, elapsedMs, serverCpuUsPerRequest } = load.result;
-      return { run: { side, okPerSec, latencyMs, elapsedMs, cpuUsPerRequest: serverCpuUsPerRequest, pendingEventsAtEnd }, problems };
+      const { okPerSec, latencyMs, elapsedMs, serverCpuUsPerRequest, backlogAtEnd, drainMs, sustainedOkPerSec } = load.result;
+      return {
+        run: {
+          side,
+          okPerSec,
+          latencyMs,
+          elapsedMs,
+          cpuUsPerRequest: serverCpuUsPerRequest,
+          pendingEventsAtEnd: backlogAtEnd,
+          drainMs,
+          sustainedPerSec: sustainedOkPerSec,
+        },
+        problems,
+      };
     } finally {
       for (const server of started) {
         const code = await server.stop();
@@ -125,8 +144,8 @@ export async function runServiceTrial(
 }
 
 /** How many images the service cases delete per trial; the seeded template holds this many. */
-export function servicePlan(options: BenchOptions): ServiceRunPlan {
-  return { warmup: options.serviceWarmup, deletes: options.serviceDeletes };
+export function servicePlan(options: BenchOptions, storage: ServiceBackend['name']): ServiceRunPlan {
+  return { warmup: options.serviceWarmup, deletes: storage === 'postgres' ? options.postgresDeletes : options.serviceDeletes };
 }
 
 /**
@@ -139,7 +158,7 @@ export async function runServiceComparisons(
   imageIds: readonly string[],
   progress: (message: string) => void,
 ): Promise<ServiceComparison[]> {
-  const plan = servicePlan(options);
+  const plan = servicePlan(options, backend.name);
   const rows: ServiceComparison[] = [];
   for (const connections of options.serviceConnections) {
     const runs: ServiceRun[] = [];
@@ -167,6 +186,7 @@ export async function runServiceComparisons(
       baseline,
       reqPerSecRatio: round2(library.reqPerSec / baseline.reqPerSec),
       p99Ratio: round2(library.p99Ms / baseline.p99Ms),
+      sustainedRatio: round2(library.sustainedPerSec / baseline.sustainedPerSec),
       cpuRatio:
         library.cpuUsPerRequest !== null && baseline.cpuUsPerRequest ? round2(library.cpuUsPerRequest / baseline.cpuUsPerRequest) : null,
       maxPendingEventsAtEnd: runs.some((r) => r.side === 'library' && r.pendingEventsAtEnd !== null)
@@ -186,7 +206,7 @@ export async function runSqliteServiceCase(
   backend: ServiceBackend,
   progress: (message: string) => void,
 ): Promise<ServiceComparison[]> {
-  const plan = servicePlan(options);
+  const plan = servicePlan(options, backend.name);
   progress(`sqlite service: seeding ${plan.warmup + plan.deletes} images`);
   const imageIds = await backend.seed(plan.warmup + plan.deletes);
   return runServiceComparisons(options, backend, imageIds, progress);

@@ -113,14 +113,3 @@ export async function postImages(url: string, count: number): Promise<void> {
   };
   await Promise.all(Array.from({ length: 4 }, lane));
 }
-
-/**
- * One unlabelled sample of the service's `GET /metrics` (Prometheus text), e.g.
- * `nodejs_heap_size_used_bytes`; null when the service does not expose it.
- */
-export async function scrapeMetric(url: string, name: string): Promise<number | null> {
-  const response = await fetch(`${url}/metrics`);
-  const text = await response.text();
-  const match = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)`, 'm').exec(text);
-  return response.ok && match !== null ? Number(match[1]) : null;
-}

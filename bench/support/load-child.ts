@@ -3,7 +3,9 @@
 // node --import tsx bench/support/load-child.ts <spec.json>   (a LoadSpec; prints one LoadReport as JSON on stdout)
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
+import { scrapeMetric } from './metrics-text.js';
 
 export interface LoadSpec {
   /** Servers to spread the connections over (round robin, as autocannon does with several URLs). */
@@ -18,7 +20,16 @@ export interface LoadSpec {
   readonly timeoutSeconds: number;
   /** The servers' process ids: their CPU time over the measured run is reported (Linux `/proc`). */
   readonly serverPids: readonly number[];
+  /**
+   * A gauge of the servers' `GET /metrics` that must be back to 0 before a run counts as done, e.g.
+   * the example's `image_catalog_outbox_pending_events`: the run then includes the background work
+   * its requests caused (and the measured run starts after the warm-up's is finished). null: none.
+   */
+  readonly drainMetric: string | null;
 }
+
+/** How long a server may take to drain before the run is reported as not drained. */
+const DRAIN_TIMEOUT_MS = 180_000;
 
 export interface LatencyFigures {
   readonly p50: number;
@@ -42,10 +53,35 @@ export interface LoadResult {
   /** Milliseconds from writing a request to its complete response, 2xx responses only. */
   readonly latencyMs: LatencyFigures;
   /**
-   * CPU time (user + system) the servers spent during the run, per response, in microseconds; null
-   * without `/proc`. Unlike req/s it hardly moves when other processes compete for the cores.
+   * CPU time (user + system) the servers spent from the start of the run until it was drained, per
+   * response, in microseconds; null without `/proc`. Unlike req/s it hardly moves when other
+   * processes compete for the cores.
    */
   readonly serverCpuUsPerRequest: number | null;
+  /** Milliseconds after the last response until `drainMetric` read 0 on every server; null without one. */
+  readonly drainMs: number | null;
+  /** `drainMetric` summed over the servers right after the last response (the backlog left); null without one. */
+  readonly backlogAtEnd: number | null;
+  /** The drain did not finish within 180 s. */
+  readonly drainTimedOut: boolean;
+  /** 2xx responses per second of the run including the drain (= okPerSec without a drain metric). */
+  readonly sustainedOkPerSec: number;
+}
+
+/**
+ * Waits until `metric` reads 0 on every server (read every 200 ms): the milliseconds it took (null
+ * on timeout) and the first reading's sum (null when a server did not answer it).
+ */
+async function drain(urls: readonly string[], metric: string): Promise<{ ms: number | null; first: number | null }> {
+  const started = performance.now();
+  let first: number | null | undefined;
+  while (performance.now() - started < DRAIN_TIMEOUT_MS) {
+    const values = await Promise.all(urls.map((url) => scrapeMetric(url, metric).catch(() => null)));
+    first ??= values.every((v) => v !== null) ? values.reduce((a, b) => a! + b!, 0) : null;
+    if (values.every((v) => v === 0)) return { ms: performance.now() - started, first };
+    await sleep(200);
+  }
+  return { ms: null, first: first ?? null };
 }
 
 /** Kernel clock ticks per second, the unit of utime and stime in `/proc/<pid>/stat`. */
@@ -89,6 +125,20 @@ async function run(spec: LoadSpec, paths: readonly string[]): Promise<LoadResult
   let next = 0;
   const cpuBefore = cpuMs(spec.serverPids);
   const started = performance.now();
+  /**
+   * autocannon notices that every connection is done only at its next one-second tick, so the run
+   * ends at its last response, not at autocannon's callback: that is when the clock stops, the
+   * server's CPU time is read and the drain starts.
+   */
+  let ended: Promise<{ at: number; drained: Awaited<ReturnType<typeof drain>> | null; cpuAfter: number | null }> | null = null;
+  const end = () => {
+    const at = performance.now();
+    const cpuAtEnd = spec.drainMetric === null ? cpuMs(spec.serverPids) : null;
+    ended = (async () => {
+      const drained = spec.drainMetric === null ? null : await drain(spec.urls, spec.drainMetric);
+      return { at, drained, cpuAfter: drained === null ? cpuAtEnd : cpuMs(spec.serverPids) };
+    })();
+  };
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
@@ -111,10 +161,14 @@ async function run(spec: LoadSpec, paths: readonly string[]): Promise<LoadResult
       responses++;
       statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
       if (statusCode >= 200 && statusCode < 300 && ok < latencies.length) latencies[ok++] = responseTimeMs;
+      if (responses === paths.length) end();
     });
   });
-  const elapsedMs = performance.now() - started;
-  const cpuAfter = cpuMs(spec.serverPids);
+  // Fewer responses than requests (errors, timeouts): the run ended when autocannon gave up.
+  if (ended === null) end();
+  const { at, drained, cpuAfter } = await ended!;
+  const elapsedMs = at - started;
+  const drainMs = drained === null ? 0 : drained.ms;
   const sorted = latencies.subarray(0, ok).sort();
   let sum = 0;
   for (const v of sorted) sum += v;
@@ -135,6 +189,10 @@ async function run(spec: LoadSpec, paths: readonly string[]): Promise<LoadResult
     },
     serverCpuUsPerRequest:
       cpuBefore === null || cpuAfter === null ? null : Math.round(((cpuAfter - cpuBefore) * 1000) / Math.max(1, responses)),
+    drainMs: drained === null || drainMs === null ? null : round3(drainMs),
+    backlogAtEnd: drained?.first ?? null,
+    drainTimedOut: drainMs === null,
+    sustainedOkPerSec: Math.round((ok / (elapsedMs + (drainMs ?? DRAIN_TIMEOUT_MS))) * 1000 * 10) / 10,
   };
 }
 

@@ -14,6 +14,8 @@ export interface LoadRun {
   readonly urls: readonly string[];
   /** The servers' process ids, for their CPU time per request (empty: not measured). */
   readonly serverPids: readonly number[];
+  /** A gauge of the servers' `/metrics` each run waits to see at 0 (see `LoadSpec.drainMetric`); absent: none. */
+  readonly drainMetric?: string;
   readonly token: string;
   readonly connections: number;
   /** Image ids deleted untimed first, then the measured ones: all distinct, all live. */
@@ -51,6 +53,7 @@ export async function runLoad(run: LoadRun): Promise<CheckedLoad> {
     paths: run.imageIds.map((id) => `/v2/images/${id}`),
     timeoutSeconds: 30,
     serverPids: run.serverPids,
+    drainMetric: run.drainMetric ?? null,
   };
   const file = join(run.dir, `load-spec-${process.pid}-${++specs}.json`);
   writeFileSync(file, JSON.stringify(spec));

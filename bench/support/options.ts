@@ -24,8 +24,10 @@ export interface BenchOptions {
   readonly serviceRounds: number;
   /** Untimed deletes before each measured run of a server. */
   readonly serviceWarmup: number;
-  /** Distinct images each server deletes in one measured run. */
+  /** Distinct images each server deletes in one measured run, SQLite. */
   readonly serviceDeletes: number;
+  /** The same on PostgreSQL (fewer: every commit waits for the server's WAL flush). */
+  readonly postgresDeletes: number;
   /** Deletes through the example service measured for RSS growth (the most, when a budget applies). */
   readonly serviceMemoryDeletes: number;
   /**
@@ -58,7 +60,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     flags.set(match[1]!, match[2] ?? '1');
   }
   for (const name of flags.keys()) {
-    if (!['quick', 'only', 'images', 'concurrency', 'service-deletes', 'memory-deletes'].includes(name)) throw new RangeError(`unknown flag --${name}`);
+    if (!['quick', 'only', 'images', 'concurrency', 'service-deletes', 'postgres-deletes', 'memory-deletes'].includes(name)) throw new RangeError(`unknown flag --${name}`);
   }
   const quick = flags.has('quick') || env['BENCH_QUICK'] === '1';
   const only = flags.get('only') ?? env['BENCH_ONLY'] ?? '';
@@ -75,13 +77,14 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     httpRounds: quick ? 2 : 3,
     concurrency: positiveInt('--concurrency', flags.get('concurrency') ?? env['BENCH_CONCURRENCY'], 16),
     memoryDeletes: quick ? 1000 : 10_000,
-    wideImages: quick ? 2000 : 10_000,
+    wideImages: quick ? 2000 : 6000,
     serviceConnections: [10, 50],
     serviceRounds: quick ? 1 : 3,
-    serviceWarmup: quick ? 500 : 1000,
+    serviceWarmup: quick ? 500 : 2000,
     serviceDeletes: positiveInt('--service-deletes', flags.get('service-deletes') ?? env['BENCH_SERVICE_DELETES'], quick ? 2000 : 10_000),
+    postgresDeletes: positiveInt('--postgres-deletes', flags.get('postgres-deletes') ?? env['BENCH_POSTGRES_DELETES'], quick ? 1000 : 5000),
     serviceMemoryDeletes: positiveInt('--memory-deletes', memoryDeletes, quick ? 20_000 : 300_000),
-    serviceMemoryBudgetSeconds: memoryDeletes === undefined && !quick ? 150 : null,
+    serviceMemoryBudgetSeconds: memoryDeletes === undefined && !quick ? 100 : null,
     resultsFile: env['BENCH_RESULTS'] ?? new URL('../results/latest.json', import.meta.url).pathname,
   };
 }

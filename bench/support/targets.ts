@@ -60,6 +60,13 @@ function serviceRows(label: string, comparisons: readonly ServiceComparison[]): 
       c.valid,
     ),
     row(`${label}, ${c.connections} conns: p99 ms`, c.library.p99Ms, c.baseline.p99Ms, { kind: 'atMost', ratio: 1.5 }, c.valid),
+    row(
+      `${label}, ${c.connections} conns: deletes/s incl. relay catch-up`,
+      c.library.sustainedPerSec,
+      c.baseline.sustainedPerSec,
+      null,
+      c.valid,
+    ),
   ]);
 }
 
@@ -73,7 +80,9 @@ export function buildTargets(inputs: TargetInputs): TargetRow[] {
     for (const point of scaling.points) {
       rows.push(
         row(
-          `postgres: ${point.processes} service process${point.processes > 1 ? 'es' : ''} (${scaling.connections} conns) req/s, vs 1`,
+          point.processes === 1
+            ? `postgres scaling: 1 service process, ${scaling.connections} conns: req/s`
+            : `postgres scaling: ${point.processes} service processes, ${scaling.connections} conns: req/s (baseline: 1 process)`,
           point.reqPerSec,
           point.processes === 1 ? null : one,
           null,
