@@ -80,11 +80,11 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     wideImages: quick ? 2000 : 6000,
     serviceConnections: [10, 50],
     serviceRounds: quick ? 1 : 3,
-    serviceWarmup: quick ? 500 : 2000,
+    serviceWarmup: quick ? 500 : 1500,
     serviceDeletes: positiveInt('--service-deletes', flags.get('service-deletes') ?? env['BENCH_SERVICE_DELETES'], quick ? 2000 : 10_000),
-    postgresDeletes: positiveInt('--postgres-deletes', flags.get('postgres-deletes') ?? env['BENCH_POSTGRES_DELETES'], quick ? 1000 : 5000),
+    postgresDeletes: positiveInt('--postgres-deletes', flags.get('postgres-deletes') ?? env['BENCH_POSTGRES_DELETES'], quick ? 1000 : 4000),
     serviceMemoryDeletes: positiveInt('--memory-deletes', memoryDeletes, quick ? 20_000 : 300_000),
-    serviceMemoryBudgetSeconds: memoryDeletes === undefined && !quick ? 100 : null,
+    serviceMemoryBudgetSeconds: memoryDeletes === undefined && !quick ? 80 : null,
     resultsFile: env['BENCH_RESULTS'] ?? new URL('../results/latest.json', import.meta.url).pathname,
   };
 }
