@@ -55,7 +55,7 @@ export function formatHeader(machine: MachineInfo, options: BenchOptions): strin
     'each round on a fresh SQLite file (WAL, synchronous=NORMAL; the durable row: synchronous=FULL); ratio = library median / baseline median, ops ratio = baseline ops/s / library ops/s (1.00 = parity, higher = library slower)',
     `service/postgres: example service (node examples/express-app/dist/main.js, default settings) vs bare Express 5, each its own process, autocannon in a third; ` +
       `${options.serviceConnections.join(' and ')} keep-alive connections, ${options.serviceRounds} round(s) per side, ${options.serviceWarmup} warm-up + ${options.serviceDeletes} (postgres: ${options.postgresDeletes}) measured distinct deletes per run; ` +
-      `service-memory: ${options.serviceMemoryDeletes} deletes; delete: ${options.wideImages} images (20 properties, 20 tags, 10 members) per round`,
+      `service-memory: ${options.serviceMemoryBudgetSeconds === null ? '' : `up to `}${options.serviceMemoryDeletes} deletes${options.serviceMemoryBudgetSeconds === null ? '' : ` (as many as the warm-up's rate allows in ${options.serviceMemoryBudgetSeconds} s)`}; delete: ${options.wideImages} images (20 properties, 20 tags, 10 members) per round`,
   ].join('\n');
 }
 
