@@ -36,10 +36,34 @@ export function benchImage(id: string): NewImage {
   };
 }
 
+/**
+ * The image of the issue-9 "O(1) delete" row: 20 properties, 20 tags and 10 members, no data
+ * location (so no job, which the minimal baseline does not write either).
+ */
+export function wideBenchImage(id: string): NewImage {
+  const numbered = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(2, '0')}`);
+  return {
+    ...benchImage(id),
+    status: 'queued',
+    size: null,
+    virtualSize: null,
+    checksum: null,
+    osHashAlgo: null,
+    osHashValue: null,
+    tags: numbered('tag-', 20),
+    properties: Object.fromEntries(numbered('property_', 20).map((key) => [key, `value of ${key}`])),
+    members: numbered('partner-', 10).map((memberId) => ({ memberId, status: 'accepted' as const })),
+    locations: [],
+  };
+}
+
+/** Which images a template holds: `standard` is `benchImage`, `wide` is `wideBenchImage`. */
+export type ImageShape = 'standard' | 'wide';
+
 export interface Workspace {
   readonly dir: string;
-  /** A template with `count` seeded images (created once per count and reused). */
-  template(count: number): Promise<SeededTemplate>;
+  /** A template with `count` seeded images of one shape (created once per count and shape, then reused). */
+  template(count: number, shape?: ImageShape): Promise<SeededTemplate>;
   /** A fresh copy of `template`, opened like the adapter expects (WAL, synchronous NORMAL unless told `FULL`). */
   fresh(template: SeededTemplate, label: string, synchronous?: 'NORMAL' | 'FULL'): FreshDatabase;
   /** A fresh copy of `template` for another process to open; `dispose` removes it. */
@@ -60,14 +84,15 @@ export interface FreshDatabase {
 }
 
 /** Seeds through the library's own `createImage`, so both sides start from rows the adapter wrote. */
-async function seed(path: string, count: number): Promise<SeededTemplate> {
+async function seed(path: string, count: number, shape: ImageShape): Promise<SeededTemplate> {
+  const image = shape === 'wide' ? wideBenchImage : benchImage;
   const db = openDatabase(path, { synchronous: 'NORMAL' });
   try {
     const { catalog } = createSqliteStorage(db);
     const now = new Date();
     const imageIds: string[] = [];
     for (let i = 0; i < count; i++) {
-      const created = await catalog.createImage(benchImage(globalThis.crypto.randomUUID()), now);
+      const created = await catalog.createImage(image(globalThis.crypto.randomUUID()), now);
       if (created.isErr()) throw new Error(`seeding failed: ${JSON.stringify(created.error)}`);
       imageIds.push(created.value.id);
     }
@@ -85,7 +110,7 @@ function removeDatabaseFiles(path: string): void {
 
 export function createWorkspace(): Workspace {
   const dir = mkdtempSync(join(tmpdir(), 'image-catalog-bench-'));
-  const templates = new Map<number, Promise<SeededTemplate>>();
+  const templates = new Map<string, Promise<SeededTemplate>>();
   let copies = 0;
   const copy = (template: SeededTemplate, label: string) => {
     const path = join(dir, `${label.replace(/[^a-z0-9-]+/gi, '-')}-${++copies}.db`);
@@ -94,11 +119,12 @@ export function createWorkspace(): Workspace {
   };
   return {
     dir,
-    template(count) {
-      let template = templates.get(count);
+    template(count, shape = 'standard') {
+      const key = `${shape}-${count}`;
+      let template = templates.get(key);
       if (template === undefined) {
-        template = seed(join(dir, `template-${count}.db`), count);
-        templates.set(count, template);
+        template = seed(join(dir, `template-${key}.db`), count, shape);
+        templates.set(key, template);
       }
       return template;
     },

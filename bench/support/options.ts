@@ -1,6 +1,6 @@
-// Benchmark options from flags (`--quick`, `--only=sqlite|http|memory`) and the matching BENCH_* environment variables.
+// Benchmark options from flags (`--quick`, `--only=...`, sizes) and the matching BENCH_* environment variables.
 
-export const SECTIONS = ['sqlite', 'http', 'memory'] as const;
+export const SECTIONS = ['sqlite', 'http', 'memory', 'delete', 'service', 'postgres', 'service-memory'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -16,6 +16,25 @@ export interface BenchOptions {
   readonly concurrency: number;
   /** Deletes per side in the memory comparison (reported scaled to 10 000). */
   readonly memoryDeletes: number;
+  /** Images per round of the `delete` case (20 properties, 20 tags, 10 members each). */
+  readonly wideImages: number;
+  /** Connection counts of the service cases (keep-alive, one load process). */
+  readonly serviceConnections: readonly number[];
+  /** Rounds per connection count; each round runs both servers, the order swapping every round. */
+  readonly serviceRounds: number;
+  /** Untimed deletes before each measured run of a server. */
+  readonly serviceWarmup: number;
+  /** Distinct images each server deletes in one measured run, SQLite. */
+  readonly serviceDeletes: number;
+  /** The same on PostgreSQL (fewer: every commit waits for the server's WAL flush). */
+  readonly postgresDeletes: number;
+  /** Deletes through the example service measured for RSS growth (the most, when a budget applies). */
+  readonly serviceMemoryDeletes: number;
+  /**
+   * Seconds the service's measured deletes may take: N becomes the warm-up's rate × this, at most
+   * `serviceMemoryDeletes`. null (with `--memory-deletes` given, or `--quick`): exactly `serviceMemoryDeletes`.
+   */
+  readonly serviceMemoryBudgetSeconds: number | null;
   /** Where the JSON results go. */
   readonly resultsFile: string;
 }
@@ -37,11 +56,12 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
   for (const arg of argv) {
     if (arg === '--') continue;
     const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (match === null) throw new RangeError(`unknown argument ${JSON.stringify(arg)} (try --quick, --only=sqlite|http|memory)`);
+    if (match === null) throw new RangeError(`unknown argument ${JSON.stringify(arg)} (try --quick, --only=service,postgres)`);
     flags.set(match[1]!, match[2] ?? '1');
   }
   for (const name of flags.keys()) {
-    if (!['quick', 'only', 'images', 'concurrency'].includes(name)) throw new RangeError(`unknown flag --${name}`);
+    if (!['quick', 'only', 'images', 'concurrency', 'service-deletes', 'postgres-deletes', 'memory-deletes'].includes(name))
+      throw new RangeError(`unknown flag --${name}`);
   }
   const quick = flags.has('quick') || env['BENCH_QUICK'] === '1';
   const only = flags.get('only') ?? env['BENCH_ONLY'] ?? '';
@@ -49,6 +69,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
   for (const section of sections) {
     if (!isSection(section)) throw new RangeError(`--only takes ${SECTIONS.join('|')} (comma-separated), got ${JSON.stringify(section)}`);
   }
+  const memoryDeletes = flags.get('memory-deletes') ?? env['BENCH_MEMORY_DELETES'];
   return {
     quick,
     sections: sections as Section[],
@@ -57,6 +78,14 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     httpRounds: quick ? 2 : 3,
     concurrency: positiveInt('--concurrency', flags.get('concurrency') ?? env['BENCH_CONCURRENCY'], 16),
     memoryDeletes: quick ? 1000 : 10_000,
+    wideImages: quick ? 2000 : 6000,
+    serviceConnections: [10, 50],
+    serviceRounds: quick ? 1 : 3,
+    serviceWarmup: quick ? 500 : 1500,
+    serviceDeletes: positiveInt('--service-deletes', flags.get('service-deletes') ?? env['BENCH_SERVICE_DELETES'], quick ? 2000 : 10_000),
+    postgresDeletes: positiveInt('--postgres-deletes', flags.get('postgres-deletes') ?? env['BENCH_POSTGRES_DELETES'], quick ? 1000 : 4000),
+    serviceMemoryDeletes: positiveInt('--memory-deletes', memoryDeletes, quick ? 20_000 : 300_000),
+    serviceMemoryBudgetSeconds: memoryDeletes === undefined && !quick ? 80 : null,
     resultsFile: env['BENCH_RESULTS'] ?? new URL('../results/latest.json', import.meta.url).pathname,
   };
 }

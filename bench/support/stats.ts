@@ -5,6 +5,7 @@ export interface LatencySummary {
   readonly medianUs: number;
   readonly p95Us: number;
   readonly p99Us: number;
+  readonly p999Us: number;
   readonly meanUs: number;
   /** Median over rounds of operations per second (time spent in this side's batches of the round). */
   readonly opsPerSec: number;
@@ -34,6 +35,7 @@ export function summarise(latenciesMs: readonly number[], roundOpsPerSec: readon
     medianUs: us(percentile(sorted, 50)),
     p95Us: us(percentile(sorted, 95)),
     p99Us: us(percentile(sorted, 99)),
+    p999Us: us(percentile(sorted, 99.9)),
     meanUs: us(mean),
     opsPerSec: Math.round(median(roundOpsPerSec)),
   };
@@ -65,7 +67,7 @@ export function recordProblem(runs: SideRuns, problem: string): void {
 }
 
 export interface ComparisonRow {
-  readonly section: 'sqlite' | 'http';
+  readonly section: 'sqlite' | 'http' | 'delete';
   readonly case: string;
   readonly library: LatencySummary;
   readonly baseline: LatencySummary;
