@@ -66,11 +66,14 @@ export function startExampleService(start: ExampleServiceStart): Promise<ServerP
   return startServerProcess({
     label: 'example service',
     command: process.execPath,
-    args: ['--enable-source-maps', MAIN],
+    // BENCH_SERVICE_NODE_ARGS: extra node flags for a profiling run (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`); none by default.
+    args: [...(process.env['BENCH_SERVICE_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== ''), '--enable-source-maps', MAIN],
     cwd: REPO_ROOT,
     env: serviceEnv({
       IMAGE_CATALOG_DATA_DIR: start.dataDir,
       IMAGE_CATALOG_TOKENS: start.tokensFile,
+      // A publisher, so the outbox relay runs as it does in any deployment that delivers its events (without one no relay runs).
+      IMAGE_CATALOG_EVENTS_FILE: join(start.dataDir, 'events.jsonl'),
       ...(start.databaseUrl !== undefined ? { DATABASE_URL: start.databaseUrl } : {}),
     }),
     logFile: start.logFile,

@@ -12,14 +12,14 @@ import { silentLogger } from '../ports/logger.port.js';
 import type { StorageError } from '../ports/storage-error.js';
 
 export interface OutboxRelayOptions {
-  /** Events claimed and published per batch (default 100). */
+  /** Events claimed and published per batch (default 500: one publish, and with the JSON-lines sink one fsync, per batch). */
   readonly batchSize?: number;
   /**
    * How long claimed events stay ours (default 60 s). When the relay dies mid-delivery the
    * events come back after this; so should exceed `publishTimeoutMs`.
    */
   readonly leaseSeconds?: number;
-  /** Upper bound of events handled by one run (default 1 000). */
+  /** Upper bound of events handled by one run (default 5 000). */
   readonly maxEventsPerRun?: number;
   /** A publish taking longer is abandoned; the lease brings its events back (default 30 000). */
   readonly publishTimeoutMs?: number;
@@ -66,9 +66,9 @@ export class OutboxRelay {
     private readonly logger: Logger = silentLogger,
     private readonly options: OutboxRelayOptions = {},
   ) {
-    this.#batchSize = positiveIntegerOption('OutboxRelay', 'batchSize', options.batchSize, 100);
+    this.#batchSize = positiveIntegerOption('OutboxRelay', 'batchSize', options.batchSize, 500);
     this.#leaseSeconds = positiveIntegerOption('OutboxRelay', 'leaseSeconds', options.leaseSeconds, 60);
-    this.#maxEventsPerRun = positiveIntegerOption('OutboxRelay', 'maxEventsPerRun', options.maxEventsPerRun, 1_000);
+    this.#maxEventsPerRun = positiveIntegerOption('OutboxRelay', 'maxEventsPerRun', options.maxEventsPerRun, 5_000);
     this.#publishTimeoutMs = positiveIntegerOption('OutboxRelay', 'publishTimeoutMs', options.publishTimeoutMs, 30_000);
     this.#alertAfterAttempts = positiveIntegerOption('OutboxRelay', 'alertAfterAttempts', options.alertAfterAttempts, 8);
     this.#loop = new BackgroundLoop('outbox relay', logger, () => this.#run());
