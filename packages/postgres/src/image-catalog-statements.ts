@@ -7,7 +7,7 @@ import { liveWhere, selectImageSql } from './rows.js';
  * from the migrations' class. Two projects whose keys hash alike only share a lock: they wait for
  * each other's quota checks, nothing more.
  */
-const QUOTA_LOCK_CLASS = 0x1c_a7a2;
+export const QUOTA_LOCK_CLASS = 0x1c_a7a2;
 
 export function imageCatalogStatements({ schema, statement }: PostgresConnection) {
   const s = schema.sql;
