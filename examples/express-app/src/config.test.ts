@@ -48,6 +48,7 @@ describe('loadConfig: defaults', () => {
       inlineLeaseSeconds: 60,
       shutdownGraceSeconds: 10,
       imageSizeCapBytes: 1_099_511_627_776,
+      quotas: {},
       tempFileGraceSeconds: 900,
     });
     expect(Object.fromEntries(config.tokens)).toEqual(DEMO_TOKENS);
@@ -199,6 +200,15 @@ describe('loadConfig: every setting', () => {
     );
   });
 
+  it('IMAGE_CATALOG_IMAGE_COUNT_TOTAL and IMAGE_CATALOG_IMAGE_SIZE_TOTAL (bytes): per-project quotas from 0 up to 2^53 - 1; unset or blank is no limit', () => {
+    expect(loadConfig({ IMAGE_CATALOG_IMAGE_COUNT_TOTAL: '100' }, CWD).quotas).toEqual({ imageCountTotal: 100 });
+    expect(loadConfig({ IMAGE_CATALOG_IMAGE_SIZE_TOTAL: ' 1073741824 ' }, CWD).quotas).toEqual({ imageSizeTotal: 1_073_741_824 });
+    expect(
+      loadConfig({ IMAGE_CATALOG_IMAGE_COUNT_TOTAL: '0', IMAGE_CATALOG_IMAGE_SIZE_TOTAL: String(Number.MAX_SAFE_INTEGER) }, CWD).quotas,
+    ).toEqual({ imageCountTotal: 0, imageSizeTotal: Number.MAX_SAFE_INTEGER });
+    expect(loadConfig({ IMAGE_CATALOG_IMAGE_COUNT_TOTAL: '', IMAGE_CATALOG_IMAGE_SIZE_TOTAL: ' ' }, CWD).quotas).toEqual({});
+  });
+
   it('IMAGE_CATALOG_TEMP_FILE_GRACE: seconds before an untouched upload temp file counts as a crash leftover (0 to a week)', () => {
     expect(loadConfig({ IMAGE_CATALOG_TEMP_FILE_GRACE: '0' }, CWD).tempFileGraceSeconds).toBe(0);
     expect(loadConfig({ IMAGE_CATALOG_TEMP_FILE_GRACE: '3600' }, CWD).tempFileGraceSeconds).toBe(3600);
@@ -251,6 +261,26 @@ describe('loadConfig: bad values are a ConfigError naming the setting', () => {
       'IMAGE_CATALOG_TEMP_FILE_GRACE=15m',
       { IMAGE_CATALOG_TEMP_FILE_GRACE: '15m' },
       /^IMAGE_CATALOG_TEMP_FILE_GRACE must be a whole number/,
+    ],
+    [
+      'IMAGE_CATALOG_IMAGE_COUNT_TOTAL=-1',
+      { IMAGE_CATALOG_IMAGE_COUNT_TOTAL: '-1' },
+      /^IMAGE_CATALOG_IMAGE_COUNT_TOTAL must be a whole number from 0 to 9007199254740991, got "-1"$/,
+    ],
+    [
+      'IMAGE_CATALOG_IMAGE_COUNT_TOTAL=unlimited',
+      { IMAGE_CATALOG_IMAGE_COUNT_TOTAL: 'unlimited' },
+      /^IMAGE_CATALOG_IMAGE_COUNT_TOTAL must be a whole number/,
+    ],
+    [
+      'IMAGE_CATALOG_IMAGE_SIZE_TOTAL=10GiB',
+      { IMAGE_CATALOG_IMAGE_SIZE_TOTAL: '10GiB' },
+      /^IMAGE_CATALOG_IMAGE_SIZE_TOTAL must be a whole number/,
+    ],
+    [
+      'IMAGE_CATALOG_IMAGE_SIZE_TOTAL=2^60',
+      { IMAGE_CATALOG_IMAGE_SIZE_TOTAL: '1152921504606846976' },
+      /^IMAGE_CATALOG_IMAGE_SIZE_TOTAL must be from 0 to 9007199254740991, got /,
     ],
     ['DATABASE_URL=mysql://...', { DATABASE_URL: 'mysql://db/images' }, /^DATABASE_URL must be a postgres:\/\/ URL/],
     ['LOG_LEVEL=loud', { LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"$/],

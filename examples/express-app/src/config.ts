@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AMQP_BODY_FORMATS, AMQP_PUBLISHER_DEFAULTS, type AmqpBodyFormat } from '@image-catalog/amqp';
 import type { Principal } from '@image-catalog/core';
+import type { ImageQuotas } from '@image-catalog/core/authoring';
 import { parseRateLimit } from '@image-catalog/http';
 import { DEFAULT_IMAGE_SIZE_CAP_BYTES } from './fixtures/glance-fixture-router.js';
 
@@ -57,6 +58,11 @@ export interface ServiceConfig {
   readonly shutdownGraceSeconds: number;
   /** Largest image data an upload may carry (Glance's `image_size_cap`); more is 413. */
   readonly imageSizeCapBytes: number;
+  /**
+   * Per-project quotas (Glance's `image_count_total`, `image_size_total` in bytes); an absent one
+   * is no limit. Over one, a create or an upload is 413.
+   */
+  readonly quotas: ImageQuotas;
   /** Upload temp files not modified for this long are a crash's leftovers, swept at start and with every scrubber interval. */
   readonly tempFileGraceSeconds: number;
 }
@@ -75,13 +81,28 @@ export const DEMO_TOKENS: Readonly<Record<string, Principal>> = {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+/** A whole number from `min` to `max`, or `undefined` when the variable is unset or empty. */
+function optionalInteger(env: Env, name: string, min: number, max: number): number | undefined {
   const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
+  if (raw === undefined || raw.trim() === '') return undefined;
   if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   const value = Number(raw.trim());
   if (value < min || value > max) throw new ConfigError(`${name} must be from ${min} to ${max}, got ${value}`);
   return value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  return optionalInteger(env, name, min, max) ?? fallback;
+}
+
+/** `IMAGE_CATALOG_IMAGE_COUNT_TOTAL` and `IMAGE_CATALOG_IMAGE_SIZE_TOTAL` (bytes): each unset for no limit, else from 0. */
+export function quotasSetting(env: Env): ImageQuotas {
+  const imageCountTotal = optionalInteger(env, 'IMAGE_CATALOG_IMAGE_COUNT_TOTAL', 0, Number.MAX_SAFE_INTEGER);
+  const imageSizeTotal = optionalInteger(env, 'IMAGE_CATALOG_IMAGE_SIZE_TOTAL', 0, Number.MAX_SAFE_INTEGER);
+  return {
+    ...(imageCountTotal === undefined ? {} : { imageCountTotal }),
+    ...(imageSizeTotal === undefined ? {} : { imageSizeTotal }),
+  };
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -237,6 +258,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Service
     relayLeaseSeconds: integer(env, 'IMAGE_CATALOG_RELAY_LEASE', 60, 1, 86_400),
     shutdownGraceSeconds: integer(env, 'IMAGE_CATALOG_SHUTDOWN_GRACE', 10, 0, 600),
     imageSizeCapBytes: integer(env, 'IMAGE_CATALOG_IMAGE_SIZE_CAP', DEFAULT_IMAGE_SIZE_CAP_BYTES, 1, Number.MAX_SAFE_INTEGER),
+    quotas: quotasSetting(env),
     // Longer than a whole upload may take (the server's request timeout is 300 s), so no live upload's file goes.
     tempFileGraceSeconds: integer(env, 'IMAGE_CATALOG_TEMP_FILE_GRACE', 900, 0, 86_400 * 7),
   };

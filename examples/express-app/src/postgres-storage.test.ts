@@ -71,4 +71,26 @@ describe.skipIf(skip !== null)(`example service on PostgreSQL${skip === null ? '
     await checked.close();
     expect(logger.errors).toEqual([]);
   });
+
+  it('hands IMAGE_CATALOG_IMAGE_COUNT_TOTAL and IMAGE_CATALOG_IMAGE_SIZE_TOTAL to the store, whose catalog enforces them', async () => {
+    const storage = await openServicePostgresStorage(
+      config({ IMAGE_CATALOG_IMAGE_COUNT_TOTAL: '1', IMAGE_CATALOG_IMAGE_SIZE_TOTAL: '10' }),
+      recordingLogger(),
+    );
+    try {
+      const image = { owner: 'quota-project', status: 'queued' as const };
+      const first = (await storage.catalog.createImage({ id: globalThis.crypto.randomUUID(), ...image }, new Date()))._unsafeUnwrap();
+      expect(
+        (await storage.catalog.createImage({ id: globalThis.crypto.randomUUID(), ...image }, new Date()))._unsafeUnwrapErr(),
+      ).toMatchObject({ kind: 'QuotaExceeded', resource: 'image_count_total', limit: 1 });
+      const data = { url: 'file:///nowhere', size: 11, checksum: 'c', osHashAlgo: 'sha512', osHashValue: 'h' };
+      expect((await storage.catalog.attachImageData(first.id, data, new Date()))._unsafeUnwrapErr()).toMatchObject({
+        kind: 'QuotaExceeded',
+        resource: 'image_size_total',
+        limit: 10,
+      });
+    } finally {
+      await storage.close();
+    }
+  });
 });

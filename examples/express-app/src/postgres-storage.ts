@@ -15,7 +15,7 @@ export async function openServicePostgresStorage(config: ServiceConfig, logger: 
   let storage: PostgresStorage;
   try {
     if (config.migrate) logger.info({ report: await migrate(pool) }, 'postgres: schema ready');
-    storage = await openPostgresStorage(pool);
+    storage = await openPostgresStorage(pool, { quotas: config.quotas });
   } catch (error) {
     await pool.end();
     const hint = config.migrate ? '' : ' (IMAGE_CATALOG_MIGRATE=0: this service does not migrate; run the migrations first, or unset it)';

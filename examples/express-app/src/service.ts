@@ -97,7 +97,10 @@ export async function startService(config: ServiceConfig, logger: Logger, overri
       logger.info({}, 'stopped');
     })());
 
-  const { delayedDelete, rateLimit, imagesDir: images } = config;
-  logger.info({ url, storage: storage.description, images, events: opened.events, delayedDelete, rateLimit }, `listening on ${url}`);
+  const { delayedDelete, rateLimit, quotas, imagesDir: images } = config;
+  logger.info(
+    { url, storage: storage.description, images, events: opened.events, delayedDelete, rateLimit, quotas },
+    `listening on ${url}`,
+  );
   return { ...opened, url, server, stop };
 }

@@ -37,7 +37,7 @@ export async function openStorage(config: ServiceConfig, logger: Logger): Promis
   }
   return {
     // Durable mode fsyncs every commit; group commit lets concurrent deletes share one.
-    ...createSqliteStorage(db, config.durable ? { groupCommit: true } : {}),
+    ...createSqliteStorage(db, { quotas: config.quotas, ...(config.durable ? { groupCommit: true } : {}) }),
     rateLimiter: config.rateLimit ? new InProcessRateLimiter(config.rateLimit) : null,
     description: `sqlite:${config.databasePath}${config.durable ? ' (durable: synchronous=FULL, group commit)' : ''}`,
     async close() {

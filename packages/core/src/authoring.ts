@@ -6,3 +6,4 @@ export * from './image-input/invalid-image-input.js';
 export * from './image-input/image-input-limits.js';
 export * from './image-input/validate-image-input.js';
 export * from './policy/owner-for-new-image.js';
+export * from './quota/image-quotas.js';

@@ -1,7 +1,10 @@
 // The in-memory ImageCatalog (authoring): create, list, patch, add members and attach data to live images.
 import { isImageVisibleTo, isLive, storageFault, type Image, type ImageMember, type StorageError } from '@image-catalog/core';
 import {
+  imageCountExceeded,
+  imageSizeExceeded,
   newImageRecord,
+  quotaProject,
   validateImageIdText,
   validateImagePatch,
   validateMemberId,
@@ -10,36 +13,52 @@ import {
   validateNewImage,
   type ImageCatalog,
   type ImageDataRecord,
+  type ImageQuotas,
   type ImageListQuery,
   type ImagePatch,
   type InvalidImageInput,
   type NewImage,
+  type QuotaExceeded,
   type UnknownMarker,
 } from '@image-catalog/core/authoring';
 import { errAsync, ok, okAsync, type ResultAsync } from 'neverthrow';
 import type { MemoryDatabase } from './memory-database.js';
+import type { MemoryTransaction } from './memory-transaction.js';
 import { copyDate, oldestFirst, readImage } from './memory-rows.js';
 
 type Conflict = { readonly kind: 'Conflict' };
+
+/** The live images `projectId` owns, except `exceptId`. */
+function liveOwnedBy(tx: MemoryTransaction, projectId: string, exceptId?: string): Image[] {
+  return [...tx.images.values()].filter((i) => i.owner === projectId && i.id !== exceptId && isLive(i));
+}
 
 export class MemoryImageCatalog implements ImageCatalog {
   constructor(
     private readonly db: MemoryDatabase,
     /** Ids of new locations. */
     private readonly newId: () => string,
+    /** Checked (`validImageQuotas`) by the factory. */
+    private readonly quotas: ImageQuotas = {},
   ) {}
 
   /**
    * Glance's defaults fill what `image` leaves out; an id taken by any image, deleted or not, is a
-   * `Conflict`; input the catalog does not accept is `InvalidImageInput` (core's `validateNewImage`).
+   * `Conflict`; input the catalog does not accept is `InvalidImageInput` (core's `validateNewImage`);
+   * one image more than the owner's `imageCountTotal` is `QuotaExceeded`. Every transaction runs
+   * whole before the next starts, so the count and the insert are one step.
    */
-  createImage(image: NewImage, now: Date): ResultAsync<Image, StorageError | Conflict | InvalidImageInput> {
+  createImage(image: NewImage, now: Date): ResultAsync<Image, StorageError | Conflict | InvalidImageInput | QuotaExceeded> {
     return validateNewImage(image).asyncAndThen(() => this.#create(image, now));
   }
 
-  #create(image: NewImage, now: Date): ResultAsync<Image, StorageError | Conflict> {
+  #create(image: NewImage, now: Date): ResultAsync<Image, StorageError | Conflict | QuotaExceeded> {
     return this.db
-      .transact('createImage', (tx): Image | Conflict => {
+      .transact('createImage', (tx): Image | Conflict | QuotaExceeded => {
+        // The quota first, as Glance checks it before it tries to store anything.
+        const project = quotaProject(this.quotas, 'image_count_total', image.owner);
+        const overQuota = project === null ? null : imageCountExceeded(this.quotas, project, liveOwnedBy(tx, project).length);
+        if (overQuota !== null) return overQuota;
         if (tx.images.has(image.id)) return { kind: 'Conflict' };
         const record = structuredClone(newImageRecord(image, copyDate(now)));
         tx.putImage(record);
@@ -123,23 +142,35 @@ export class MemoryImageCatalog implements ImageCatalog {
     });
   }
 
-  /** Appends an active location (after any existing ones) and makes the image `active` with the data's size and digests. */
-  attachImageData(imageId: string, data: ImageDataRecord, now: Date): ResultAsync<Image | null, StorageError> {
-    return this.db.transact('attachImageData', (tx) => {
-      const current = tx.images.get(imageId);
-      if (current === undefined || !isLive(current)) return null;
-      const image: Image = {
-        ...current,
-        status: 'active',
-        size: data.size,
-        checksum: data.checksum,
-        osHashAlgo: data.osHashAlgo,
-        osHashValue: data.osHashValue,
-        locations: [...current.locations, { id: this.newId(), url: data.url, metadata: { ...(data.metadata ?? {}) }, status: 'active' }],
-        updatedAt: copyDate(now),
-      };
-      tx.putImage(image);
-      return image;
-    });
+  /**
+   * Appends an active location (after any existing ones) and makes the image `active` with the
+   * data's size and digests; `QuotaExceeded` when the owner's other live images and the data
+   * would hold more than `imageSizeTotal` bytes.
+   */
+  attachImageData(imageId: string, data: ImageDataRecord, now: Date): ResultAsync<Image | null, StorageError | QuotaExceeded> {
+    return this.db
+      .transact('attachImageData', (tx): Image | null | QuotaExceeded => {
+        const current = tx.images.get(imageId);
+        if (current === undefined || !isLive(current)) return null;
+        const project = quotaProject(this.quotas, 'image_size_total', current.owner);
+        if (project !== null) {
+          const usage = liveOwnedBy(tx, project, imageId).reduce((sum, i) => sum + (i.size ?? 0), 0);
+          const overQuota = imageSizeExceeded(this.quotas, project, usage, data.size);
+          if (overQuota !== null) return overQuota;
+        }
+        const image: Image = {
+          ...current,
+          status: 'active',
+          size: data.size,
+          checksum: data.checksum,
+          osHashAlgo: data.osHashAlgo,
+          osHashValue: data.osHashValue,
+          locations: [...current.locations, { id: this.newId(), url: data.url, metadata: { ...(data.metadata ?? {}) }, status: 'active' }],
+          updatedAt: copyDate(now),
+        };
+        tx.putImage(image);
+        return image;
+      })
+      .andThen((attached) => (attached !== null && 'kind' in attached ? errAsync(attached) : okAsync(attached)));
   }
 }

@@ -1,6 +1,6 @@
 // createMemoryStorage: the four in-memory storage ports over one shared state, and the faults armed on it.
 import type { DataDeletionJobQueue, EventOutbox, ImageRepository } from '@image-catalog/core';
-import type { ImageCatalog } from '@image-catalog/core/authoring';
+import { validImageQuotas, type ImageCatalog, type ImageQuotas } from '@image-catalog/core/authoring';
 import { MemoryDatabase } from './memory-database.js';
 import { MemoryImageCatalog } from './memory-image-catalog.js';
 import { MemoryImageRepository } from './memory-image-repository.js';
@@ -11,6 +11,8 @@ import type { MemoryStoreFaults } from './memory-store-faults.js';
 export interface MemoryStorageOptions {
   /** Ids of new data locations (default: random UUIDs); injectable for deterministic tests. Job and event ids come from core's plan. */
   readonly newId?: () => string;
+  /** Per-project `image_count_total` / `image_size_total` limits the catalog enforces (default: none). */
+  readonly quotas?: ImageQuotas;
 }
 
 /** The storage ports of one in-memory "database": what one port commits, the others see. */
@@ -25,14 +27,18 @@ export interface MemoryStorage {
   readonly faults: MemoryStoreFaults;
 }
 
-/** A new, empty in-memory storage: a delete's image row, jobs and event commit together or not at all. */
+/**
+ * A new, empty in-memory storage: a delete's image row, jobs and event commit together or not at
+ * all. Throws a `RangeError` for `quotas` that are not whole numbers from 0.
+ */
 export function createMemoryStorage(options: MemoryStorageOptions = {}): MemoryStorage {
+  const quotas = validImageQuotas(options.quotas, 'createMemoryStorage');
   const db = new MemoryDatabase();
   return {
     images: new MemoryImageRepository(db),
     jobs: new MemoryJobQueue(db),
     outbox: new MemoryOutbox(db),
-    catalog: new MemoryImageCatalog(db, options.newId ?? (() => globalThis.crypto.randomUUID())),
+    catalog: new MemoryImageCatalog(db, options.newId ?? (() => globalThis.crypto.randomUUID()), quotas),
     faults: db.faults,
   };
 }

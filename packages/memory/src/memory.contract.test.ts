@@ -3,11 +3,13 @@ import {
   describeDataDeletionJobQueueContract,
   describeDeleteImageBehaviour,
   describeEventOutboxContract,
+  describeImageCatalogQuotaContract,
   describeImageDataStoreContract,
   describeImageRepositoryContract,
   type StorageFaultInjection,
   type StorageHarness,
 } from '@image-catalog/testkit';
+import type { ImageQuotas } from '@image-catalog/core/authoring';
 import { MemoryImageDataStore } from './memory-image-data-store.js';
 import { createMemoryStorage } from './memory-storage.js';
 import type { MemoryStoreStep } from './memory-store-faults.js';
@@ -20,8 +22,8 @@ const MID_TRANSACTION: Partial<Record<StorageFaultInjection['method'], MemorySto
   complete: 'location',
 };
 
-function memoryHarness(): StorageHarness {
-  const { faults, ...ports } = createMemoryStorage();
+function memoryHarness(quotas?: ImageQuotas): StorageHarness {
+  const { faults, ...ports } = createMemoryStorage({ quotas });
   return {
     ...ports,
     injectFault: ({ method, error, midTransaction, times }) => {
@@ -35,6 +37,7 @@ describeImageRepositoryContract('memory', memoryHarness);
 describeDataDeletionJobQueueContract('memory', memoryHarness);
 describeEventOutboxContract('memory', memoryHarness);
 describeDeleteImageBehaviour('memory', memoryHarness);
+describeImageCatalogQuotaContract('memory', memoryHarness);
 describeImageDataStoreContract('memory', () => {
   const store = new MemoryImageDataStore();
   return {

@@ -72,6 +72,7 @@ describe.skipIf(mysqlUnreachable !== null)(`mysql: migrations${skipNote}`, () =>
         'image_tags',
         'images',
         'outbox_events',
+        'project_quota_locks',
         'schema_migrations',
       ].sort(),
     );
@@ -164,7 +165,7 @@ describe.skipIf(mysqlUnreachable !== null)(`mysql: migrations${skipNote}`, () =>
       "INSERT INTO data_deletion_jobs (id, image_id, location_id, url, state, available_at, created_at, updated_at) VALUES ('j-gone', 'gone', 'l', 'memory://x', 'done', 0, 0, 0), ('j-pending', 'pending', 'l', 'memory://x', 'queued', 0, 0, 0)",
     );
 
-    expect(await migrate(pool)).toEqual({ applied: [2], version: 2 });
+    expect(await migrate(pool, { migrations: MIGRATIONS.slice(0, 2) })).toEqual({ applied: [2], version: 2 });
     for (const table of ['image_tags', 'image_properties', 'image_members', 'image_locations']) {
       const [rows] = await pool.query(`SELECT DISTINCT deleted, deleted_at FROM ${table}`);
       expect(rows).toEqual([{ deleted: 0, deleted_at: null }]);
@@ -176,7 +177,7 @@ describe.skipIf(mysqlUnreachable !== null)(`mysql: migrations${skipNote}`, () =>
       { image_id: 'pending', status: 'active' },
     ]);
 
-    const store = await openMysqlStorage(pool);
+    const store = await openMysqlStorage(pool, { migrate: true });
     const read = async (id: string) => (await store.images.findById(id))._unsafeUnwrap()!;
     const children = {
       tags: ['tag'],

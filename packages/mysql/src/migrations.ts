@@ -189,10 +189,26 @@ const V2_CHILDREN_THROUGH_THEIR_IMAGE: readonly string[] = [
   'CREATE INDEX IF NOT EXISTS images_children_to_purge ON images (status, children_purged, deleted_at)',
 ];
 
+/*
+ * Version 3: `project_quota_locks`, one row per project that ever had a quota checked, locked by
+ * the catalog's quota-limited writes (`image_count_total`, `image_size_total`) so that the check
+ * and the write of one project are serialised: InnoDB has no transaction-scoped advisory lock,
+ * and GET_LOCK's session-scoped one would outlive a rolled-back transaction on a pooled
+ * connection. The rows hold no counts: usage is always counted from `images` (through
+ * `images_live_by_owner`), so nothing has to be kept in step with deletes.
+ */
+const V3_PROJECT_QUOTA_LOCKS: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS project_quota_locks (
+    project VARCHAR(255) NOT NULL,
+    PRIMARY KEY (project)
+  ) ${TABLE_OPTIONS}`,
+];
+
 /** Every migration, oldest first. Later versions append here. */
 export const MIGRATIONS: readonly MysqlMigration[] = [
   { version: 1, name: 'initial schema', up: V1_INITIAL_SCHEMA },
   { version: 2, name: 'children read through their image, purged later', up: V2_CHILDREN_THROUGH_THEIR_IMAGE },
+  { version: 3, name: 'per-project quota locks', up: V3_PROJECT_QUOTA_LOCKS },
 ];
 
 export interface MigrationOptions {

@@ -1,7 +1,11 @@
 // ImageCatalog (authoring) over MariaDB: create, list, update, add a member, attach data; every write conditional on the image being live.
 import { isLive, storageFault, type Image, type ImageMember, type MemberStatus, type StorageError } from '@image-catalog/core';
 import {
+  imageCountExceeded,
+  imageSizeExceeded,
   newImageRecord,
+  quotaProject,
+  validImageQuotas,
   validateImageIdText,
   validateImagePatch,
   validateMemberId,
@@ -14,7 +18,9 @@ import {
   type ImageDataRecord,
   type ImageListQuery,
   type ImagePatch,
+  type ImageQuotas,
   type NewImage,
+  type QuotaExceeded,
   type UnknownMarker,
 } from '@image-catalog/core/authoring';
 import { asDate } from '@image-catalog/sql-kit';
@@ -23,6 +29,8 @@ import { selectImage, selectLiveImages } from './image-query.js';
 import type { MysqlConnection, Sql } from './mysql-connection.js';
 
 const ER_DUP_ENTRY = 1062;
+/** An image row is live: core's `isLive`. */
+const LIVE = "deleted = FALSE AND status NOT IN ('deleted', 'pending_delete')";
 type Conflict = { readonly kind: 'Conflict' };
 
 const isDuplicateKey = (cause: unknown) =>
@@ -30,13 +38,7 @@ const isDuplicateKey = (cause: unknown) =>
 
 /** Locks the image row if it is live; `false` when it is unknown, deleted or pending delete. */
 async function lockLive(sql: Sql, imageId: string): Promise<boolean> {
-  return (
-    (
-      await sql.rows("SELECT seq FROM images WHERE id = ? AND deleted = FALSE AND status NOT IN ('deleted', 'pending_delete') FOR UPDATE", [
-        imageId,
-      ])
-    ).length === 1
-  );
+  return (await sql.rows(`SELECT seq FROM images WHERE id = ? AND ${LIVE} FOR UPDATE`, [imageId])).length === 1;
 }
 
 /** The next `position` of a child table for an image (the caller holds the image lock). */
@@ -47,12 +49,37 @@ async function nextPosition(sql: Sql, table: 'image_members' | 'image_locations'
   return row?.next ?? 0;
 }
 
-export class MysqlImageCatalog implements ImageCatalog {
-  constructor(private readonly db: MysqlConnection) {}
+/**
+ * Waits for, and holds until the transaction ends, the lock on `project`'s row of
+ * `project_quota_locks` (inserted the first time): the one point where the quota checks of a
+ * project queue. On a duplicate key InnoDB takes the row's exclusive lock at once (no shared lock
+ * to upgrade), so waiters queue without deadlocking each other.
+ */
+async function lockProjectQuota(sql: Sql, project: string): Promise<void> {
+  await sql.run('INSERT INTO project_quota_locks (project) VALUES (?) ON DUPLICATE KEY UPDATE project = project', [project]);
+}
 
-  /** Inserts the image and its children in one transaction; answers the image as stored. */
-  /** Input the catalog does not accept is `InvalidImageInput` (core's validators) and never reaches the database. */
-  createImage(input: NewImage, now: Date): ResultAsync<Image, StorageError | Conflict | InvalidImageInput> {
+/**
+ * Quotas: a write a quota limits first takes its project's lock row (`lockProjectQuota`), before
+ * any image row, then reads the usage. At READ COMMITTED that read sees everything the previous
+ * holder committed. Deletes never take the lock row, so it adds no lock cycle.
+ */
+export class MysqlImageCatalog implements ImageCatalog {
+  readonly #quotas: ImageQuotas;
+
+  /** Throws a `RangeError` for `quotas` that are not whole numbers from 0. */
+  constructor(
+    private readonly db: MysqlConnection,
+    quotas?: ImageQuotas,
+  ) {
+    this.#quotas = validImageQuotas(quotas, 'openMysqlStorage');
+  }
+
+  /**
+   * Inserts the image and its children in one transaction; answers the image as stored. Input the
+   * catalog does not accept is `InvalidImageInput` (core's validators) and never reaches the database.
+   */
+  createImage(input: NewImage, now: Date): ResultAsync<Image, StorageError | Conflict | InvalidImageInput | QuotaExceeded> {
     return validateNewImage(input).asyncAndThen(() => this.#createImage(input, now));
   }
 
@@ -68,11 +95,20 @@ export class MysqlImageCatalog implements ImageCatalog {
       .asyncAndThen(() => this.#addMember(imageId, memberId, now));
   }
 
-  #createImage(input: NewImage, now: Date): ResultAsync<Image, StorageError | Conflict> {
+  #createImage(input: NewImage, now: Date): ResultAsync<Image, StorageError | Conflict | QuotaExceeded> {
     return this.db
-      .transaction(async (sql): Promise<Image | Conflict> => {
+      .transaction(async (sql): Promise<Image | Conflict | QuotaExceeded> => {
         const image = newImageRecord(input, now);
         const at = now.getTime();
+        const project = quotaProject(this.#quotas, 'image_count_total', image.owner);
+        if (project !== null) {
+          await lockProjectQuota(sql, project);
+          const [counted] = await sql.rows<{ n: number | string }>(`SELECT COUNT(*) AS n FROM images WHERE owner = ? AND ${LIVE}`, [
+            project,
+          ]);
+          const overQuota = imageCountExceeded(this.#quotas, project, Number(counted?.n ?? 0));
+          if (overQuota !== null) return overQuota;
+        }
         try {
           await sql.run(
             `INSERT INTO images (id, name, owner, status, visibility, protected, size, virtual_size, checksum, os_hash_algo, os_hash_value,
@@ -187,24 +223,47 @@ export class MysqlImageCatalog implements ImageCatalog {
     });
   }
 
-  /** Adds an active location at the end, records size and digests, and makes the image `active`. */
-  attachImageData(imageId: string, data: ImageDataRecord, now: Date): ResultAsync<Image | null, StorageError> {
-    return this.db.transaction(async (sql) => {
-      if (!(await lockLive(sql, imageId))) return null;
-      const position = await nextPosition(sql, 'image_locations', imageId);
-      await sql.run("INSERT INTO image_locations (image_id, id, url, metadata, status, position) VALUES (?, ?, ?, ?, 'active', ?)", [
-        imageId,
-        globalThis.crypto.randomUUID(),
-        data.url,
-        JSON.stringify(data.metadata ?? {}),
-        position,
-      ]);
-      await sql.run(
-        `UPDATE images FORCE INDEX (images_id)
+  /**
+   * Adds an active location at the end, records size and digests, and makes the image `active`;
+   * `QuotaExceeded` when the owner's other live images and the data would hold more than `imageSizeTotal` bytes.
+   */
+  attachImageData(imageId: string, data: ImageDataRecord, now: Date): ResultAsync<Image | null, StorageError | QuotaExceeded> {
+    return this.db
+      .transaction(async (sql): Promise<Image | null | QuotaExceeded> => {
+        if (this.#quotas.imageSizeTotal !== undefined) {
+          // The owner never changes, so it is read before the project lock, which comes before the image row's lock.
+          const [found] = await sql.rows<{ owner: string | null }>(
+            `SELECT owner FROM images FORCE INDEX (images_id) WHERE id = ? AND ${LIVE}`,
+            [imageId],
+          );
+          if (found === undefined) return null;
+          const project = quotaProject(this.#quotas, 'image_size_total', found.owner);
+          if (project !== null) {
+            await lockProjectQuota(sql, project);
+            const [summed] = await sql.rows<{ total: number | string }>(
+              `SELECT COALESCE(SUM(size), 0) AS total FROM images WHERE owner = ? AND id <> ? AND ${LIVE}`,
+              [project, imageId],
+            );
+            const overQuota = imageSizeExceeded(this.#quotas, project, Number(summed?.total ?? 0), data.size);
+            if (overQuota !== null) return overQuota;
+          }
+        }
+        if (!(await lockLive(sql, imageId))) return null;
+        const position = await nextPosition(sql, 'image_locations', imageId);
+        await sql.run("INSERT INTO image_locations (image_id, id, url, metadata, status, position) VALUES (?, ?, ?, ?, 'active', ?)", [
+          imageId,
+          globalThis.crypto.randomUUID(),
+          data.url,
+          JSON.stringify(data.metadata ?? {}),
+          position,
+        ]);
+        await sql.run(
+          `UPDATE images FORCE INDEX (images_id)
          SET size = ?, checksum = ?, os_hash_algo = ?, os_hash_value = ?, status = 'active', updated_at = ? WHERE id = ?`,
-        [data.size, data.checksum, data.osHashAlgo, data.osHashValue, now.getTime(), imageId],
-      );
-      return selectImage(sql, imageId);
-    });
+          [data.size, data.checksum, data.osHashAlgo, data.osHashValue, now.getTime(), imageId],
+        );
+        return selectImage(sql, imageId);
+      })
+      .andThen((attached) => (attached !== null && 'kind' in attached ? errAsync(attached) : okAsync(attached)));
   }
 }

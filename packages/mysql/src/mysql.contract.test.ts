@@ -4,6 +4,7 @@ import {
   describeDataDeletionJobQueueContract,
   describeDeleteImageBehaviour,
   describeEventOutboxContract,
+  describeImageCatalogQuotaContract,
   describeImageRepositoryContract,
 } from '@image-catalog/testkit';
 import { mysqlHarness } from './test-support/contract-harness.js';
@@ -14,4 +15,5 @@ describe.skipIf(mysqlUnreachable !== null)(`mysql${skipNote}`, () => {
   describeDataDeletionJobQueueContract('mysql', mysqlHarness);
   describeEventOutboxContract('mysql', mysqlHarness);
   describeDeleteImageBehaviour('mysql', mysqlHarness);
+  describeImageCatalogQuotaContract('mysql', mysqlHarness);
 });

@@ -1,6 +1,6 @@
 // The store's factory: checks the server and the schema, then builds the four port modules over one shared connection object.
 import type { DataDeletionJobQueue, EventOutbox, ImageRepository } from '@image-catalog/core';
-import type { ImageCatalog } from '@image-catalog/core/authoring';
+import type { ImageCatalog, ImageQuotas } from '@image-catalog/core/authoring';
 import { MIGRATIONS, migrate, pendingMigrations, type MysqlMigration } from './migrations.js';
 import { MysqlConnection, type MysqlConnectionOptions, type MysqlPool } from './mysql-connection.js';
 import { MysqlEventOutbox } from './mysql-event-outbox.js';
@@ -22,6 +22,11 @@ export interface OpenMysqlStorageOptions extends MysqlConnectionOptions {
   readonly migrate?: boolean;
   /** The migrations the schema must have (default {@link MIGRATIONS}). */
   readonly migrations?: readonly MysqlMigration[];
+  /**
+   * Per-project `image_count_total` / `image_size_total` limits the catalog enforces (default:
+   * none, and then no quota work at all); serialised per project on a `project_quota_locks` row.
+   */
+  readonly quotas?: ImageQuotas;
 }
 
 /** The database's schema lacks migrations this version of the store needs. A deployment defect: migrate, then start. */
@@ -36,27 +41,29 @@ export class SchemaNotCurrentError extends Error {
   }
 }
 
-/** The port modules over an existing connection object, without any check. */
-export function createMysqlStorage(connection: MysqlConnection): MysqlStorage {
+/** The port modules over an existing connection object, without any check but of `quotas` (a RangeError). */
+export function createMysqlStorage(connection: MysqlConnection, quotas?: ImageQuotas): MysqlStorage {
   return {
     images: new MysqlImageRepository(connection),
     jobs: new MysqlJobQueue(connection),
     outbox: new MysqlEventOutbox(connection),
-    catalog: new MysqlImageCatalog(connection),
+    catalog: new MysqlImageCatalog(connection, quotas),
   };
 }
 
 /**
  * Opens the store on `pool` (a `mysql2/promise` pool whose connections select the database).
- * Rejects with a RangeError for bad options, an Error for an unsupported server, and
+ * Rejects with a RangeError for bad options (`quotas` included), an Error for an unsupported server, and
  * {@link SchemaNotCurrentError} (naming the pending versions) for a schema that is not current.
  */
 export async function openMysqlStorage(pool: MysqlPool, options: OpenMysqlStorageOptions = {}): Promise<MysqlStorage> {
   const connection = new MysqlConnection(pool, options);
+  // Built first (no I/O): bad `quotas` are refused before the database is asked anything.
+  const storage = createMysqlStorage(connection, options.quotas);
   const migrations = options.migrations ?? MIGRATIONS;
   if (options.migrate === true) await migrate(pool, { migrations });
   else await assertSupportedPool(pool);
   const pending = await pendingMigrations(pool, migrations);
   if (pending.length > 0) throw new SchemaNotCurrentError(pending);
-  return createMysqlStorage(connection);
+  return storage;
 }

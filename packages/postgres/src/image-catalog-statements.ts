@@ -2,6 +2,13 @@
 import type { PostgresConnection } from './postgres-connection.js';
 import { liveWhere, selectImageSql } from './rows.js';
 
+/**
+ * The first key of the quota advisory locks (`pg_advisory_xact_lock(class, hashtext(key))`), apart
+ * from the migrations' class. Two projects whose keys hash alike only share a lock: they wait for
+ * each other's quota checks, nothing more.
+ */
+export const QUOTA_LOCK_CLASS = 0x1c_a7a2;
+
 export function imageCatalogStatements({ schema, statement }: PostgresConnection) {
   const s = schema.sql;
   const selectImage = selectImageSql(s);
@@ -10,6 +17,16 @@ export function imageCatalogStatements({ schema, statement }: PostgresConnection
     OR (i.visibility = 'shared' AND EXISTS (SELECT 1 FROM ${s}.image_members m WHERE m.image_id = i.id AND m.member_id = $2::text AND NOT m.deleted)))`;
 
   return {
+    /** Serialises the quota checks of one project ($1: `<schema>/<project>`) until the transaction ends. */
+    lockProjectQuota: statement('lockProjectQuota', `SELECT pg_advisory_xact_lock(${QUOTA_LOCK_CLASS}, hashtext($1::text))`),
+    /** The owner of a live image; no row when it is unknown or not live. */
+    liveOwner: statement('liveOwner', `SELECT i.owner FROM ${s}.images i WHERE i.id = $1 AND ${liveWhere('i')}`),
+    /** Quota usage, through the partial index of a project's live images (images_live_by_owner). */
+    countLiveOwned: statement('countLiveOwned', `SELECT count(*) AS n FROM ${s}.images i WHERE i.owner = $1 AND ${liveWhere('i')}`),
+    sizeOfOthersOwned: statement(
+      'sizeOfOthersOwned',
+      `SELECT coalesce(sum(i.size), 0) AS total FROM ${s}.images i WHERE i.owner = $1 AND i.id <> $2 AND ${liveWhere('i')}`,
+    ),
     /** The marker's place in the listing order, if it is a live image the viewer ($1 all, $2 project) may see. */
     markerPlace: statement(
       'markerPlace',

@@ -2,7 +2,11 @@
 import { errAsync, ok, okAsync, type ResultAsync } from 'neverthrow';
 import { storageFault, type Image, type ImageMember, type MemberStatus, type StorageError } from '@image-catalog/core';
 import {
+  imageCountExceeded,
+  imageSizeExceeded,
   newImageRecord,
+  quotaProject,
+  validImageQuotas,
   validateImageIdText,
   validateImagePatch,
   validateMemberId,
@@ -14,12 +18,15 @@ import {
   type ImageDataRecord,
   type ImageListQuery,
   type ImagePatch,
+  type ImageQuotas,
   type InvalidImageInput,
   type NewImage,
+  type QuotaExceeded,
   type UnknownMarker,
 } from '@image-catalog/core/authoring';
 import { asDate, toImage, type TimeColumn } from '@image-catalog/sql-kit';
 import { imageCatalogStatements } from './image-catalog-statements.js';
+import type { PgQueryable } from './pg-pool.js';
 import type { PostgresConnection } from './postgres-connection.js';
 import type { PgImageRow } from './rows.js';
 import { isUniqueViolation } from './storage-errors.js';
@@ -28,6 +35,12 @@ import { StoreInvariantError } from './store-invariant-error.js';
 export interface PostgresImageCatalogOptions {
   /** Ids of locations added by `attachImageData` (default: random UUIDs). */
   readonly newId?: () => string;
+  /**
+   * Per-project `image_count_total` / `image_size_total` limits the catalog enforces (default:
+   * none, and then no quota work at all). A check and the write it allows are serialised per
+   * project by a transaction-level advisory lock.
+   */
+  readonly quotas?: ImageQuotas;
 }
 
 type Conflict = { readonly kind: 'Conflict' };
@@ -39,16 +52,30 @@ const IMAGES_PKEY = 'images_pkey';
 /**
  * Writers that touch an image's children lock (and bump) the image row first, so the image row
  * is always locked before child rows, and a delete deciding on the row sees every change.
+ *
+ * Quotas: READ COMMITTED alone would let two transactions count the same usage and both write.
+ * A write that a quota limits first takes the project's advisory lock (`lockProjectQuota`), then
+ * counts in a statement of its own, which therefore sees every write of a transaction that held
+ * the lock before. The lock comes before any row lock, and deletes never take it, so it adds no
+ * deadlock; a wait for it is bounded by `lock_timeout` like any other.
  */
 export class PostgresImageCatalog implements ImageCatalog {
   readonly #c: PostgresConnection;
   readonly #q: ReturnType<typeof imageCatalogStatements>;
   readonly #newId: () => string;
+  readonly #quotas: ImageQuotas;
 
+  /** Throws a `RangeError` for `quotas` that are not whole numbers from 0. */
   constructor(connection: PostgresConnection, options: PostgresImageCatalogOptions = {}) {
     this.#c = connection;
     this.#q = imageCatalogStatements(connection);
     this.#newId = options.newId ?? (() => globalThis.crypto.randomUUID());
+    this.#quotas = validImageQuotas(options.quotas, 'openPostgresStorage');
+  }
+
+  /** Waits for the advisory lock of `project`'s quotas in this schema, held until the transaction ends. */
+  async #lockProjectQuota(tx: PgQueryable, project: string): Promise<void> {
+    await tx.query(this.#q.lockProjectQuota([`${this.#c.schema.name}/${project}`]));
   }
 
   /**
@@ -56,11 +83,11 @@ export class PostgresImageCatalog implements ImageCatalog {
    * Input the catalog does not accept (PostgreSQL cannot store U+0000, for one) is
    * `InvalidImageInput` (core's `validateNewImage`) and never reaches the database.
    */
-  createImage(input: NewImage, now: Date): ResultAsync<Image, StorageError | Conflict | InvalidImageInput> {
+  createImage(input: NewImage, now: Date): ResultAsync<Image, StorageError | Conflict | InvalidImageInput | QuotaExceeded> {
     return validateNewImage(input).asyncAndThen(() => this.#create(input, now));
   }
 
-  #create(input: NewImage, now: Date): ResultAsync<Image, StorageError | Conflict> {
+  #create(input: NewImage, now: Date): ResultAsync<Image, StorageError | Conflict | QuotaExceeded> {
     let record: Image;
     try {
       // A copy: what is returned must alias neither the input nor `now`.
@@ -69,7 +96,14 @@ export class PostgresImageCatalog implements ImageCatalog {
       return errAsync(storageFault(cause));
     }
     const properties = Object.entries(record.properties);
-    const created = this.#c.db.transaction(async (db) => {
+    const project = quotaProject(this.#quotas, 'image_count_total', record.owner);
+    const created = this.#c.db.transaction(async (db): Promise<boolean | QuotaExceeded> => {
+      if (project !== null) {
+        await this.#lockProjectQuota(db, project);
+        const usage = Number((await db.query<{ n: string }>(this.#q.countLiveOwned([project]))).rows[0]?.n ?? 0);
+        const overQuota = imageCountExceeded(this.#quotas, project, usage);
+        if (overQuota !== null) return overQuota;
+      }
       try {
         const result = await db.query<{ created: number }>(
           this.#q.createImage([
@@ -110,8 +144,8 @@ export class PostgresImageCatalog implements ImageCatalog {
         throw cause;
       }
     });
-    return created.andThen((inserted): ResultAsync<Image, StorageError | Conflict> =>
-      inserted ? okAsync(record) : errAsync({ kind: 'Conflict' } as const),
+    return created.andThen((inserted): ResultAsync<Image, StorageError | Conflict | QuotaExceeded> =>
+      inserted === true ? okAsync(record) : errAsync(inserted === false ? ({ kind: 'Conflict' } as const) : inserted),
     );
   }
 
@@ -187,13 +221,30 @@ export class PostgresImageCatalog implements ImageCatalog {
     });
   }
 
-  /** Appends an active location and makes the image `active` with the data's size and digests. */
-  attachImageData(imageId: string, data: ImageDataRecord, now: Date): ResultAsync<Image | null, StorageError> {
-    return this.#c.db.transaction(async (tx) => {
-      const updated = await tx.query(this.#q.attachData([imageId, data.size, data.checksum, data.osHashAlgo, data.osHashValue, now]));
-      if (updated.rowCount === 0) return null;
-      await tx.query(this.#q.addLocation([imageId, this.#newId(), data.url, JSON.stringify(data.metadata ?? {})]));
-      return this.#c.readImage(tx, imageId);
-    });
+  /**
+   * Appends an active location and makes the image `active` with the data's size and digests;
+   * `QuotaExceeded` when the owner's other live images and the data would hold more than `imageSizeTotal` bytes.
+   */
+  attachImageData(imageId: string, data: ImageDataRecord, now: Date): ResultAsync<Image | null, StorageError | QuotaExceeded> {
+    return this.#c.db
+      .transaction(async (tx): Promise<Image | null | QuotaExceeded> => {
+        if (this.#quotas.imageSizeTotal !== undefined) {
+          // The owner never changes, so it may be read before the lock; liveness is decided by the UPDATE below.
+          const found = (await tx.query<{ owner: string | null }>(this.#q.liveOwner([imageId]))).rows[0];
+          if (found === undefined) return null;
+          const project = quotaProject(this.#quotas, 'image_size_total', found.owner);
+          if (project !== null) {
+            await this.#lockProjectQuota(tx, project);
+            const usage = Number((await tx.query<{ total: string }>(this.#q.sizeOfOthersOwned([project, imageId]))).rows[0]?.total ?? 0);
+            const overQuota = imageSizeExceeded(this.#quotas, project, usage, data.size);
+            if (overQuota !== null) return overQuota;
+          }
+        }
+        const updated = await tx.query(this.#q.attachData([imageId, data.size, data.checksum, data.osHashAlgo, data.osHashValue, now]));
+        if (updated.rowCount === 0) return null;
+        await tx.query(this.#q.addLocation([imageId, this.#newId(), data.url, JSON.stringify(data.metadata ?? {})]));
+        return this.#c.readImage(tx, imageId);
+      })
+      .andThen((attached) => (attached !== null && 'kind' in attached ? errAsync(attached) : okAsync(attached)));
   }
 }

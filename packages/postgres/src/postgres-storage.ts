@@ -22,13 +22,15 @@ export interface PostgresStorage {
 /**
  * Checks that every migration of `MIGRATIONS` is recorded in the schema, then builds the ports.
  * Rejects with `SchemaNotCurrentError` naming the pending migrations when the schema is not
- * current (run `migrate(pool, { schema })` or `image-catalog-postgres-migrate` first), with a `RangeError` for a bad schema name, and with the
+ * current (run `migrate(pool, { schema })` or `image-catalog-postgres-migrate` first), with a `RangeError` for a bad schema name or bad `quotas`, and with the
  * driver's error when the database cannot be reached: a start-up step, not a port call.
  */
 export async function openPostgresStorage(pool: PgPool, options: PostgresStorageOptions = {}): Promise<PostgresStorage> {
   const connection = postgresConnection(pool, options);
+  // Built first (no I/O): bad options such as `quotas` are refused before the database is asked anything.
+  const storage = storageOver(connection, options);
   await assertSchemaCurrent(pool, { schema: connection.schema.name });
-  return storageOver(connection, options);
+  return storage;
 }
 
 /** The ports without the schema check, for tests whose server is unreachable from the start. Not exported by the package. */

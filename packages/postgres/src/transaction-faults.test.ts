@@ -2,13 +2,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultAsync } from 'neverthrow';
 import type { StorageError } from '@image-catalog/core';
-import type { InvalidImageInput } from '@image-catalog/core/authoring';
+import type { InvalidImageInput, QuotaExceeded } from '@image-catalog/core/authoring';
 import { deleteImageRequest, emptyImageFixture, fixtureLocations, imageFixture } from '@image-catalog/testkit';
 import { openPostgresStorage, type PostgresStorage } from './postgres-storage.js';
 import { InstrumentedPool, pgError } from './test-support/instrumented-pool.js';
 import { createTestSchema, dumpSchema, postgresUnreachable, skipNote, type TestSchema } from './test-support/test-database.js';
 
-type Call = (storage: PostgresStorage) => ResultAsync<unknown, StorageError | { kind: 'Conflict' } | InvalidImageInput>;
+type Call = (storage: PostgresStorage) => ResultAsync<unknown, StorageError | { kind: 'Conflict' } | InvalidImageInput | QuotaExceeded>;
 
 describe.skipIf(postgresUnreachable !== null)(`postgres: a failure at each step of each method${skipNote}`, () => {
   let db: TestSchema;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import type { ResultAsync } from 'neverthrow';
 import type { StorageError } from '@image-catalog/core';
-import type { InvalidImageInput, UnknownMarker } from '@image-catalog/core/authoring';
+import type { InvalidImageInput, QuotaExceeded, UnknownMarker } from '@image-catalog/core/authoring';
 import { deleteImageRequest, imageFixture, type StoragePortMethod } from '@image-catalog/testkit';
 import { migrate } from './migrations.js';
 import { openPostgresStorage, uncheckedPostgresStorage, type PostgresStorage } from './postgres-storage.js';
@@ -44,7 +44,7 @@ function poolAt(port: number, connectionTimeoutMillis = 2_000): pg.Pool {
   return pool;
 }
 
-type PortCall = () => ResultAsync<unknown, StorageError | { kind: 'Conflict' } | InvalidImageInput | UnknownMarker>;
+type PortCall = () => ResultAsync<unknown, StorageError | { kind: 'Conflict' } | InvalidImageInput | UnknownMarker | QuotaExceeded>;
 
 /** Every port method once; each must resolve (not reject) to a StorageUnavailable error. */
 /** Typed by testkit's `StoragePortMethod`, so a port method added later fails compilation here until it is covered. */

@@ -2,6 +2,7 @@
 import { err, ok, type ResultAsync } from 'neverthrow';
 import type BetterSqlite3 from 'better-sqlite3';
 import { DEFAULT_RETRY_AFTER_SECONDS, type Image, type StorageError } from '@image-catalog/core';
+import type { ImageQuotas } from '@image-catalog/core/authoring';
 import { toImage, type ImageRow } from '@image-catalog/sql-kit';
 import { resolveGroupCommit, type GroupCommitOptions, type ResolvedGroupCommit } from './group-commit.js';
 import { retryWhileLocked, takeOverBusyTimeout, type LockAttempt, type LockWait } from './lock-wait.js';
@@ -29,6 +30,11 @@ export interface SqliteStorageOptions {
    * defaults (`maxBatch` 64, flush on `setImmediate`). Other methods are not batched.
    */
   readonly groupCommit?: boolean | GroupCommitOptions;
+  /**
+   * Per-project `image_count_total` / `image_size_total` limits `catalog` enforces (default: none,
+   * and then no quota work at all). Checked inside the catalog's BEGIN IMMEDIATE transaction.
+   */
+  readonly quotas?: ImageQuotas;
 }
 
 export type Statement = BetterSqlite3.Statement<unknown[], unknown>;

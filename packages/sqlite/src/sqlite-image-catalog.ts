@@ -2,7 +2,10 @@
 import { errAsync, ok, okAsync, type ResultAsync } from 'neverthrow';
 import { storageFault, type Image, type ImageMember, type MemberStatus, type StorageError } from '@image-catalog/core';
 import {
+  imageCountExceeded,
+  imageSizeExceeded,
   newImageRecord,
+  quotaProject,
   validateImageIdText,
   validateImagePatch,
   validateMemberId,
@@ -13,9 +16,11 @@ import {
   type ImageCatalog,
   type ImageDataRecord,
   type ImageListQuery,
+  type ImageQuotas,
   type ImagePatch,
   type InvalidImageInput,
   type NewImage,
+  type QuotaExceeded,
   type UnknownMarker,
 } from '@image-catalog/core/authoring';
 import { asDate, toImage, type ImageRow } from '@image-catalog/sql-kit';
@@ -25,18 +30,23 @@ import { StoreInvariantError, type SqliteConnection, type Statement } from './sq
 /**
  * Every write is conditional on the image being live, so none can resurrect a deleted image, and
  * is one BEGIN IMMEDIATE transaction, waiting for the lock on timers (see `SqliteConnection.transaction`).
+ * The write lock BEGIN IMMEDIATE takes is also what makes a quota check and the write it allows
+ * one step: no other connection or process writes between them.
  */
 export class SqliteImageCatalog implements ImageCatalog {
   readonly #c: SqliteConnection;
   readonly #s: Record<keyof typeof STATEMENTS, Statement>;
-  readonly #createTx: (image: Image) => ResultAsync<Image | null, StorageError>;
+  readonly #quotas: ImageQuotas;
+  readonly #createTx: (image: Image) => ResultAsync<Image | null | QuotaExceeded, StorageError>;
   readonly #updateTx: (imageId: string, patch: ImagePatch, now: Date) => ResultAsync<Image | null, StorageError>;
   readonly #addMemberTx: (imageId: string, memberId: string, now: Date) => ResultAsync<ImageMember | null, StorageError>;
-  readonly #attachTx: (imageId: string, data: ImageDataRecord, now: Date) => ResultAsync<Image | null, StorageError>;
+  readonly #attachTx: (imageId: string, data: ImageDataRecord, now: Date) => ResultAsync<Image | null | QuotaExceeded, StorageError>;
 
-  constructor(connection: SqliteConnection) {
+  /** `quotas` as checked by `validImageQuotas`. */
+  constructor(connection: SqliteConnection, quotas: ImageQuotas = {}) {
     this.#c = connection;
     this.#s = connection.prepareAll(STATEMENTS);
+    this.#quotas = quotas;
     this.#createTx = connection.transaction((image: Image) => this.#createInTx(image));
     this.#updateTx = connection.transaction((imageId: string, patch: ImagePatch, now: Date) => this.#updateInTx(imageId, patch, now));
     this.#addMemberTx = connection.transaction((imageId: string, memberId: string, now: Date) =>
@@ -46,17 +56,25 @@ export class SqliteImageCatalog implements ImageCatalog {
   }
 
   /** Input the catalog does not accept is `InvalidImageInput` (core's `validateNewImage`) and never reaches the database. */
-  createImage(input: NewImage, now: Date): ResultAsync<Image, StorageError | { readonly kind: 'Conflict' } | InvalidImageInput> {
+  createImage(
+    input: NewImage,
+    now: Date,
+  ): ResultAsync<Image, StorageError | { readonly kind: 'Conflict' } | InvalidImageInput | QuotaExceeded> {
     return validateNewImage(input).asyncAndThen(() =>
       this.#createTx(newImageRecord(input, now)).andThen((created) =>
-        created === null ? errAsync({ kind: 'Conflict' } as const) : okAsync(created),
+        created === null ? errAsync({ kind: 'Conflict' } as const) : 'kind' in created ? errAsync(created) : okAsync(created),
       ),
     );
   }
 
-  /** The image as stored (read back, so nothing returned aliases the input), or `null` when the id is taken. */
-  #createInTx(image: Image): Image | null {
+  /** The image as stored (read back, so nothing returned aliases the input), `null` when the id is taken, or the owner's count quota. */
+  #createInTx(image: Image): Image | null | QuotaExceeded {
     const s = this.#s;
+    const project = quotaProject(this.#quotas, 'image_count_total', image.owner);
+    if (project !== null) {
+      const overQuota = imageCountExceeded(this.#quotas, project, s.countLiveOwned.pluck().get(project) as number);
+      if (overQuota !== null) return overQuota;
+    }
     const inserted = s.insertImage.run(
       image.id,
       image.name,
@@ -154,12 +172,24 @@ export class SqliteImageCatalog implements ImageCatalog {
     return { memberId: row.member_id, status: row.status, createdAt: asDate(row.created_at), updatedAt: asDate(row.updated_at) };
   }
 
-  attachImageData(imageId: string, data: ImageDataRecord, now: Date): ResultAsync<Image | null, StorageError> {
-    return this.#attachTx(imageId, data, now);
+  attachImageData(imageId: string, data: ImageDataRecord, now: Date): ResultAsync<Image | null, StorageError | QuotaExceeded> {
+    return this.#attachTx(imageId, data, now).andThen((attached) =>
+      attached !== null && 'kind' in attached ? errAsync(attached) : okAsync(attached),
+    );
   }
 
-  #attachInTx(imageId: string, data: ImageDataRecord, now: Date): Image | null {
+  #attachInTx(imageId: string, data: ImageDataRecord, now: Date): Image | null | QuotaExceeded {
     const s = this.#s;
+    if (this.#quotas.imageSizeTotal !== undefined) {
+      const found = s.liveOwner.get(imageId) as { owner: string | null } | undefined;
+      if (found === undefined) return null;
+      const project = quotaProject(this.#quotas, 'image_size_total', found.owner);
+      if (project !== null) {
+        const usage = s.sizeOfOthersOwned.pluck().get(project, imageId) as number;
+        const overQuota = imageSizeExceeded(this.#quotas, project, usage, data.size);
+        if (overQuota !== null) return overQuota;
+      }
+    }
     const changed = s.attachData.run({
       id: imageId,
       size: data.size,
@@ -182,6 +212,10 @@ const AFTER = '(i.created_at >= :createdAt AND (i.created_at > :createdAt OR i.s
 
 const STATEMENTS = {
   isLive: `SELECT 1 FROM images i WHERE i.id = ? AND ${liveWhere('i')}`,
+  liveOwner: `SELECT i.owner FROM images i WHERE i.id = ? AND ${liveWhere('i')}`,
+  // Quota usage, through the partial index of a project's live images (images_live_by_owner).
+  countLiveOwned: `SELECT count(*) FROM images i WHERE i.owner = ? AND ${liveWhere('i')}`,
+  sizeOfOthersOwned: `SELECT coalesce(sum(i.size), 0) FROM images i WHERE i.owner = ? AND i.id <> ? AND ${liveWhere('i')}`,
   markerPlace: `SELECT i.created_at, i.seq FROM images i WHERE i.id = :marker AND ${liveWhere('i')} AND ${VISIBLE}`,
   listLive: `${SELECT_IMAGE} WHERE ${liveWhere('i')} AND ${VISIBLE} AND ${AFTER} ORDER BY i.created_at, i.seq LIMIT :limit`,
   listLiveByName: `${SELECT_IMAGE} WHERE ${liveWhere('i')} AND i.name = :name AND ${VISIBLE} AND ${AFTER} ORDER BY i.created_at, i.seq LIMIT :limit`,

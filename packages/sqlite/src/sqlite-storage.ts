@@ -1,7 +1,7 @@
 // createSqliteStorage: the four storage ports of the catalog over one SQLite connection.
 import type BetterSqlite3 from 'better-sqlite3';
 import type { DataDeletionJobQueue, EventOutbox, ImageRepository } from '@image-catalog/core';
-import type { ImageCatalog } from '@image-catalog/core/authoring';
+import { validImageQuotas, type ImageCatalog } from '@image-catalog/core/authoring';
 import { SqliteConnection, type SqliteStorageOptions } from './sqlite-connection.js';
 import { SqliteImageCatalog } from './sqlite-image-catalog.js';
 import { SqliteImageRepository } from './sqlite-image-repository.js';
@@ -25,14 +25,15 @@ export interface SqliteStorage {
 /**
  * The four ports over the caller's better-sqlite3 `Database` (opened with `openDatabase`, or
  * migrated with `migrate`); statements are prepared once, here. Throws when the schema is not
- * current (naming the pending migrations) and RangeError on nonsensical `groupCommit` options.
+ * current (naming the pending migrations) and RangeError on nonsensical `groupCommit` options or `quotas`.
  */
 export function createSqliteStorage(db: BetterSqlite3.Database, options: SqliteStorageOptions = {}): SqliteStorage {
+  const quotas = validImageQuotas(options.quotas, 'createSqliteStorage');
   const connection = new SqliteConnection(db, options);
   return {
     images: new SqliteImageRepository(connection),
     jobs: new SqliteJobQueue(connection),
     outbox: new SqliteOutbox(connection),
-    catalog: new SqliteImageCatalog(connection),
+    catalog: new SqliteImageCatalog(connection, quotas),
   };
 }

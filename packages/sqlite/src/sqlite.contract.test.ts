@@ -3,6 +3,7 @@ import {
   describeDataDeletionJobQueueContract,
   describeDeleteImageBehaviour,
   describeEventOutboxContract,
+  describeImageCatalogQuotaContract,
   describeImageRepositoryContract,
 } from '@image-catalog/testkit';
 import { sqliteHarness, sqliteHarnessWith } from './test-support/contract-harness.js';
@@ -11,6 +12,7 @@ describeImageRepositoryContract('sqlite', sqliteHarness);
 describeDataDeletionJobQueueContract('sqlite', sqliteHarness);
 describeEventOutboxContract('sqlite', sqliteHarness);
 describeDeleteImageBehaviour('sqlite', sqliteHarness);
+describeImageCatalogQuotaContract('sqlite', (quotas) => sqliteHarnessWith({ storage: { quotas } }));
 
 // Durable mode with group commit: the same suites, every delete going through a batch.
 const durableGroupCommit = () => sqliteHarnessWith({ database: { synchronous: 'FULL' }, storage: { groupCommit: true } });

@@ -19,6 +19,7 @@ export { describeImageRepositoryRestore } from './image-repository/restore.contr
 export { describeImageRepositoryPurge } from './image-repository/purge.contract.js';
 export { describeImageRepositoryListing } from './image-repository/listing.contract.js';
 export * from './image-catalog-input.contract.js';
+export * from './image-catalog-quota.contract.js';
 export * from './data-deletion-job-queue.contract.js';
 export { describeDataDeletionJobQueueClaim } from './data-deletion-job-queue/claim.contract.js';
 export { describeDataDeletionJobQueueComplete } from './data-deletion-job-queue/complete.contract.js';

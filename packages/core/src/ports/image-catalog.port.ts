@@ -5,6 +5,7 @@ import type { UnknownMarker } from '../image/image-listing.js';
 import type { Principal } from '../image/principal.js';
 import type { NewImage } from '../image/new-image.js';
 import type { InvalidImageInput } from '../image-input/invalid-image-input.js';
+import type { QuotaExceeded } from '../quota/image-quotas.js';
 import type { StorageError } from './storage-error.js';
 
 /** Fields `updateImage` may change. */
@@ -45,8 +46,16 @@ export interface ImageListQuery {
  * accept is `InvalidImageInput` on every adapter alike, and nothing is stored.
  */
 export interface ImageCatalog {
-  /** Creates an image; `Conflict` when the id is taken (even by a deleted image). */
-  createImage(image: NewImage, now: Date): ResultAsync<Image, StorageError | { readonly kind: 'Conflict' } | InvalidImageInput>;
+  /**
+   * Creates an image; `Conflict` when the id is taken (even by a deleted image). With an
+   * `imageCountTotal` quota (`ImageQuotas`, given to the store's factory), `QuotaExceeded` when
+   * the owner already has that many live images: checked and written in one serialised step, so
+   * racing creates never take a project past its limit. An image without owner is never counted.
+   */
+  createImage(
+    image: NewImage,
+    now: Date,
+  ): ResultAsync<Image, StorageError | { readonly kind: 'Conflict' } | InvalidImageInput | QuotaExceeded>;
   /**
    * One page of live images, oldest first (`createdAt`, then creation order), optionally with
    * exactly this name, only those `visibleTo` may see, after `marker`. Bounded: at most
@@ -60,7 +69,9 @@ export interface ImageCatalog {
   /**
    * Records uploaded data of a live image: adds an active location, sets size and checksums
    * and makes it `active`. `null` when the image is not live any more: the caller then owns the
-   * data it wrote and must remove it.
+   * data it wrote and must remove it. With an `imageSizeTotal` quota, `QuotaExceeded` when the
+   * owner's other live images and `data.size` together would exceed it (serialised per project
+   * like `createImage`); nothing is recorded, and the caller likewise removes the data.
    */
-  attachImageData(imageId: string, data: ImageDataRecord, now: Date): ResultAsync<Image | null, StorageError>;
+  attachImageData(imageId: string, data: ImageDataRecord, now: Date): ResultAsync<Image | null, StorageError | QuotaExceeded>;
 }

@@ -1,6 +1,7 @@
 // The testkit harness for MariaDB: a fresh migrated database per test, the four ports over one pool, faults raised by the server.
 import { ResultAsync } from 'neverthrow';
-import type { StorageFaultInjection, StorageHarness, StorageHarnessFactory, StoragePortMethod } from '@image-catalog/testkit';
+import type { ImageQuotas } from '@image-catalog/core/authoring';
+import type { StorageFaultInjection, StorageHarness, StoragePortMethod } from '@image-catalog/testkit';
 import { openMysqlStorage } from '../open-mysql-storage.js';
 import { FaultPool } from './fault-pool.js';
 import { createTestDatabase } from './test-database.js';
@@ -28,11 +29,21 @@ function withFaults<T extends object>(port: T, armed: Map<StoragePortMethod, Arm
   });
 }
 
-/** The factory the suites call before every test: a new database, migrated, and a store opened on it. */
-export const mysqlHarness: StorageHarnessFactory = async (): Promise<StorageHarness> => {
+/**
+ * The factory the suites call before every test: a new database, migrated, and a store opened on
+ * it (its catalog enforcing `quotas` if given); 8 pool connections, so racing calls each get one.
+ */
+export const mysqlHarness = async (quotas?: ImageQuotas): Promise<StorageHarness> => {
   const db = await createTestDatabase({ poolSize: 8 });
   const pool = new FaultPool(db.pool);
-  const storage = await openMysqlStorage(pool);
+  let storage: Awaited<ReturnType<typeof openMysqlStorage>>;
+  try {
+    storage = await openMysqlStorage(pool, { quotas });
+  } catch (error) {
+    await pool.end();
+    await db.close();
+    throw error;
+  }
   const armed = new Map<StoragePortMethod, Armed>();
   return {
     images: withFaults(storage.images, armed, pool),

@@ -19,7 +19,7 @@ runRaceWorker<MysqlRaceConfig>({
   async open(config) {
     const pool = poolFor(config);
     try {
-      const { images, catalog } = await openMysqlStorage(pool);
+      const { images, catalog } = await openMysqlStorage(pool, { quotas: config.quotas });
       const [rows] = await pool.query('SELECT id FROM images ORDER BY seq');
       return {
         // The race needs the delete side and `updateImage` in one object: two port modules, one pool.
@@ -28,6 +28,7 @@ runRaceWorker<MysqlRaceConfig>({
           deleteImage: (request) => images.deleteImage(request),
           restoreImage: (id, now) => images.restoreImage(id, now),
           updateImage: (id, patch, now) => catalog.updateImage(id, patch, now),
+          createImage: (image, now) => catalog.createImage(image, now),
         },
         imageIds: (rows as { id: string }[]).map((r) => r.id),
         close: () => pool.end(),

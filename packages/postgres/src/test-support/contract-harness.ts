@@ -3,7 +3,8 @@ import { ResultAsync } from 'neverthrow';
 import type pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import type { StorageError } from '@image-catalog/core';
-import type { StorageFaultInjection, StorageHarness, StorageHarnessFactory } from '@image-catalog/testkit';
+import type { ImageQuotas } from '@image-catalog/core/authoring';
+import type { StorageFaultInjection, StorageHarness } from '@image-catalog/testkit';
 import { openPostgresStorage } from '../postgres-storage.js';
 import { InstrumentedPool, pgError } from './instrumented-pool.js';
 import { clearTables, createTestSchema, STORE_TABLES, type TestSchema } from './test-database.js';
@@ -54,9 +55,10 @@ interface Armed {
 
 /**
  * Registers beforeAll/afterAll in the calling `describe` (a fresh schema with the fault switch)
- * and returns the factory the suites call before every test (tables emptied, new storage).
+ * and returns the factory the suites call before every test (tables emptied, new storage, its
+ * catalog enforcing `quotas` if given).
  */
-export function usePostgresHarness(): StorageHarnessFactory {
+export function usePostgresHarness(): (quotas?: ImageQuotas) => Promise<StorageHarness> {
   let db: TestSchema | undefined;
   beforeAll(async () => {
     db = await createTestSchema();
@@ -66,13 +68,13 @@ export function usePostgresHarness(): StorageHarnessFactory {
     await db?.close();
   });
 
-  return async (): Promise<StorageHarness> => {
+  return async (quotas?: ImageQuotas): Promise<StorageHarness> => {
     if (db === undefined) throw new Error('the PostgreSQL test schema was not created');
     const { pool, schema } = db;
     await clearTables(pool, schema);
     await setFaultSwitch(pool, schema, null);
     const instrumented = new InstrumentedPool(pool);
-    const storage = await openPostgresStorage(instrumented, { schema });
+    const storage = await openPostgresStorage(instrumented, { schema, quotas });
     const armed = new Map<string, Armed>();
 
     const faulted = async (armedFault: Armed, call: () => ResultAsync<unknown, unknown>) => {

@@ -35,7 +35,7 @@ runRaceWorker<PostgresRaceConfig>({
     };
     // A worker that cannot open the storage or read the ids must still end its pool, or its open connection keeps it alive.
     try {
-      const { images, catalog } = await openPostgresStorage(counting, { schema: config.schema });
+      const { images, catalog } = await openPostgresStorage(counting, { schema: config.schema, quotas: config.quotas });
       const ids = await pool.query<{ id: string }>(`SELECT id FROM "${config.schema}".images ORDER BY seq`);
       return {
         store: {
@@ -43,6 +43,7 @@ runRaceWorker<PostgresRaceConfig>({
           deleteImage: (request) => images.deleteImage(request),
           restoreImage: (imageId, now) => images.restoreImage(imageId, now),
           updateImage: (imageId, patch, now) => catalog.updateImage(imageId, patch, now),
+          createImage: (image, now) => catalog.createImage(image, now),
         },
         imageIds: ids.rows.map((r) => r.id),
         counters: () => ({ guardedWritesLost }),

@@ -149,7 +149,14 @@ export function sqliteHarnessWith(options: SqliteHarnessOptions): StorageHarness
   const faults = new SqliteFaults(db);
   const groupCommit = options.storage?.groupCommit;
   const deferredDeletes = groupCommit !== undefined && groupCommit !== false;
-  const storage = createSqliteStorage(db, options.storage);
+  let storage: ReturnType<typeof createSqliteStorage>;
+  try {
+    storage = createSqliteStorage(db, options.storage);
+  } catch (error) {
+    db.close();
+    dir.cleanup();
+    throw error;
+  }
   return {
     images: faults.wrap(storage.images, deferredDeletes),
     catalog: faults.wrap(storage.catalog, deferredDeletes),

@@ -18,13 +18,14 @@ runRaceWorker<SqliteRaceConfig>({
   open(config) {
     const durable = config.groupCommit === true;
     const db = openDatabase(config.dbPath, { busyTimeoutMs: config.busyTimeoutMs, ...(durable ? { synchronous: 'FULL' as const } : {}) });
-    const { images, catalog } = createSqliteStorage(db, { groupCommit: durable });
+    const { images, catalog } = createSqliteStorage(db, { groupCommit: durable, quotas: config.quotas });
     return {
       store: {
         findById: (imageId) => images.findById(imageId),
         deleteImage: (request) => images.deleteImage(request),
         restoreImage: (imageId, now) => images.restoreImage(imageId, now),
         updateImage: (imageId, patch, now) => catalog.updateImage(imageId, patch, now),
+        createImage: (image, now) => catalog.createImage(image, now),
       },
       imageIds: db.prepare('SELECT id FROM images ORDER BY seq').pluck().all() as string[],
       close() {

@@ -1,15 +1,17 @@
 // What the parent test and its race-worker processes say to each other: configs, outcomes, results.
 import type { DeleteImageFailure } from '@image-catalog/core';
-import type { InvalidImageInput } from '@image-catalog/core/authoring';
+import type { ImageQuotas, InvalidImageInput, QuotaExceeded } from '@image-catalog/core/authoring';
 
 /**
  * `delete`: run `DeleteImage` over every image. `protect`: set `protected: true` on every image.
  * `open`: the opening is the race; every process creates (and migrates) the same new store at once.
+ * `create`: every process creates `creates` new images of `owner`, one after another, in a store
+ * opened with `quotas`: the quota race.
  */
-export type RaceMode = 'delete' | 'protect' | 'open';
+export type RaceMode = 'delete' | 'protect' | 'open' | 'create';
 
 /** Per image id: `ok`, `gone` (a protect found the image no longer live), or the failure kind. */
-export type RaceOutcome = 'ok' | 'gone' | DeleteImageFailure['kind'] | InvalidImageInput['kind'];
+export type RaceOutcome = 'ok' | 'gone' | DeleteImageFailure['kind'] | InvalidImageInput['kind'] | QuotaExceeded['kind'] | 'Conflict';
 
 /** What every worker gets; an adapter extends it with how to reach its store (a file, a URL). */
 export interface RaceWorkerConfig {
@@ -18,6 +20,12 @@ export interface RaceWorkerConfig {
   readonly seed?: number;
   /** Start this many images into the (shuffled) list and wrap round, so workers meet an image at different moments. */
   readonly offset?: number;
+  /** The quotas the worker opens its store with (the adapter passes them to its factory). */
+  readonly quotas?: ImageQuotas;
+  /** `create` mode: how many images this worker creates (default 1). */
+  readonly creates?: number;
+  /** `create` mode: the owner of the images it creates (default `race-project`). */
+  readonly owner?: string;
 }
 
 /** One worker's report, as the parent receives it. */

@@ -4,10 +4,10 @@ import { type ImageCatalog } from '@image-catalog/core/authoring';
 import { RACE_GO_MESSAGE, type RaceOutcome, type RaceWorkerConfig, type RaceWorkerMessage } from './race-protocol.js';
 import { seededRandom, shuffled } from './seeded-order.js';
 
-/** A store opened inside a worker process for the `delete` and `protect` modes. */
+/** A store opened inside a worker process for the `delete`, `protect` and `create` modes. */
 export interface RaceStore {
-  /** Deletes go through `DeleteImage` on this; protects call its `updateImage`. */
-  readonly store: ImageRepository & Pick<ImageCatalog, 'updateImage'>;
+  /** Deletes go through `DeleteImage` on this; protects call its `updateImage`, creates its `createImage`. */
+  readonly store: ImageRepository & Pick<ImageCatalog, 'updateImage' | 'createImage'>;
   /** Every image id, in the store's own (insertion) order. */
   readonly imageIds: readonly string[];
   /** Adapter-only figures, read once after the race. */
@@ -19,7 +19,7 @@ export interface RaceStore {
 export interface RaceWorkerAdapter<C extends RaceWorkerConfig> {
   /** `open` mode, run after "go": create and migrate the store as a starting process would; answers the versions this process applied. */
   openFresh(config: C): readonly number[] | Promise<readonly number[]>;
-  /** `delete` and `protect` modes, run before "ready": open the store the parent filled. */
+  /** `delete`, `protect` and `create` modes, run before "ready": open the store the parent filled, with `config.quotas`. */
   open(config: C): RaceStore | Promise<RaceStore>;
 }
 
@@ -87,7 +87,13 @@ async function race<C extends RaceWorkerConfig>(adapter: RaceWorkerAdapter<C>, c
 
     const started = performance.now();
     const spanStart = Date.now();
-    for (const imageId of ids) {
+    // `create` makes new images instead of visiting the stored ones.
+    const creates = config.mode === 'create' ? Array.from({ length: config.creates ?? 1 }, () => globalThis.crypto.randomUUID()) : [];
+    for (const imageId of creates) {
+      const result = await store.createImage({ id: imageId, owner: config.owner ?? 'race-project' }, new Date());
+      outcomes[imageId] = result.isOk() ? 'ok' : result.error.kind;
+    }
+    for (const imageId of config.mode === 'create' ? [] : ids) {
       if (config.mode === 'delete') {
         const result = await deleteImage.execute({ imageId, principal: ADMIN });
         outcomes[imageId] = result.isOk() ? 'ok' : result.error.kind;

@@ -1,5 +1,5 @@
 // A race worker over a store that holds no images, for testing the race machinery itself (not any adapter).
-import { okAsync } from 'neverthrow';
+import { errAsync, okAsync } from 'neverthrow';
 import { runRaceWorker, type RaceWorkerConfig } from '../process/index.js';
 
 export interface FakeRaceConfig extends RaceWorkerConfig {
@@ -16,12 +16,13 @@ runRaceWorker<FakeRaceConfig>({
   open(config) {
     if (config.failOpen !== undefined) throw new Error(config.failOpen);
     return {
-      // Every image is already gone: a delete answers ImageNotFound, a protect `gone`.
+      // Every image is already gone: a delete answers ImageNotFound, a protect `gone`; every id is taken: a create is a Conflict.
       store: {
         findById: () => okAsync(null),
         deleteImage: () => okAsync({ kind: 'NotFound' } as const),
         restoreImage: () => okAsync({ kind: 'NotFound' } as const),
         updateImage: () => okAsync(null),
+        createImage: () => errAsync({ kind: 'Conflict' } as const),
       },
       imageIds: config.imageIds,
       counters: () => ({ opened: 1 }),
