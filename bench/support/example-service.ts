@@ -89,7 +89,7 @@ export function startBareServer(
   return startServerProcess({
     label: 'bare Express server',
     command: process.execPath,
-    args: ['--import', 'tsx', BARE_SERVER, ...args],
+    args: [...(process.env['BENCH_SERVICE_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== ''), '--import', 'tsx', BARE_SERVER, ...args],
     cwd: REPO_ROOT,
     env: serviceEnv({ BENCH_TOKEN }),
     logFile,

@@ -71,7 +71,19 @@ export function createApp(deps: AppDependencies): express.Express {
     hostMethods: ['GET', 'PATCH'],
     ...(deps.metrics ? { metrics: deps.metrics.httpHook } : {}),
   });
-  app.use('/v2', fixtures, pipelineLogsItself, deleteRouter);
+  // DELETE goes to the library's router first, so the hot path does not walk the fixture routes; what it does not
+  // serve (a DELETE on another path) goes on to them, and to the 404 below. Every other method meets the fixtures first.
+  const deleteFirst = (req: Request, res: Response, next: NextFunction) => {
+    if (req.method !== 'DELETE') return next();
+    const context = contextOf(req, res);
+    const route = context.route;
+    context.route = null;
+    deleteRouter(req, res, (error?: unknown) => {
+      context.route = route;
+      next(error);
+    });
+  };
+  app.use('/v2', deleteFirst, fixtures, pipelineLogsItself, deleteRouter);
 
   // Anything else: a 404 fault in the negotiated format.
   app.use((req, res) => {

@@ -27,7 +27,8 @@ export interface ImageNotificationPayload {
 
 /** ISO 8601 in UTC without fractional seconds, as Glance's `isotime` prints it. */
 export function isoTime(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const iso = date.toISOString(); // always ends in `.sssZ`, whatever the year's width
+  return `${iso.slice(0, -5)}Z`;
 }
 
 export function toNotificationPayload(image: Image): ImageNotificationPayload {
