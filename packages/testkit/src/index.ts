@@ -38,3 +38,4 @@ export { describeDeleteImageDataDeletion } from './behaviour/data-deletion.behav
 export * from './http/index.js';
 export * from './process/index.js';
 export * from './process/expect-one-winner.js';
+export * from './concurrent-delete.proof.js';
