@@ -40,3 +40,4 @@ export * from './process/index.js';
 export * from './process/expect-one-winner.js';
 export * from './process/expect-protect-race.js';
 export * from './concurrent-delete.proof.js';
+export * from './children-upgrade.check.js';
