@@ -1,27 +1,20 @@
 // The in-memory ImageCatalog (authoring): create, list, patch, add members and attach data to live images.
-import { isImageVisibleTo, isLive, storageFault, type Image, type ImageMember, type StorageError } from '@image-catalog/core';
+import { isImageVisibleTo, isLive, type Image, type ImageMember, type StorageError } from '@image-catalog/core';
 import {
   imageCountExceeded,
   imageSizeExceeded,
   newImageRecord,
   quotaProject,
-  validateImageIdText,
-  validateImagePatch,
-  validateMemberId,
-  listLimit,
-  validateNameFilter,
-  validateNewImage,
-  type ImageCatalog,
+  type CheckedImageListQuery,
+  type CheckedImagePatch,
   type ImageDataRecord,
   type ImageQuotas,
-  type ImageListQuery,
-  type ImagePatch,
-  type InvalidImageInput,
   type NewImage,
   type QuotaExceeded,
+  type UncheckedImageCatalog,
   type UnknownMarker,
 } from '@image-catalog/core/authoring';
-import { errAsync, ok, okAsync, type ResultAsync } from 'neverthrow';
+import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
 import type { MemoryDatabase } from './memory-database.js';
 import type { MemoryTransaction } from './memory-transaction.js';
 import { copyDate, oldestFirst, readImage } from './memory-rows.js';
@@ -33,7 +26,8 @@ function liveOwnedBy(tx: MemoryTransaction, projectId: string, exceptId?: string
   return [...tx.images.values()].filter((i) => i.owner === projectId && i.id !== exceptId && isLive(i));
 }
 
-export class MemoryImageCatalog implements ImageCatalog {
+/** The store behind `checkedImageCatalog`: input arrives checked (see `UncheckedImageCatalog`). */
+export class MemoryImageCatalog implements UncheckedImageCatalog {
   constructor(
     private readonly db: MemoryDatabase,
     /** Ids of new locations. */
@@ -44,15 +38,10 @@ export class MemoryImageCatalog implements ImageCatalog {
 
   /**
    * Glance's defaults fill what `image` leaves out; an id taken by any image, deleted or not, is a
-   * `Conflict`; input the catalog does not accept is `InvalidImageInput` (core's `validateNewImage`);
-   * one image more than the owner's `imageCountTotal` is `QuotaExceeded`. Every transaction runs
-   * whole before the next starts, so the count and the insert are one step.
+   * `Conflict`; one image more than the owner's `imageCountTotal` is `QuotaExceeded`. Every
+   * transaction runs whole before the next starts, so the count and the insert are one step.
    */
-  createImage(image: NewImage, now: Date): ResultAsync<Image, StorageError | Conflict | InvalidImageInput | QuotaExceeded> {
-    return validateNewImage(image).asyncAndThen(() => this.#create(image, now));
-  }
-
-  #create(image: NewImage, now: Date): ResultAsync<Image, StorageError | Conflict | QuotaExceeded> {
+  createImage(image: NewImage, now: Date): ResultAsync<Image, StorageError | Conflict | QuotaExceeded> {
     return this.db
       .transact('createImage', (tx): Image | Conflict | QuotaExceeded => {
         // The quota first, as Glance checks it before it tries to store anything.
@@ -68,45 +57,29 @@ export class MemoryImageCatalog implements ImageCatalog {
   }
 
   /** Live images `visibleTo` may see, oldest first (`createdAt`, then creation order), optionally with exactly `name`, after `marker`. */
-  listImages(query: ImageListQuery): ResultAsync<readonly Image[], StorageError | InvalidImageInput | UnknownMarker> {
-    const name = query.name === undefined ? ok(undefined) : validateNameFilter(query.name);
-    return name.asyncAndThen(() =>
-      this.db
-        .transact('listImages', (tx): readonly Image[] | UnknownMarker => {
-          const listed = oldestFirst(
-            [...tx.images.values()].filter((i) => isLive(i) && (query.visibleTo === undefined || isImageVisibleTo(i, query.visibleTo))),
-          );
-          let start = 0;
-          if (query.marker !== undefined) {
-            const at = listed.findIndex((i) => i.id === query.marker);
-            if (at < 0) return { kind: 'UnknownMarker', marker: query.marker };
-            start = at + 1;
-          }
-          return listed
-            .slice(start)
-            .filter((i) => query.name === undefined || i.name === query.name)
-            .slice(0, listLimit(query.limit))
-            .map(readImage);
-        })
-        .andThen((page) => ('kind' in page ? errAsync(page) : okAsync(page))),
-    );
+  listImages(query: CheckedImageListQuery): ResultAsync<readonly Image[], StorageError | UnknownMarker> {
+    return this.db
+      .transact('listImages', (tx): readonly Image[] | UnknownMarker => {
+        const listed = oldestFirst(
+          [...tx.images.values()].filter((i) => isLive(i) && (query.visibleTo === undefined || isImageVisibleTo(i, query.visibleTo))),
+        );
+        let start = 0;
+        if (query.marker !== undefined) {
+          const at = listed.findIndex((i) => i.id === query.marker);
+          if (at < 0) return { kind: 'UnknownMarker', marker: query.marker };
+          start = at + 1;
+        }
+        return listed
+          .slice(start)
+          .filter((i) => query.name === undefined || i.name === query.name)
+          .slice(0, query.limit)
+          .map(readImage);
+      })
+      .andThen((page) => ('kind' in page ? errAsync(page) : okAsync(page)));
   }
 
-  /**
-   * Applies the fields `patch` defines and sets `updatedAt`. A patch moving the status to
-   * `deleted` or `pending_delete` is refused with `StorageFault`: only `deleteImage` may do
-   * that, because only it writes the jobs and the event with it.
-   */
-  updateImage(imageId: string, patch: ImagePatch, now: Date): ResultAsync<Image | null, StorageError | InvalidImageInput> {
-    return validateImageIdText(imageId)
-      .andThen(() => validateImagePatch(patch))
-      .asyncAndThen(() => this.#update(imageId, patch, now));
-  }
-
-  #update(imageId: string, patch: ImagePatch, now: Date): ResultAsync<Image | null, StorageError> {
-    if (patch.status === 'deleted' || patch.status === 'pending_delete') {
-      return errAsync(storageFault(new Error(`updateImage cannot set status ${patch.status}; use deleteImage`)));
-    }
+  /** Applies the fields `patch` defines and sets `updatedAt`. */
+  updateImage(imageId: string, patch: CheckedImagePatch, now: Date): ResultAsync<Image | null, StorageError> {
     return this.db.transact('updateImage', (tx) => {
       const current = tx.images.get(imageId);
       if (current === undefined || !isLive(current)) return null;
@@ -124,13 +97,7 @@ export class MemoryImageCatalog implements ImageCatalog {
   }
 
   /** A new member starts `pending`; an existing one is returned unchanged. The image's `updatedAt` is not touched. */
-  addMember(imageId: string, memberId: string, now: Date): ResultAsync<ImageMember | null, StorageError | InvalidImageInput> {
-    return validateImageIdText(imageId)
-      .andThen(() => validateMemberId(memberId))
-      .asyncAndThen(() => this.#addMember(imageId, memberId, now));
-  }
-
-  #addMember(imageId: string, memberId: string, now: Date): ResultAsync<ImageMember | null, StorageError> {
+  addMember(imageId: string, memberId: string, now: Date): ResultAsync<ImageMember | null, StorageError> {
     return this.db.transact('addMember', (tx) => {
       const current = tx.images.get(imageId);
       if (current === undefined || !isLive(current)) return null;

@@ -1,6 +1,6 @@
 // createMemoryStorage: the four in-memory storage ports over one shared state, and the faults armed on it.
 import type { DataDeletionJobQueue, EventOutbox, ImageRepository } from '@image-catalog/core';
-import { validImageQuotas, type ImageCatalog, type ImageQuotas } from '@image-catalog/core/authoring';
+import { checkedImageCatalog, validImageQuotas, type ImageCatalog, type ImageQuotas } from '@image-catalog/core/authoring';
 import { MemoryDatabase } from './memory-database.js';
 import { MemoryImageCatalog } from './memory-image-catalog.js';
 import { MemoryImageRepository } from './memory-image-repository.js';
@@ -38,7 +38,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): MemoryS
     images: new MemoryImageRepository(db),
     jobs: new MemoryJobQueue(db),
     outbox: new MemoryOutbox(db),
-    catalog: new MemoryImageCatalog(db, options.newId ?? (() => globalThis.crypto.randomUUID()), quotas),
+    catalog: checkedImageCatalog(new MemoryImageCatalog(db, options.newId ?? (() => globalThis.crypto.randomUUID()), quotas)),
     faults: db.faults,
   };
 }

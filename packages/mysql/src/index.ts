@@ -26,6 +26,5 @@ export {
 export { MysqlImageRepository } from './mysql-image-repository.js';
 export { MysqlJobQueue } from './mysql-job-queue.js';
 export { MysqlEventOutbox } from './mysql-event-outbox.js';
-export { MysqlImageCatalog } from './mysql-image-catalog.js';
 export { toStorageError, isUnavailable, POOL_ACQUIRE_TIMEOUT } from './storage-errors.js';
 export { runMigrateCommand, MIGRATE_USAGE } from './migrate-command.js';

@@ -1,5 +1,6 @@
 // Migrations: versioned, idempotent, re-runnable after a failure, and applied once when many pools or processes start together.
 import { afterEach, describe, expect, it } from 'vitest';
+import { expectChildrenReadThroughTheirImage } from '@image-catalog/testkit';
 import { appliedVersions, migrate, MIGRATIONS, pendingMigrations, type MysqlMigration } from './migrations.js';
 import type { MysqlPool } from './mysql-connection.js';
 import { openMysqlStorage, SchemaNotCurrentError } from './open-mysql-storage.js';
@@ -178,32 +179,15 @@ describe.skipIf(mysqlUnreachable !== null)(`mysql: migrations${skipNote}`, () =>
     ]);
 
     const store = await openMysqlStorage(pool, { migrate: true });
-    const read = async (id: string) => (await store.images.findById(id))._unsafeUnwrap()!;
-    const children = {
-      tags: ['tag'],
-      properties: { k: 'v' },
-      members: [{ memberId: 'm', status: 'accepted', createdAt: new Date(0), updatedAt: new Date(0) }],
-    };
-    expect(await read('gone')).toMatchObject({
-      ...children,
-      status: 'deleted',
-      locations: [{ id: 'l', url: 'memory://x', metadata: {}, status: 'deleted' }],
-    });
-    expect(await read('pending')).toMatchObject({
-      ...children,
-      status: 'pending_delete',
-      locations: [{ id: 'l', status: 'pending_delete' }],
-    });
-    expect((await store.images.restoreImage('pending', new Date(at + 1)))._unsafeUnwrap()).toMatchObject({
-      kind: 'Restored',
-      image: { ...children, status: 'active', deleted: false, locations: [{ id: 'l', status: 'active' }] },
-    });
-    expect((await store.jobs.purgeDeletedChildren({ olderThan: new Date(at), limit: 100 }))._unsafeUnwrap()).toBe(4);
-    expect(await read('gone')).toMatchObject({ tags: [], properties: {}, members: [], locations: [] });
-    expect(await read('live')).toMatchObject({ ...children, locations: [{ id: 'l', status: 'active' }] });
+    await expectChildrenReadThroughTheirImage(store, { deletedAt: new Date(at), memberTime: new Date(0) });
     // Every statement of version 2 can run again (MariaDB commits DDL as it goes): nothing changes.
     for (const statement of MIGRATIONS[1]!.up) await pool.query(statement);
-    expect(await read('live')).toMatchObject({ ...children, locations: [{ id: 'l', status: 'active' }] });
+    expect((await store.images.findById('live'))._unsafeUnwrap()).toMatchObject({
+      tags: ['tag'],
+      properties: { k: 'v' },
+      members: [{ memberId: 'm', status: 'accepted' }],
+      locations: [{ id: 'l', status: 'active' }],
+    });
   });
 
   it('the store refuses a schema that is not current, naming the pending versions; { migrate: true } migrates first', async () => {

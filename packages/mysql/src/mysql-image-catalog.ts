@@ -1,30 +1,22 @@
 // ImageCatalog (authoring) over MariaDB: create, list, update, add a member, attach data; every write conditional on the image being live.
-import { isLive, storageFault, type Image, type ImageMember, type MemberStatus, type StorageError } from '@image-catalog/core';
+import { isLive, type Image, type ImageMember, type MemberStatus, type StorageError } from '@image-catalog/core';
 import {
   imageCountExceeded,
   imageSizeExceeded,
+  listingViewer,
   newImageRecord,
   quotaProject,
-  validImageQuotas,
-  validateImageIdText,
-  validateImagePatch,
-  validateMemberId,
-  validateNameFilter,
-  validateNewImage,
-  listingViewer,
-  listLimit,
-  type ImageCatalog,
-  type InvalidImageInput,
+  type CheckedImageListQuery,
+  type CheckedImagePatch,
   type ImageDataRecord,
-  type ImageListQuery,
-  type ImagePatch,
   type ImageQuotas,
   type NewImage,
   type QuotaExceeded,
+  type UncheckedImageCatalog,
   type UnknownMarker,
 } from '@image-catalog/core/authoring';
 import { asDate } from '@image-catalog/sql-kit';
-import { errAsync, ok, okAsync, type ResultAsync } from 'neverthrow';
+import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
 import { selectImage, selectLiveImages } from './image-query.js';
 import type { MysqlConnection, Sql } from './mysql-connection.js';
 
@@ -63,50 +55,29 @@ async function lockProjectQuota(sql: Sql, project: string): Promise<void> {
  * Quotas: a write a quota limits first takes its project's lock row (`lockProjectQuota`), before
  * any image row, then reads the usage. At READ COMMITTED that read sees everything the previous
  * holder committed. Deletes never take the lock row, so it adds no lock cycle.
+ *
+ * Input arrives checked (`UncheckedImageCatalog`): the factory hands it out through `checkedImageCatalog`.
  */
-export class MysqlImageCatalog implements ImageCatalog {
-  readonly #quotas: ImageQuotas;
-
-  /** Throws a `RangeError` for `quotas` that are not whole numbers from 0. */
+export class MysqlImageCatalog implements UncheckedImageCatalog {
+  /** `quotas` as checked by `validImageQuotas`. */
   constructor(
     private readonly db: MysqlConnection,
-    quotas?: ImageQuotas,
-  ) {
-    this.#quotas = validImageQuotas(quotas, 'openMysqlStorage');
-  }
+    private readonly quotas: ImageQuotas = {},
+  ) {}
 
-  /**
-   * Inserts the image and its children in one transaction; answers the image as stored. Input the
-   * catalog does not accept is `InvalidImageInput` (core's validators) and never reaches the database.
-   */
-  createImage(input: NewImage, now: Date): ResultAsync<Image, StorageError | Conflict | InvalidImageInput | QuotaExceeded> {
-    return validateNewImage(input).asyncAndThen(() => this.#createImage(input, now));
-  }
-
-  updateImage(imageId: string, patch: ImagePatch, now: Date): ResultAsync<Image | null, StorageError | InvalidImageInput> {
-    return validateImageIdText(imageId)
-      .andThen(() => validateImagePatch(patch))
-      .asyncAndThen(() => this.#updateImage(imageId, patch, now));
-  }
-
-  addMember(imageId: string, memberId: string, now: Date): ResultAsync<ImageMember | null, StorageError | InvalidImageInput> {
-    return validateImageIdText(imageId)
-      .andThen(() => validateMemberId(memberId))
-      .asyncAndThen(() => this.#addMember(imageId, memberId, now));
-  }
-
-  #createImage(input: NewImage, now: Date): ResultAsync<Image, StorageError | Conflict | QuotaExceeded> {
+  /** Inserts the image and its children in one transaction; answers the image as stored. */
+  createImage(input: NewImage, now: Date): ResultAsync<Image, StorageError | Conflict | QuotaExceeded> {
     return this.db
       .transaction(async (sql): Promise<Image | Conflict | QuotaExceeded> => {
         const image = newImageRecord(input, now);
         const at = now.getTime();
-        const project = quotaProject(this.#quotas, 'image_count_total', image.owner);
+        const project = quotaProject(this.quotas, 'image_count_total', image.owner);
         if (project !== null) {
           await lockProjectQuota(sql, project);
           const [counted] = await sql.rows<{ n: number | string }>(`SELECT COUNT(*) AS n FROM images WHERE owner = ? AND ${LIVE}`, [
             project,
           ]);
-          const overQuota = imageCountExceeded(this.#quotas, project, Number(counted?.n ?? 0));
+          const overQuota = imageCountExceeded(this.quotas, project, Number(counted?.n ?? 0));
           if (overQuota !== null) return overQuota;
         }
         try {
@@ -164,24 +135,17 @@ export class MysqlImageCatalog implements ImageCatalog {
   }
 
   /** One page: the marker's place, then the images after it, filtered by the indexed visibility columns. */
-  listImages(query: ImageListQuery): ResultAsync<readonly Image[], StorageError | InvalidImageInput | UnknownMarker> {
-    const name = query.name === undefined ? ok(undefined) : validateNameFilter(query.name);
+  listImages(query: CheckedImageListQuery): ResultAsync<readonly Image[], StorageError | UnknownMarker> {
     const page = {
       ...listingViewer(query.visibleTo),
-      limit: listLimit(query.limit),
+      limit: query.limit,
       ...(query.name === undefined ? {} : { name: query.name }),
       ...(query.marker === undefined ? {} : { marker: query.marker }),
     };
-    return name.asyncAndThen(() =>
-      this.db.read((sql) => selectLiveImages(sql, page)).andThen((listed) => ('kind' in listed ? errAsync(listed) : okAsync(listed))),
-    );
+    return this.db.read((sql) => selectLiveImages(sql, page)).andThen((listed) => ('kind' in listed ? errAsync(listed) : okAsync(listed)));
   }
 
-  /** Only `deleteImage` may delete: a patch setting `deleted` or `pending_delete` is a defect (`StorageFault`), nothing written. */
-  #updateImage(imageId: string, patch: ImagePatch, now: Date): ResultAsync<Image | null, StorageError> {
-    if (patch.status === 'deleted' || patch.status === 'pending_delete') {
-      return errAsync(storageFault(new RangeError(`updateImage cannot set status ${patch.status}: only deleteImage deletes`)));
-    }
+  updateImage(imageId: string, patch: CheckedImagePatch, now: Date): ResultAsync<Image | null, StorageError> {
     const assignments: string[] = ['updated_at = ?'];
     const values: unknown[] = [now.getTime()];
     const set = (column: string, value: unknown) => {
@@ -204,7 +168,7 @@ export class MysqlImageCatalog implements ImageCatalog {
   }
 
   /** A new member starts `pending`; an existing one is returned unchanged; the image's `updatedAt` is not touched. */
-  #addMember(imageId: string, memberId: string, now: Date): ResultAsync<ImageMember | null, StorageError> {
+  addMember(imageId: string, memberId: string, now: Date): ResultAsync<ImageMember | null, StorageError> {
     return this.db.transaction(async (sql): Promise<ImageMember | null> => {
       if (!(await lockLive(sql, imageId))) return null;
       type MemberRow = { status: MemberStatus; created_at: number; updated_at: number };
@@ -230,21 +194,21 @@ export class MysqlImageCatalog implements ImageCatalog {
   attachImageData(imageId: string, data: ImageDataRecord, now: Date): ResultAsync<Image | null, StorageError | QuotaExceeded> {
     return this.db
       .transaction(async (sql): Promise<Image | null | QuotaExceeded> => {
-        if (this.#quotas.imageSizeTotal !== undefined) {
+        if (this.quotas.imageSizeTotal !== undefined) {
           // The owner never changes, so it is read before the project lock, which comes before the image row's lock.
           const [found] = await sql.rows<{ owner: string | null }>(
             `SELECT owner FROM images FORCE INDEX (images_id) WHERE id = ? AND ${LIVE}`,
             [imageId],
           );
           if (found === undefined) return null;
-          const project = quotaProject(this.#quotas, 'image_size_total', found.owner);
+          const project = quotaProject(this.quotas, 'image_size_total', found.owner);
           if (project !== null) {
             await lockProjectQuota(sql, project);
             const [summed] = await sql.rows<{ total: number | string }>(
               `SELECT COALESCE(SUM(size), 0) AS total FROM images WHERE owner = ? AND id <> ? AND ${LIVE}`,
               [project, imageId],
             );
-            const overQuota = imageSizeExceeded(this.#quotas, project, Number(summed?.total ?? 0), data.size);
+            const overQuota = imageSizeExceeded(this.quotas, project, Number(summed?.total ?? 0), data.size);
             if (overQuota !== null) return overQuota;
           }
         }

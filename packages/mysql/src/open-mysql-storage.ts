@@ -1,6 +1,6 @@
 // The store's factory: checks the server and the schema, then builds the four port modules over one shared connection object.
 import type { DataDeletionJobQueue, EventOutbox, ImageRepository } from '@image-catalog/core';
-import type { ImageCatalog, ImageQuotas } from '@image-catalog/core/authoring';
+import { checkedImageCatalog, validImageQuotas, type ImageCatalog, type ImageQuotas } from '@image-catalog/core/authoring';
 import { MIGRATIONS, migrate, pendingMigrations, type MysqlMigration } from './migrations.js';
 import { MysqlConnection, type MysqlConnectionOptions, type MysqlPool } from './mysql-connection.js';
 import { MysqlEventOutbox } from './mysql-event-outbox.js';
@@ -47,7 +47,7 @@ export function createMysqlStorage(connection: MysqlConnection, quotas?: ImageQu
     images: new MysqlImageRepository(connection),
     jobs: new MysqlJobQueue(connection),
     outbox: new MysqlEventOutbox(connection),
-    catalog: new MysqlImageCatalog(connection, quotas),
+    catalog: checkedImageCatalog(new MysqlImageCatalog(connection, validImageQuotas(quotas, 'openMysqlStorage'))),
   };
 }
 

@@ -1,7 +1,7 @@
 // "Set protected=true" racing a delete across pools and processes: the delete commits first or answers ImageProtected, never both.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DeleteImage, defaultDeletePolicy, systemClock, type Image, type ImageRepository } from '@image-catalog/core';
-import { FIXTURE_OWNER, imageFixture, projectMember, raceFigures } from '@image-catalog/testkit';
+import { expectProtectRaceOutcomes, FIXTURE_OWNER, imageFixture, projectMember, raceFigures } from '@image-catalog/testkit';
 import type { Pool } from 'mysql2/promise';
 import { openMysqlStorage, type MysqlStorage } from './open-mysql-storage.js';
 import { waitUntilBlocked } from './test-support/lock-waits.js';
@@ -130,27 +130,13 @@ describe.skipIf(mysqlUnreachable !== null)(`mysql: protect versus delete${skipNo
       { mode: 'delete', url: db.url, offset: PROCESS_IMAGES / 4, poolSize: 2 },
       { mode: 'protect', url: db.url, offset: 0, poolSize: 2 },
     ]);
-    const deleters = results.slice(0, 3).map((r) => r.outcomes);
-    const protector = results[3]?.outcomes ?? {};
-    let deletedCount = 0;
-    for (const id of ids) {
-      const { row } = await state(id);
-      const deletes = deleters.map((o) => o[id]);
-      if (row?.deleted) {
-        deletedCount += 1;
-        expect(row).toEqual({ status: 'deleted', deleted: 1, protected: 0 });
-        expect(deletes.filter((d) => d === 'ok')).toHaveLength(1);
-        // The other deleters found it deleted; none was told "protected", since a protect never applies to a deleted image.
-        expect(deletes.filter((d) => d !== 'ok').every((d) => d === 'ImageNotFound')).toBe(true);
-        expect(protector[id]).toBe('gone');
-      } else {
-        expect(row).toEqual({ status: 'active', deleted: 0, protected: 1 });
-        expect(protector[id]).toBe('ok');
-        // Protected before any delete committed: every deleter was refused, none half-applied.
-        expect(deletes).toEqual(['ImageProtected', 'ImageProtected', 'ImageProtected']);
-      }
-    }
-    expect(await countRows(db.pool, 'outbox_events')).toBe(deletedCount);
+    const deletedCount = await expectProtectRaceOutcomes(ids, results, {
+      row: async (id) => {
+        const { row } = await state(id);
+        return row === undefined ? undefined : { status: row.status, deleted: row.deleted === 1, protected: row.protected === 1 };
+      },
+      events: () => countRows(db.pool, 'outbox_events'),
+    });
     const figures = raceFigures(results);
     console.log(
       `[mysql protect race] processes=4 images=${PROCESS_IMAGES} deleted=${deletedCount} protected=${PROCESS_IMAGES - deletedCount} decided-in-store=${figures.decidedInStore}`,

@@ -1,5 +1,6 @@
 // Migrations: versioned, idempotent, all-or-nothing, and safe when several processes start at once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectChildrenReadThroughTheirImage } from '@image-catalog/testkit';
 import type pg from 'pg';
 import { appliedVersions, migrate, MIGRATIONS, pendingMigrations, type PostgresMigration } from './migrations.js';
 import { openPostgresStorage } from './postgres-storage.js';
@@ -173,29 +174,7 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: migrations${skipNote}`,
     ]);
 
     const store = await openPostgresStorage(pool, { schema });
-    const read = async (id: string) => (await store.images.findById(id))._unsafeUnwrap()!;
-    const children = {
-      tags: ['tag'],
-      properties: { k: 'v' },
-      members: [{ memberId: 'm', status: 'accepted', createdAt: at, updatedAt: at }],
-    };
-    expect(await read('gone')).toMatchObject({
-      ...children,
-      status: 'deleted',
-      locations: [{ id: 'l', url: 'memory://x', metadata: {}, status: 'deleted' }],
-    });
-    expect(await read('pending')).toMatchObject({
-      ...children,
-      status: 'pending_delete',
-      locations: [{ id: 'l', status: 'pending_delete' }],
-    });
-    expect((await store.images.restoreImage('pending', new Date(at.getTime() + 1)))._unsafeUnwrap()).toMatchObject({
-      kind: 'Restored',
-      image: { ...children, status: 'active', deleted: false, locations: [{ id: 'l', status: 'active' }] },
-    });
-    expect((await store.jobs.purgeDeletedChildren({ olderThan: at, limit: 100 }))._unsafeUnwrap()).toBe(4);
-    expect(await read('gone')).toMatchObject({ tags: [], properties: {}, members: [], locations: [] });
-    expect(await read('live')).toMatchObject({ ...children, locations: [{ id: 'l', status: 'active' }] });
+    await expectChildrenReadThroughTheirImage(store, { deletedAt: at, memberTime: at });
   });
 
   it('two schemas in one database are independent stores, even on one pool', async () => {

@@ -1,27 +1,19 @@
 // ImageCatalog (authoring) on PostgreSQL: create, list, update, add members and data; every write only to a live image.
-import { errAsync, ok, okAsync, type ResultAsync } from 'neverthrow';
+import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
 import { storageFault, type Image, type ImageMember, type MemberStatus, type StorageError } from '@image-catalog/core';
 import {
   imageCountExceeded,
   imageSizeExceeded,
+  listingViewer,
   newImageRecord,
   quotaProject,
-  validImageQuotas,
-  validateImageIdText,
-  validateImagePatch,
-  validateMemberId,
-  listingViewer,
-  listLimit,
-  validateNameFilter,
-  validateNewImage,
-  type ImageCatalog,
+  type CheckedImageListQuery,
+  type CheckedImagePatch,
   type ImageDataRecord,
-  type ImageListQuery,
-  type ImagePatch,
   type ImageQuotas,
-  type InvalidImageInput,
   type NewImage,
   type QuotaExceeded,
+  type UncheckedImageCatalog,
   type UnknownMarker,
 } from '@image-catalog/core/authoring';
 import { asDate, toImage, type TimeColumn } from '@image-catalog/sql-kit';
@@ -58,19 +50,21 @@ const IMAGES_PKEY = 'images_pkey';
  * counts in a statement of its own, which therefore sees every write of a transaction that held
  * the lock before. The lock comes before any row lock, and deletes never take it, so it adds no
  * deadlock; a wait for it is bounded by `lock_timeout` like any other.
+ *
+ * Input arrives checked (`UncheckedImageCatalog`): the factory hands it out through `checkedImageCatalog`.
  */
-export class PostgresImageCatalog implements ImageCatalog {
+export class PostgresImageCatalog implements UncheckedImageCatalog {
   readonly #c: PostgresConnection;
   readonly #q: ReturnType<typeof imageCatalogStatements>;
   readonly #newId: () => string;
   readonly #quotas: ImageQuotas;
 
-  /** Throws a `RangeError` for `quotas` that are not whole numbers from 0. */
+  /** `options.quotas` as checked by `validImageQuotas`. */
   constructor(connection: PostgresConnection, options: PostgresImageCatalogOptions = {}) {
     this.#c = connection;
     this.#q = imageCatalogStatements(connection);
     this.#newId = options.newId ?? (() => globalThis.crypto.randomUUID());
-    this.#quotas = validImageQuotas(options.quotas, 'openPostgresStorage');
+    this.#quotas = options.quotas ?? {};
   }
 
   /** Waits for the advisory lock of `project`'s quotas in this schema, held until the transaction ends. */
@@ -78,16 +72,8 @@ export class PostgresImageCatalog implements ImageCatalog {
     await tx.query(this.#q.lockProjectQuota([`${this.#c.schema.name}/${project}`]));
   }
 
-  /**
-   * One statement; an id taken by any image, deleted or not, is a `Conflict` and writes nothing.
-   * Input the catalog does not accept (PostgreSQL cannot store U+0000, for one) is
-   * `InvalidImageInput` (core's `validateNewImage`) and never reaches the database.
-   */
-  createImage(input: NewImage, now: Date): ResultAsync<Image, StorageError | Conflict | InvalidImageInput | QuotaExceeded> {
-    return validateNewImage(input).asyncAndThen(() => this.#create(input, now));
-  }
-
-  #create(input: NewImage, now: Date): ResultAsync<Image, StorageError | Conflict | QuotaExceeded> {
+  /** One statement; an id taken by any image, deleted or not, is a `Conflict` and writes nothing. */
+  createImage(input: NewImage, now: Date): ResultAsync<Image, StorageError | Conflict | QuotaExceeded> {
     let record: Image;
     try {
       // A copy: what is returned must alias neither the input nor `now`.
@@ -150,44 +136,26 @@ export class PostgresImageCatalog implements ImageCatalog {
   }
 
   /** One page in one transaction: the marker's place, then the images after it, filtered by the indexed visibility columns. */
-  listImages(query: ImageListQuery): ResultAsync<readonly Image[], StorageError | InvalidImageInput | UnknownMarker> {
-    const name = query.name === undefined ? ok(undefined) : validateNameFilter(query.name);
+  listImages(query: CheckedImageListQuery): ResultAsync<readonly Image[], StorageError | UnknownMarker> {
     const viewer = listingViewer(query.visibleTo);
-    return name.asyncAndThen(() =>
-      this.#c.db
-        .transaction(async (db): Promise<readonly Image[] | UnknownMarker> => {
-          let after: [Date | string, string] = ['-infinity', '0'];
-          if (query.marker !== undefined) {
-            const found = await db.query<{ created_at: Date; seq: string }>(
-              this.#q.markerPlace([viewer.all, viewer.project, query.marker]),
-            );
-            const place = found.rows[0];
-            if (place === undefined) return { kind: 'UnknownMarker', marker: query.marker };
-            after = [place.created_at, String(place.seq)];
-          }
-          const params = [viewer.all, viewer.project, ...after, listLimit(query.limit)];
-          const statement = query.name === undefined ? this.#q.listLive(params) : this.#q.listLiveByName([...params, query.name]);
-          return (await db.query<PgImageRow>(statement)).rows.map(toImage);
-        })
-        .andThen((page) => ('kind' in page ? errAsync(page) : okAsync(page))),
-    );
+    return this.#c.db
+      .transaction(async (db): Promise<readonly Image[] | UnknownMarker> => {
+        let after: [Date | string, string] = ['-infinity', '0'];
+        if (query.marker !== undefined) {
+          const found = await db.query<{ created_at: Date; seq: string }>(this.#q.markerPlace([viewer.all, viewer.project, query.marker]));
+          const place = found.rows[0];
+          if (place === undefined) return { kind: 'UnknownMarker', marker: query.marker };
+          after = [place.created_at, String(place.seq)];
+        }
+        const params = [viewer.all, viewer.project, ...after, query.limit];
+        const statement = query.name === undefined ? this.#q.listLive(params) : this.#q.listLiveByName([...params, query.name]);
+        return (await db.query<PgImageRow>(statement)).rows.map(toImage);
+      })
+      .andThen((page) => ('kind' in page ? errAsync(page) : okAsync(page)));
   }
 
-  /**
-   * Applies the fields `patch` defines and sets `updatedAt`, only on a live image. A patch moving
-   * the status to `deleted` or `pending_delete` is refused with `StorageFault`: only `deleteImage`
-   * writes the jobs and the event with it.
-   */
-  updateImage(imageId: string, patch: ImagePatch, now: Date): ResultAsync<Image | null, StorageError | InvalidImageInput> {
-    return validateImageIdText(imageId)
-      .andThen(() => validateImagePatch(patch))
-      .asyncAndThen(() => this.#update(imageId, patch, now));
-  }
-
-  #update(imageId: string, patch: ImagePatch, now: Date): ResultAsync<Image | null, StorageError> {
-    if (patch.status === 'deleted' || patch.status === 'pending_delete') {
-      return errAsync(storageFault(new Error(`updateImage cannot set status ${patch.status}; use deleteImage`)));
-    }
+  /** Applies the fields `patch` defines and sets `updatedAt`, only on a live image. */
+  updateImage(imageId: string, patch: CheckedImagePatch, now: Date): ResultAsync<Image | null, StorageError> {
     return this.#c.db.transaction(async (tx) => {
       const updated = await tx.query(
         this.#q.updateImage([
@@ -205,13 +173,7 @@ export class PostgresImageCatalog implements ImageCatalog {
   }
 
   /** A new member starts `pending`; an existing one is returned unchanged; the image's `updatedAt` is not touched. */
-  addMember(imageId: string, memberId: string, now: Date): ResultAsync<ImageMember | null, StorageError | InvalidImageInput> {
-    return validateImageIdText(imageId)
-      .andThen(() => validateMemberId(memberId))
-      .asyncAndThen(() => this.#addMember(imageId, memberId, now));
-  }
-
-  #addMember(imageId: string, memberId: string, now: Date): ResultAsync<ImageMember | null, StorageError> {
+  addMember(imageId: string, memberId: string, now: Date): ResultAsync<ImageMember | null, StorageError> {
     return this.#c.db.transaction(async (tx) => {
       if ((await tx.query(this.#q.touchLiveImage([imageId]))).rowCount === 0) return null;
       const inserted = await tx.query<MemberRow>(this.#q.addMember([imageId, memberId, now]));

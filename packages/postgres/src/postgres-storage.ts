@@ -1,6 +1,6 @@
 // The public factory: checks the schema is current, then builds the four PostgreSQL port modules over one connection.
 import type { DataDeletionJobQueue, EventOutbox, ImageRepository } from '@image-catalog/core';
-import type { ImageCatalog } from '@image-catalog/core/authoring';
+import { checkedImageCatalog, validImageQuotas, type ImageCatalog } from '@image-catalog/core/authoring';
 import type { PgPool } from './pg-pool.js';
 import { assertSchemaCurrent } from './schema-check.js';
 import { postgresConnection, type PostgresConnection, type PostgresConnectionOptions } from './postgres-connection.js';
@@ -43,6 +43,8 @@ function storageOver(connection: PostgresConnection, options: PostgresStorageOpt
     images: new PostgresImageRepository(connection, options),
     jobs: new PostgresJobQueue(connection),
     outbox: new PostgresOutbox(connection),
-    catalog: new PostgresImageCatalog(connection, options),
+    catalog: checkedImageCatalog(
+      new PostgresImageCatalog(connection, { newId: options.newId, quotas: validImageQuotas(options.quotas, 'openPostgresStorage') }),
+    ),
   };
 }

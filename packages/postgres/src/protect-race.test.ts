@@ -1,7 +1,7 @@
 // "Set protected=true" racing a delete across pools and processes: the delete commits first or answers ImageProtected, never both.
 import { describe, expect, it } from 'vitest';
 import { defaultDeletePolicy, type DeletePolicy, type Image } from '@image-catalog/core';
-import { imageFixture, raceFigures } from '@image-catalog/testkit';
+import { expectProtectRaceOutcomes, imageFixture, raceFigures } from '@image-catalog/testkit';
 import { openPostgresStorage } from './postgres-storage.js';
 import {
   asyncOnlyDeletePolicy,
@@ -150,28 +150,11 @@ describe.skipIf(postgresUnreachable !== null)(`postgres: protect versus delete${
       { mode: 'delete', url: TEST_PG_URL, schema: db.schema, offset: PROCESS_IMAGES / 4, poolSize: 2 },
       { mode: 'protect', url: TEST_PG_URL, schema: db.schema, offset: 0, poolSize: 2 },
     ]);
-    const deleters = results.slice(0, 3).map((r) => r.outcomes);
-    const protector = results[3]!.outcomes;
-    let deletedCount = 0;
-    for (const id of ids) {
-      const row = await imageRow(db.pool, db.schema, id);
-      const deletes = deleters.map((o) => o[id]);
-      if (row?.deleted) {
-        deletedCount += 1;
-        expect(row).toEqual({ status: 'deleted', deleted: true, protected: false });
-        expect(deletes.filter((d) => d === 'ok')).toHaveLength(1);
-        // The other deleters found it deleted; none was told "protected", since a protect never applies to a deleted image.
-        expect(deletes.filter((d) => d !== 'ok').every((d) => d === 'ImageNotFound')).toBe(true);
-        expect(protector[id]).toBe('gone');
-      } else {
-        expect(row).toEqual({ status: 'active', deleted: false, protected: true });
-        expect(protector[id]).toBe('ok');
-        // Protected before any delete committed: every deleter was refused, none half-applied.
-        expect(deletes).toEqual(['ImageProtected', 'ImageProtected', 'ImageProtected']);
-      }
-    }
-    const events = (await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${db.schema}".outbox_events`)).rows[0]?.n;
-    expect(events).toBe(deletedCount);
+    const deletedCount = await expectProtectRaceOutcomes(ids, results, {
+      row: (id) => imageRow(db.pool, db.schema, id),
+      events: async () =>
+        (await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${db.schema}".outbox_events`)).rows[0]?.n ?? 0,
+    });
     const figures = raceFigures(results);
     console.log(
       `[postgres protect race] processes=4 images=${PROCESS_IMAGES} deleted=${deletedCount} protected=${PROCESS_IMAGES - deletedCount} ` +

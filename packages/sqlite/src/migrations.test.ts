@@ -1,5 +1,6 @@
 // Migrations apply once, in order, whoever runs them and however many processes start at once.
 import { afterAll, describe, expect, it } from 'vitest';
+import { expectChildrenReadThroughTheirImage } from '@image-catalog/testkit';
 import Database from 'better-sqlite3';
 import { MIGRATIONS, migrate, pendingMigrations, type Migration } from './migrations.js';
 import { openDatabase } from './open-database.js';
@@ -165,29 +166,7 @@ describe('migrate', () => {
       ]);
 
       const store = createSqliteStorage(db);
-      const read = async (id: string) => (await store.images.findById(id))._unsafeUnwrap()!;
-      const children = {
-        tags: ['tag'],
-        properties: { k: 'v' },
-        members: [{ memberId: 'm', status: 'accepted', createdAt: new Date(0), updatedAt: new Date(0) }],
-      };
-      expect(await read('gone')).toMatchObject({
-        ...children,
-        status: 'deleted',
-        locations: [{ id: 'l', url: 'memory://x', metadata: {}, status: 'deleted' }],
-      });
-      expect(await read('pending')).toMatchObject({
-        ...children,
-        status: 'pending_delete',
-        locations: [{ id: 'l', status: 'pending_delete' }],
-      });
-      expect((await store.images.restoreImage('pending', new Date(at + 1)))._unsafeUnwrap()).toMatchObject({
-        kind: 'Restored',
-        image: { ...children, status: 'active', deleted: false, locations: [{ id: 'l', status: 'active' }] },
-      });
-      expect((await store.jobs.purgeDeletedChildren({ olderThan: new Date(at), limit: 100 }))._unsafeUnwrap()).toBe(4);
-      expect(await read('gone')).toMatchObject({ tags: [], properties: {}, members: [], locations: [] });
-      expect(await read('live')).toMatchObject({ ...children, locations: [{ id: 'l', status: 'active' }] });
+      await expectChildrenReadThroughTheirImage(store, { deletedAt: new Date(at), memberTime: new Date(0) });
     } finally {
       db.close();
     }

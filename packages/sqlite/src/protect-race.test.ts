@@ -2,7 +2,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type BetterSqlite3 from 'better-sqlite3';
 import { DeleteImage, defaultDeletePolicy, systemClock, type DeleteImageRequest, type DeletePolicy, type Image } from '@image-catalog/core';
-import { raceFigures, seededRandom } from '@image-catalog/testkit';
+import { expectProtectRaceOutcomes, raceFigures, seededRandom } from '@image-catalog/testkit';
 import { openDatabase } from './open-database.js';
 import { createSqliteStorage } from './sqlite-storage.js';
 import { ownerMember, sampleImage, tempDir, uuidFor } from './test-support/fixtures.js';
@@ -107,30 +107,13 @@ describe('protect versus delete', () => {
         { mode: 'delete', dbPath, seed: 3, busyTimeoutMs: 5_000 },
         { mode: 'protect', dbPath, seed: 4, busyTimeoutMs: 5_000 },
       ]);
-      const deleters = results.slice(0, 3).map((r) => r.outcomes);
-      const protector = results[3]!.outcomes;
-      let deletedCount = 0;
-      for (const id of ids) {
-        const row = rowOf(db, id);
-        const deletes = deleters.map((o) => o[id]);
-        if (row.deleted === 1) {
-          deletedCount += 1;
-          // Deleted, and it was not protected when the delete committed: the protect came after and found it gone.
-          expect(row).toEqual({ status: 'deleted', deleted: 1, protected: 0 });
-          expect(deletes.filter((d) => d === 'ok')).toHaveLength(1);
-          // The other deleters found it already deleted; none was told "protected".
-          expect(deletes.filter((d) => d !== 'ok').every((d) => d === 'ImageNotFound')).toBe(true);
-          expect(protector[id]).toBe('gone');
-        } else {
-          // Protected and live: every delete was refused, none half-applied.
-          expect(row).toEqual({ status: 'active', deleted: 0, protected: 1 });
-          expect(protector[id]).toBe('ok');
-          // A deleter that ran before the protect would have deleted it, so every one of them was refused.
-          expect(deletes).toEqual(['ImageProtected', 'ImageProtected', 'ImageProtected']);
-        }
-      }
-      const events = db.prepare('SELECT count(*) FROM outbox_events').pluck().get();
-      expect(events).toBe(deletedCount);
+      const deletedCount = await expectProtectRaceOutcomes(ids, results, {
+        row: async (id) => {
+          const row = rowOf(db, id);
+          return { status: row.status, deleted: row.deleted === 1, protected: row.protected === 1 };
+        },
+        events: async () => db.prepare('SELECT count(*) FROM outbox_events').pluck().get() as number,
+      });
       console.log(
         `[sqlite protect race] processes=4 images=${IMAGES} deleted=${deletedCount} protected=${IMAGES - deletedCount} ` +
           `decided-at-commit=${raceFigures(results).decidedInStore}`,

@@ -1,26 +1,19 @@
 // The SQLite ImageCatalog (authoring): create, list and change live images, add members, record uploaded data.
-import { errAsync, ok, okAsync, type ResultAsync } from 'neverthrow';
-import { storageFault, type Image, type ImageMember, type MemberStatus, type StorageError } from '@image-catalog/core';
+import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
+import type { Image, ImageMember, MemberStatus, StorageError } from '@image-catalog/core';
 import {
   imageCountExceeded,
   imageSizeExceeded,
+  listingViewer,
   newImageRecord,
   quotaProject,
-  validateImageIdText,
-  validateImagePatch,
-  validateMemberId,
-  listingViewer,
-  listLimit,
-  validateNameFilter,
-  validateNewImage,
-  type ImageCatalog,
+  type CheckedImageListQuery,
+  type CheckedImagePatch,
   type ImageDataRecord,
-  type ImageListQuery,
   type ImageQuotas,
-  type ImagePatch,
-  type InvalidImageInput,
   type NewImage,
   type QuotaExceeded,
+  type UncheckedImageCatalog,
   type UnknownMarker,
 } from '@image-catalog/core/authoring';
 import { asDate, toImage, type ImageRow } from '@image-catalog/sql-kit';
@@ -31,14 +24,15 @@ import { StoreInvariantError, type SqliteConnection, type Statement } from './sq
  * Every write is conditional on the image being live, so none can resurrect a deleted image, and
  * is one BEGIN IMMEDIATE transaction, waiting for the lock on timers (see `SqliteConnection.transaction`).
  * The write lock BEGIN IMMEDIATE takes is also what makes a quota check and the write it allows
- * one step: no other connection or process writes between them.
+ * one step: no other connection or process writes between them. Input arrives checked
+ * (`UncheckedImageCatalog`): the factory hands it out through `checkedImageCatalog`.
  */
-export class SqliteImageCatalog implements ImageCatalog {
+export class SqliteImageCatalog implements UncheckedImageCatalog {
   readonly #c: SqliteConnection;
   readonly #s: Record<keyof typeof STATEMENTS, Statement>;
   readonly #quotas: ImageQuotas;
   readonly #createTx: (image: Image) => ResultAsync<Image | null | QuotaExceeded, StorageError>;
-  readonly #updateTx: (imageId: string, patch: ImagePatch, now: Date) => ResultAsync<Image | null, StorageError>;
+  readonly #updateTx: (imageId: string, patch: CheckedImagePatch, now: Date) => ResultAsync<Image | null, StorageError>;
   readonly #addMemberTx: (imageId: string, memberId: string, now: Date) => ResultAsync<ImageMember | null, StorageError>;
   readonly #attachTx: (imageId: string, data: ImageDataRecord, now: Date) => ResultAsync<Image | null | QuotaExceeded, StorageError>;
 
@@ -48,22 +42,18 @@ export class SqliteImageCatalog implements ImageCatalog {
     this.#s = connection.prepareAll(STATEMENTS);
     this.#quotas = quotas;
     this.#createTx = connection.transaction((image: Image) => this.#createInTx(image));
-    this.#updateTx = connection.transaction((imageId: string, patch: ImagePatch, now: Date) => this.#updateInTx(imageId, patch, now));
+    this.#updateTx = connection.transaction((imageId: string, patch: CheckedImagePatch, now: Date) =>
+      this.#updateInTx(imageId, patch, now),
+    );
     this.#addMemberTx = connection.transaction((imageId: string, memberId: string, now: Date) =>
       this.#addMemberInTx(imageId, memberId, now),
     );
     this.#attachTx = connection.transaction((imageId: string, data: ImageDataRecord, now: Date) => this.#attachInTx(imageId, data, now));
   }
 
-  /** Input the catalog does not accept is `InvalidImageInput` (core's `validateNewImage`) and never reaches the database. */
-  createImage(
-    input: NewImage,
-    now: Date,
-  ): ResultAsync<Image, StorageError | { readonly kind: 'Conflict' } | InvalidImageInput | QuotaExceeded> {
-    return validateNewImage(input).asyncAndThen(() =>
-      this.#createTx(newImageRecord(input, now)).andThen((created) =>
-        created === null ? errAsync({ kind: 'Conflict' } as const) : 'kind' in created ? errAsync(created) : okAsync(created),
-      ),
+  createImage(input: NewImage, now: Date): ResultAsync<Image, StorageError | { readonly kind: 'Conflict' } | QuotaExceeded> {
+    return this.#createTx(newImageRecord(input, now)).andThen((created) =>
+      created === null ? errAsync({ kind: 'Conflict' } as const) : 'kind' in created ? errAsync(created) : okAsync(created),
     );
   }
 
@@ -105,45 +95,31 @@ export class SqliteImageCatalog implements ImageCatalog {
   }
 
   /** One page in one read: the marker's place, then the images after it, filtered by the indexed visibility columns. */
-  listImages(query: ImageListQuery): ResultAsync<readonly Image[], StorageError | InvalidImageInput | UnknownMarker> {
-    const name = query.name === undefined ? ok(undefined) : validateNameFilter(query.name);
+  listImages(query: CheckedImageListQuery): ResultAsync<readonly Image[], StorageError | UnknownMarker> {
     const viewer = listingViewer(query.visibleTo);
     const visible = { all: viewer.all ? 1 : 0, project: viewer.project };
-    return name.asyncAndThen(() =>
-      this.#c
-        .read((): readonly Image[] | UnknownMarker => {
-          let after = { created_at: Number.MIN_SAFE_INTEGER, seq: 0 };
-          if (query.marker !== undefined) {
-            const found = this.#s.markerPlace.get({ ...visible, marker: query.marker }) as typeof after | undefined;
-            if (found === undefined) return { kind: 'UnknownMarker', marker: query.marker };
-            after = found;
-          }
-          const params = { ...visible, createdAt: after.created_at, seq: after.seq, limit: listLimit(query.limit) };
-          const rows = (
-            query.name === undefined ? this.#s.listLive.all(params) : this.#s.listLiveByName.all({ ...params, name: query.name })
-          ) as ImageRow[];
-          return rows.map(toImage);
-        })
-        .andThen((page) => ('kind' in page ? errAsync(page) : okAsync(page))),
-    );
-  }
-
-  /**
-   * A patch moving the status to `deleted` or `pending_delete` is refused with `StorageFault`:
-   * only `deleteImage` may do that, because only it writes the jobs and the event with it.
-   */
-  updateImage(imageId: string, patch: ImagePatch, now: Date): ResultAsync<Image | null, StorageError | InvalidImageInput> {
-    return validateImageIdText(imageId)
-      .andThen(() => validateImagePatch(patch))
-      .asyncAndThen((): ResultAsync<Image | null, StorageError> => {
-        if (patch.status === 'deleted' || patch.status === 'pending_delete') {
-          return errAsync(storageFault(new Error(`updateImage cannot set status ${patch.status}; use deleteImage`)));
+    return this.#c
+      .read((): readonly Image[] | UnknownMarker => {
+        let after = { created_at: Number.MIN_SAFE_INTEGER, seq: 0 };
+        if (query.marker !== undefined) {
+          const found = this.#s.markerPlace.get({ ...visible, marker: query.marker }) as typeof after | undefined;
+          if (found === undefined) return { kind: 'UnknownMarker', marker: query.marker };
+          after = found;
         }
-        return this.#updateTx(imageId, patch, now);
-      });
+        const params = { ...visible, createdAt: after.created_at, seq: after.seq, limit: query.limit };
+        const rows = (
+          query.name === undefined ? this.#s.listLive.all(params) : this.#s.listLiveByName.all({ ...params, name: query.name })
+        ) as ImageRow[];
+        return rows.map(toImage);
+      })
+      .andThen((page) => ('kind' in page ? errAsync(page) : okAsync(page)));
   }
 
-  #updateInTx(imageId: string, patch: ImagePatch, now: Date): Image | null {
+  updateImage(imageId: string, patch: CheckedImagePatch, now: Date): ResultAsync<Image | null, StorageError> {
+    return this.#updateTx(imageId, patch, now);
+  }
+
+  #updateInTx(imageId: string, patch: CheckedImagePatch, now: Date): Image | null {
     const changed = this.#s.updateImage.run({
       id: imageId,
       setName: patch.name !== undefined ? 1 : 0,
@@ -156,10 +132,8 @@ export class SqliteImageCatalog implements ImageCatalog {
     return changed.changes === 0 ? null : this.#c.readImage(imageId);
   }
 
-  addMember(imageId: string, memberId: string, now: Date): ResultAsync<ImageMember | null, StorageError | InvalidImageInput> {
-    return validateImageIdText(imageId)
-      .andThen(() => validateMemberId(memberId))
-      .asyncAndThen(() => this.#addMemberTx(imageId, memberId, now));
+  addMember(imageId: string, memberId: string, now: Date): ResultAsync<ImageMember | null, StorageError> {
+    return this.#addMemberTx(imageId, memberId, now);
   }
 
   #addMemberInTx(imageId: string, memberId: string, now: Date): ImageMember | null {

@@ -1,7 +1,7 @@
 // createSqliteStorage: the four storage ports of the catalog over one SQLite connection.
 import type BetterSqlite3 from 'better-sqlite3';
 import type { DataDeletionJobQueue, EventOutbox, ImageRepository } from '@image-catalog/core';
-import { validImageQuotas, type ImageCatalog } from '@image-catalog/core/authoring';
+import { checkedImageCatalog, validImageQuotas, type ImageCatalog } from '@image-catalog/core/authoring';
 import { SqliteConnection, type SqliteStorageOptions } from './sqlite-connection.js';
 import { SqliteImageCatalog } from './sqlite-image-catalog.js';
 import { SqliteImageRepository } from './sqlite-image-repository.js';
@@ -34,6 +34,6 @@ export function createSqliteStorage(db: BetterSqlite3.Database, options: SqliteS
     images: new SqliteImageRepository(connection),
     jobs: new SqliteJobQueue(connection),
     outbox: new SqliteOutbox(connection),
-    catalog: new SqliteImageCatalog(connection, quotas),
+    catalog: checkedImageCatalog(new SqliteImageCatalog(connection, quotas)),
   };
 }

@@ -38,3 +38,6 @@ export { describeDeleteImageDataDeletion } from './behaviour/data-deletion.behav
 export * from './http/index.js';
 export * from './process/index.js';
 export * from './process/expect-one-winner.js';
+export * from './process/expect-protect-race.js';
+export * from './concurrent-delete.proof.js';
+export * from './children-upgrade.check.js';

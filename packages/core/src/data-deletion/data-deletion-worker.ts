@@ -4,6 +4,7 @@ import type { Clock } from '../ports/clock.port.js';
 import type { DataDeletionJob, DataDeletionJobQueue } from '../ports/data-deletion-job-queue.port.js';
 import type { DataStoreError, ImageDataStore } from '../ports/image-data-store.port.js';
 import type { Logger } from '../ports/logger.port.js';
+import { describeFailure } from '../observability/describe-failure.js';
 import { silentLogger } from '../ports/logger.port.js';
 import type { StorageError } from '../ports/storage-error.js';
 import { backoffDelayMs, type BackoffOptions } from './backoff.js';
@@ -32,10 +33,6 @@ export interface DataDeletionSummary {
   readonly dead: number;
   readonly abandoned: number;
   readonly outcomes: readonly JobRunOutcome[];
-}
-
-function describe(error: DataStoreError | StorageError): string {
-  return `${error.kind}: ${error.message}`;
 }
 
 export class DataDeletionWorker {
@@ -99,7 +96,7 @@ export class DataDeletionWorker {
       this.logger.debug({ jobId: job.id, imageId: job.imageId }, 'image data deleted');
       return { kind: 'done', job };
     }
-    const error = describe(deleted.error);
+    const error = describeFailure(deleted.error);
     const attempts = job.attempts + 1;
     const permanent = deleted.error.kind === 'DataStoreRejected';
     const retryAt =
@@ -122,9 +119,9 @@ export class DataDeletionWorker {
 
   #unrecorded(job: DataDeletionJob, error: StorageError): JobRunOutcome {
     this.logger.warn(
-      { jobId: job.id, imageId: job.imageId, error: describe(error), err: error.cause },
+      { jobId: job.id, imageId: job.imageId, error: describeFailure(error), err: error.cause },
       'could not record a data-deletion result; the lease will bring the job back',
     );
-    return { kind: 'abandoned', job, error: describe(error) };
+    return { kind: 'abandoned', job, error: describeFailure(error) };
   }
 }

@@ -8,6 +8,7 @@ import type { Clock } from '../ports/clock.port.js';
 import type { EventOutbox, OutboxEvent } from '../ports/event-outbox.port.js';
 import { publishFailed, type EventPublisher, type PublishError } from '../ports/event-publisher.port.js';
 import type { Logger } from '../ports/logger.port.js';
+import { describeFailure } from '../observability/describe-failure.js';
 import { silentLogger } from '../ports/logger.port.js';
 import type { StorageError } from '../ports/storage-error.js';
 
@@ -43,10 +44,6 @@ export interface RelaySummary {
   readonly abandoned: number;
   readonly batches: number;
   readonly stoppedBecause: 'drained' | 'max-events-per-run' | 'publish-failed' | 'not-recorded';
-}
-
-function describe(error: StorageError | PublishError): string {
-  return `${error.kind}: ${error.message}`;
 }
 
 export class OutboxRelay {
@@ -134,7 +131,7 @@ export class OutboxRelay {
             // Published but not recorded: they will be published again after the lease (same ids).
             abandoned += succeeded.length;
             this.logger.warn(
-              { events: succeeded.length, error: describe(recorded.error), err: recorded.error.cause },
+              { events: succeeded.length, error: describeFailure(recorded.error), err: recorded.error.cause },
               'could not record delivered events; they will be delivered again',
             );
             next = 'not-recorded';
@@ -143,7 +140,7 @@ export class OutboxRelay {
           }
         }
         if (published.isErr()) {
-          const error = describe(published.error);
+          const error = describeFailure(published.error);
           for (const event of events.filter((e) => failedIds.has(e.id))) {
             if (await this.#recordFailure(event, error, published.error.cause)) failed++;
             else abandoned++;
@@ -157,7 +154,7 @@ export class OutboxRelay {
       const { error, report } = drained.error;
       this.#failing = true;
       this.logger.warn(
-        { ...report, delivered, failed, abandoned, error: describe(error), err: error.cause },
+        { ...report, delivered, failed, abandoned, error: describeFailure(error), err: error.cause },
         'outbox relay run stopped: could not claim events',
       );
       return err(error);
@@ -192,7 +189,7 @@ export class OutboxRelay {
     const recorded = await this.outbox.markFailed(event.id, { now, error, retryAt });
     if (recorded.isErr()) {
       this.logger.warn(
-        { eventId: event.id, error: describe(recorded.error), err: recorded.error.cause },
+        { eventId: event.id, error: describeFailure(recorded.error), err: recorded.error.cause },
         'could not record a failed event delivery; the lease will offer it again',
       );
       return false;

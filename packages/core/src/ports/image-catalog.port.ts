@@ -43,7 +43,8 @@ export interface ImageListQuery {
  * Every write is conditional on the image being live, so it can never resurrect a deleted one.
  * Input is checked before it reaches storage (`validateNewImage`, `validateImagePatch`,
  * `validateMemberId`, `validateNameFilter`, `validateImageIdText`): what the catalog does not
- * accept is `InvalidImageInput` on every adapter alike, and nothing is stored.
+ * accept is `InvalidImageInput` on every adapter alike, and nothing is stored. Stores implement
+ * `UncheckedImageCatalog` and hand it out through `checkedImageCatalog`, which does the checking.
  */
 export interface ImageCatalog {
   /**

@@ -6,6 +6,7 @@ import type { PeriodicStartOptions } from '../lifecycle/periodic-runner.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { DataDeletionJobQueue, JobCounts } from '../ports/data-deletion-job-queue.port.js';
 import type { Logger } from '../ports/logger.port.js';
+import { describeFailure } from '../observability/describe-failure.js';
 import { silentLogger } from '../ports/logger.port.js';
 import type { StorageError } from '../ports/storage-error.js';
 
@@ -146,7 +147,7 @@ export class Scrubber {
       const { error } = drained.error;
       this.#storeFailing = true;
       this.logger.warn(
-        { error: `${error.kind}: ${error.message}`, err: error.cause, ...count(outcomes) },
+        { error: describeFailure(error), err: error.cause, ...count(outcomes) },
         'scrubber run stopped: could not claim jobs',
       );
       return err(error);
@@ -188,7 +189,7 @@ export class Scrubber {
     const next = await this.queue.nextDueAt();
     if (next.isErr()) {
       this.logger.debug(
-        { error: `${next.error.kind}: ${next.error.message}`, err: next.error.cause },
+        { error: describeFailure(next.error), err: next.error.cause },
         'scrubber: could not read when the next job is due; next run after the interval',
       );
       return;
@@ -210,7 +211,7 @@ export class Scrubber {
       if (removed.isErr()) {
         const { error } = removed;
         this.logger.warn(
-          { error: `${error.kind}: ${error.message}`, err: error.cause, purged },
+          { error: describeFailure(error), err: error.cause, purged },
           'scrubber: purging the children of deleted images failed; the next run tries again',
         );
         break;
