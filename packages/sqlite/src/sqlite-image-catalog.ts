@@ -229,15 +229,22 @@ const AFTER = '(i.created_at >= :createdAt AND (i.created_at > :createdAt OR i.s
  */
 export function listVisibleSql(byName: boolean): string {
   const named = byName ? ' AND i.name = :name' : '';
-  // CROSS JOIN keeps image_members the outer loop: SQLite must not walk the images instead.
-  const branch = (from: string, where: string) =>
-    `SELECT * FROM (SELECT i.seq, i.created_at FROM ${from} WHERE ${liveWhere('i')} AND ${where}${named} AND ${AFTER}
+  const branch = (from: string, where: string, after = AFTER) =>
+    `SELECT * FROM (SELECT i.seq, i.created_at FROM ${from} WHERE ${liveWhere('i')} AND ${where}${named} AND ${after}
        ORDER BY i.created_at, i.seq LIMIT :limit)`;
+  // The shared branch goes from the project's memberships to each image by id: CROSS JOIN keeps
+  // image_members the outer loop, and the unary + keeps visibility and created_at from choosing
+  // an index of images instead of the id (ANALYZE statistics can make SQLite prefer one).
+  const shared = branch(
+    'image_members m CROSS JOIN images i ON i.id = m.image_id',
+    "m.member_id = :project AND m.deleted = 0 AND +i.visibility = 'shared'",
+    AFTER.replaceAll('i.created_at', '+i.created_at'),
+  );
   return `${SELECT_IMAGE} WHERE i.seq IN (SELECT seq FROM (
     ${branch('images i', 'i.owner = :project')}
     UNION ${branch('images i', "i.visibility = 'public'")}
     UNION ${branch('images i', "i.visibility = 'community'")}
-    UNION ${branch('image_members m CROSS JOIN images i ON i.id = m.image_id', "m.member_id = :project AND m.deleted = 0 AND i.visibility = 'shared'")}
+    UNION ${shared}
     ORDER BY created_at, seq LIMIT :limit))
   ORDER BY i.created_at, i.seq`;
 }
