@@ -26,7 +26,10 @@ async function seed(catalog: ImageCatalog, parallel: number): Promise<void> {
   let next = 0;
   const worker = async () => {
     for (let i = next++; i < IMAGES; i = next++) {
-      const created = await catalog.createImage(emptyImageFixture({ owner: 'A', visibility: 'private', name: `a-${i}` }), new Date(start + i));
+      const created = await catalog.createImage(
+        emptyImageFixture({ owner: 'A', visibility: 'private', name: `a-${i}` }),
+        new Date(start + i),
+      );
       if (created.isErr()) throw new Error(`seeding failed: ${JSON.stringify(created.error)}`);
     }
   };
@@ -56,7 +59,9 @@ async function report(adapter: string, catalog: ImageCatalog): Promise<void> {
     ['A', 25],
   ] as const) {
     const { ms, listed } = await median(catalog, project, limit);
-    console.log(`${adapter.padEnd(10)} ${IMAGES} private images of A; project ${project}, limit ${String(limit).padStart(2)}: ${ms.toFixed(3)} ms (${listed} listed)`);
+    console.log(
+      `${adapter.padEnd(10)} ${IMAGES} private images of A; project ${project}, limit ${String(limit).padStart(2)}: ${ms.toFixed(3)} ms (${listed} listed)`,
+    );
   }
 }
 
@@ -75,7 +80,10 @@ async function onSqlite(): Promise<void> {
 }
 
 async function onPostgres(): Promise<void> {
-  const pool = new pg.Pool({ connectionString: process.env['IMAGE_CATALOG_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test', max: 8 });
+  const pool = new pg.Pool({
+    connectionString: process.env['IMAGE_CATALOG_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test',
+    max: 8,
+  });
   pool.on('error', () => {});
   const schema = `ic_bench_listing_${process.pid}`;
   try {
@@ -98,4 +106,4 @@ async function onPostgres(): Promise<void> {
 }
 
 await onSqlite();
-if (process.env["LISTING_SQLITE_ONLY"] === undefined) await onPostgres();
+if (process.env['LISTING_SQLITE_ONLY'] === undefined) await onPostgres();

@@ -97,18 +97,6 @@ function visibleToProject(
       ORDER BY created_at, seq LIMIT ?
     ) page ON page.seq = i.seq
     ORDER BY page.created_at, page.seq`;
-  const values = [
-    project,
-    ...whereValues,
-    limit,
-    ...whereValues,
-    limit,
-    ...whereValues,
-    limit,
-    project,
-    ...whereValues,
-    limit,
-    limit,
-  ];
+  const values = [project, ...whereValues, limit, ...whereValues, limit, ...whereValues, limit, project, ...whereValues, limit, limit];
   return { statement, values };
 }

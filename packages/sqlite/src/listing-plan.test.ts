@@ -53,7 +53,9 @@ describe('sqlite: the plan of a listing filtered by who may see it', () => {
   }
 
   it('no index branch sorts what it finds: its walk is in listing order and stops after the page size', () => {
-    const plan = database(0).prepare(`EXPLAIN QUERY PLAN ${listVisibleSql(false)}`).all(AFTER) as { id: number; parent: number; detail: string }[];
+    const plan = database(0)
+      .prepare(`EXPLAIN QUERY PLAN ${listVisibleSql(false)}`)
+      .all(AFTER) as { id: number; parent: number; detail: string }[];
     // Each branch is a co-routine; its children are its table accesses and, if any, its own sort.
     const branches = plan
       .filter((node) => node.detail.startsWith('CO-ROUTINE'))
@@ -64,7 +66,11 @@ describe('sqlite: the plan of a listing filtered by who may see it', () => {
       ['SEARCH i USING INDEX images_live_by_visibility (visibility=? AND created_at>?)'],
       ['SEARCH i USING INDEX images_live_by_visibility (visibility=? AND created_at>?)'],
       // Only the shared branch sorts: the project's memberships, however many images the catalog holds.
-      ['SEARCH m USING INDEX image_members_by_member (member_id=?)', 'SEARCH i USING INDEX sqlite_autoindex_images_1 (id=?)', 'USE TEMP B-TREE FOR ORDER BY'],
+      [
+        'SEARCH m USING INDEX image_members_by_member (member_id=?)',
+        'SEARCH i USING INDEX sqlite_autoindex_images_1 (id=?)',
+        'USE TEMP B-TREE FOR ORDER BY',
+      ],
     ]);
   });
 });

@@ -224,9 +224,21 @@ function sources(h: () => StorageHarness): void {
 
   it('a membership alone shows nothing: not the image made private, nor the deleted one', async () => {
     const madePrivate = await createFixtureImage(h(), { owner: 'p1', visibility: 'shared', members: [{ memberId: 'p2' }] }, T0);
-    const deleted = await createFixtureImage(h(), { owner: 'p1', visibility: 'shared', members: [{ memberId: 'p2' }] }, secondsAfter(T0, 1));
-    const pending = await createFixtureImage(h(), { owner: 'p1', visibility: 'shared', members: [{ memberId: 'p2' }] }, secondsAfter(T0, 2));
-    const stillShared = await createFixtureImage(h(), { owner: 'p1', visibility: 'shared', members: [{ memberId: 'p2' }] }, secondsAfter(T0, 3));
+    const deleted = await createFixtureImage(
+      h(),
+      { owner: 'p1', visibility: 'shared', members: [{ memberId: 'p2' }] },
+      secondsAfter(T0, 1),
+    );
+    const pending = await createFixtureImage(
+      h(),
+      { owner: 'p1', visibility: 'shared', members: [{ memberId: 'p2' }] },
+      secondsAfter(T0, 2),
+    );
+    const stillShared = await createFixtureImage(
+      h(),
+      { owner: 'p1', visibility: 'shared', members: [{ memberId: 'p2' }] },
+      secondsAfter(T0, 3),
+    );
     expect(await listIds(h(), { visibleTo: projectMember('p2') })).toEqual(ids([madePrivate, deleted, pending, stillShared]));
     await expectOk(h().catalog.updateImage(madePrivate.id, { visibility: 'private' }, T1));
     await deleteThroughRepository(h(), deleted, T1);
