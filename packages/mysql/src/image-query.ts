@@ -57,14 +57,46 @@ export async function selectLiveImages(
     if (place === undefined) return { kind: 'UnknownMarker', marker: query.marker };
     after = { created_at: Number(place.created_at), seq: Number(place.seq) };
   }
-  const values: unknown[] = [...visible, after.created_at, after.created_at, after.seq];
-  let statement = `${IMAGE_SELECT} WHERE i.deleted = FALSE AND i.status NOT IN ('deleted', 'pending_delete') AND ${VISIBLE}
-    AND i.created_at >= ? AND (i.created_at > ? OR i.seq > ?)`;
-  if (query.name !== undefined) {
-    statement += ' AND i.name = ?';
-    values.push(query.name);
-  }
-  statement += ' ORDER BY i.created_at, i.seq LIMIT ?';
-  values.push(query.limit);
+  const named = query.name === undefined ? '' : ' AND i.name = ?';
+  const where = `i.deleted = FALSE AND i.status NOT IN ('deleted', 'pending_delete')${named} AND i.created_at >= ? AND (i.created_at > ? OR i.seq > ?)`;
+  const whereValues = [...(query.name === undefined ? [] : [query.name]), after.created_at, after.created_at, after.seq];
+  // Every live image (no principal, or an admin): the created_at (or name) index walked in order.
+  const { statement, values } = query.all
+    ? { statement: `${IMAGE_SELECT} WHERE ${where} ORDER BY i.created_at, i.seq LIMIT ?`, values: [...whereValues, query.limit] }
+    : visibleToProject(query.name !== undefined, where, whereValues, query.project, query.limit);
   return (await sql.rows<ImageRow>(statement, values)).map(toImage);
+}
+
+/**
+ * One page of what `project` may see, without walking what it may not: the union of four
+ * branches, each an index walk in listing order (created_at, then the primary key seq, which
+ * InnoDB appends to every secondary index) that stops after `limit` rows — the project's own
+ * images (images_live_by_owner), public ones and community ones (images_live_by_visibility, one
+ * branch per value so each keeps the index order), and shared images it is a live member of
+ * (image_members_by_member, then each image by id and sorted: the work grows with the project's
+ * memberships, never with the catalog; STRAIGHT_JOIN keeps the memberships the outer loop). An
+ * image can be in two branches (an owner's public image): UNION keeps it once. With a name, the
+ * `_name` indexes of version 4 serve the first three branches the same way.
+ */
+function visibleToProject(
+  named: boolean,
+  where: string,
+  whereValues: readonly unknown[],
+  project: string | null,
+  limit: number,
+): { statement: string; values: unknown[] } {
+  const branch = (from: string, condition: string) =>
+    `(SELECT i.seq, i.created_at FROM ${from} WHERE ${condition} AND ${where} ORDER BY i.created_at, i.seq LIMIT ?)`;
+  // Named: the optimizer would take any index with the right prefix and sort what it finds.
+  const suffix = named ? '_name' : '';
+  const statement = `${IMAGE_SELECT} JOIN (
+      ${branch(`images i FORCE INDEX (images_live_by_owner${suffix})`, 'i.owner = ?')}
+      UNION ${branch(`images i FORCE INDEX (images_live_by_visibility${suffix})`, "i.visibility = 'public'")}
+      UNION ${branch(`images i FORCE INDEX (images_live_by_visibility${suffix})`, "i.visibility = 'community'")}
+      UNION ${branch('image_members m STRAIGHT_JOIN images i FORCE INDEX (images_id) ON i.id = m.image_id', "m.member_id = ? AND m.deleted = FALSE AND i.visibility = 'shared'")}
+      ORDER BY created_at, seq LIMIT ?
+    ) page ON page.seq = i.seq
+    ORDER BY page.created_at, page.seq`;
+  const values = [project, ...whereValues, limit, ...whereValues, limit, ...whereValues, limit, project, ...whereValues, limit, limit];
+  return { statement, values };
 }

@@ -204,11 +204,24 @@ const V3_PROJECT_QUOTA_LOCKS: readonly string[] = [
   ) ${TABLE_OPTIONS}`,
 ];
 
+/*
+ * Version 4: a name-filtered listing of what a project may see (`listImages({ name, visibleTo })`)
+ * stays bounded by its page size: the owner's and the public/community branches find the images
+ * of that name in listing order (created_at, then the primary key seq InnoDB appends) instead of
+ * walking all the owner's, or all public, images. Like the version 1 listing indexes they lead
+ * with `deleted` (no partial indexes in MariaDB).
+ */
+const V4_NAMED_LISTING_BY_VISIBILITY: readonly string[] = [
+  'CREATE INDEX IF NOT EXISTS images_live_by_owner_name ON images (deleted, owner, name, created_at)',
+  'CREATE INDEX IF NOT EXISTS images_live_by_visibility_name ON images (deleted, visibility, name, created_at)',
+];
+
 /** Every migration, oldest first. Later versions append here. */
 export const MIGRATIONS: readonly MysqlMigration[] = [
   { version: 1, name: 'initial schema', up: V1_INITIAL_SCHEMA },
   { version: 2, name: 'children read through their image, purged later', up: V2_CHILDREN_THROUGH_THEIR_IMAGE },
   { version: 3, name: 'per-project quota locks', up: V3_PROJECT_QUOTA_LOCKS },
+  { version: 4, name: 'name-filtered listing indexes by owner and visibility', up: V4_NAMED_LISTING_BY_VISIBILITY },
 ];
 
 export interface MigrationOptions {

@@ -32,16 +32,21 @@ export function imageCatalogStatements({ schema, statement }: PostgresConnection
       'markerPlace',
       `SELECT i.created_at, i.seq FROM ${s}.images i WHERE i.id = $3 AND ${liveWhere('i')} AND ${visible}`,
     ),
+    /** Every live image (no principal, or an admin), after ($1, $2), at most $3: the created_at index walked in order. */
     listLive: statement(
       'listLive',
-      `${selectImage} WHERE ${liveWhere('i')} AND ${visible} AND (i.created_at, i.seq) > ($3::timestamptz, $4::bigint)
-       ORDER BY i.created_at, i.seq LIMIT $5`,
+      `${selectImage} WHERE ${liveWhere('i')} AND (i.created_at, i.seq) > ($1::timestamptz, $2::bigint) ORDER BY i.created_at, i.seq LIMIT $3`,
     ),
+    /** The same with name $4: the name index walked in order. */
     listLiveByName: statement(
       'listLiveByName',
-      `${selectImage} WHERE ${liveWhere('i')} AND i.name = $6 AND ${visible} AND (i.created_at, i.seq) > ($3::timestamptz, $4::bigint)
-       ORDER BY i.created_at, i.seq LIMIT $5`,
+      `${selectImage} WHERE ${liveWhere('i')} AND i.name = $4 AND (i.created_at, i.seq) > ($1::timestamptz, $2::bigint)
+       ORDER BY i.created_at, i.seq LIMIT $3`,
     ),
+    /** What project $4 may see, after ($1, $2), at most $3 (`listVisibleSql`). */
+    listVisible: statement('listVisible', listVisibleSql(s, selectImage, false)),
+    /** The same with name $5. */
+    listVisibleByName: statement('listVisibleByName', listVisibleSql(s, selectImage, true)),
     /**
      * One statement: the image, then its children only if the image row was inserted (an id
      * taken by any image, deleted or not, inserts nothing). Children arrive as parallel arrays.
@@ -110,4 +115,32 @@ export function imageCatalogStatements({ schema, statement }: PostgresConnection
        VALUES ($1, $2, $3, $4::jsonb, 'active', (SELECT coalesce(max(position) + 1, 0) FROM ${s}.image_locations WHERE image_id = $1))`,
     ),
   };
+}
+
+/**
+ * One page of what project $4 may see, without walking what it may not: the union of four
+ * branches, each an index walk in listing order that stops after $3 rows — the project's own
+ * images (images_live_by_owner), public ones and community ones (images_live_by_visibility, one
+ * branch per value so each keeps the index order), and shared images it is a live member of
+ * (image_members_by_member, then each image by id and sorted: the work grows with the project's
+ * memberships, never with the catalog. The LATERAL subquery's LIMIT 1 (an id is one image) keeps
+ * PostgreSQL from flattening it or pushing the filters into it: the memberships stay the outer
+ * loop and each image is found by its id, whatever the statistics say about shared images). An image
+ * can be in two branches (an owner's public image): UNION keeps it once, and the first $3 of the
+ * union are the page. With a name ($5), the `_name` indexes of version 5 serve the first three.
+ */
+export function listVisibleSql(s: string, selectImage: string, byName: boolean): string {
+  const live = `${liveWhere('i')}${byName ? ' AND i.name = $5::text' : ''} AND (i.created_at, i.seq) > ($1::timestamptz, $2::bigint)`;
+  const branch = (where: string) =>
+    `(SELECT i.seq, i.created_at FROM ${s}.images i WHERE ${where} AND ${live} ORDER BY i.created_at, i.seq LIMIT $3)`;
+  return `${selectImage} JOIN (
+      ${branch('i.owner = $4::text')}
+      UNION ${branch("i.visibility = 'public'")}
+      UNION ${branch("i.visibility = 'community'")}
+      UNION (SELECT i.seq, i.created_at FROM ${s}.image_members m
+        CROSS JOIN LATERAL (SELECT * FROM ${s}.images i WHERE i.id = m.image_id LIMIT 1) i
+        WHERE m.member_id = $4::text AND NOT m.deleted AND i.visibility = 'shared' AND ${live} ORDER BY i.created_at, i.seq LIMIT $3)
+      ORDER BY created_at, seq LIMIT $3
+    ) page ON page.seq = i.seq
+    ORDER BY page.created_at, page.seq`;
 }

@@ -177,12 +177,23 @@ CREATE INDEX images_live_by_visibility ON ${s}.images (visibility, created_at, s
 CREATE INDEX image_members_by_member ON ${s}.image_members (member_id, image_id);
 `;
 
+/*
+ * Version 5: a name-filtered listing of what a project may see (`listImages({ name, visibleTo })`)
+ * stays bounded by its page size: the owner's and the public/community branches find the images
+ * of that name in listing order instead of walking all the owner's, or all public, images.
+ */
+const V5_NAMED_LISTING_BY_VISIBILITY = (s: string) => `
+CREATE INDEX images_live_by_owner_name ON ${s}.images (owner, name, created_at, seq) WHERE NOT deleted;
+CREATE INDEX images_live_by_visibility_name ON ${s}.images (visibility, name, created_at, seq) WHERE NOT deleted;
+`;
+
 /** Every migration, oldest first. Later versions append here. */
 export const MIGRATIONS: readonly PostgresMigration[] = [
   { version: 1, name: 'catalog, data-deletion jobs, outbox', up: V1_CATALOG },
   { version: 2, name: 'rate limiter windows', up: V2_RATE_LIMITS },
   { version: 3, name: 'children read through their image, purged later', up: V3_CHILDREN_THROUGH_THEIR_IMAGE },
   { version: 4, name: 'listing indexes by owner, visibility and member', up: V4_LISTING_BY_VISIBILITY },
+  { version: 5, name: 'name-filtered listing indexes by owner and visibility', up: V5_NAMED_LISTING_BY_VISIBILITY },
 ];
 
 export interface MigrateOptions {

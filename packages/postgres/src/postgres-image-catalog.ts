@@ -147,8 +147,11 @@ export class PostgresImageCatalog implements UncheckedImageCatalog {
           if (place === undefined) return { kind: 'UnknownMarker', marker: query.marker };
           after = [place.created_at, String(place.seq)];
         }
-        const params = [viewer.all, viewer.project, ...after, query.limit];
-        const statement = query.name === undefined ? this.#q.listLive(params) : this.#q.listLiveByName([...params, query.name]);
+        const page = [...after, query.limit];
+        const named = query.name === undefined ? [] : [query.name];
+        const statement = viewer.all
+          ? (query.name === undefined ? this.#q.listLive : this.#q.listLiveByName)([...page, ...named])
+          : (query.name === undefined ? this.#q.listVisible : this.#q.listVisibleByName)([...page, viewer.project, ...named]);
         return (await db.query<PgImageRow>(statement)).rows.map(toImage);
       })
       .andThen((page) => ('kind' in page ? errAsync(page) : okAsync(page)));

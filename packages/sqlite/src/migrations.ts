@@ -176,12 +176,24 @@ CREATE INDEX images_live_by_visibility ON images (visibility, created_at) WHERE 
 CREATE INDEX image_members_by_member ON image_members (member_id, image_id);
 `;
 
+/*
+ * Version 5: a name-filtered listing of what a project may see (`listImages({ name, visibleTo })`)
+ * stays bounded by its page size: the owner's and the public/community branches find the images
+ * of that name in listing order (created_at, then seq, SQLite's rowid at the end of every index)
+ * instead of walking all the owner's, or all public, images for the few with that name.
+ */
+const V5_NAMED_LISTING_BY_VISIBILITY = `
+CREATE INDEX images_live_by_owner_name ON images (owner, name, created_at) WHERE deleted = 0;
+CREATE INDEX images_live_by_visibility_name ON images (visibility, name, created_at) WHERE deleted = 0;
+`;
+
 /** Every migration, oldest first. Later versions append here. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', up: V1_INITIAL_SCHEMA },
   { version: 2, name: 'data-deletion job claim marker', up: V2_JOB_CLAIMED_AT },
   { version: 3, name: 'children read through their image, purged later', up: V3_CHILDREN_THROUGH_THEIR_IMAGE },
   { version: 4, name: 'listing indexes by owner, visibility and member', up: V4_LISTING_BY_VISIBILITY },
+  { version: 5, name: 'name-filtered listing indexes by owner and visibility', up: V5_NAMED_LISTING_BY_VISIBILITY },
 ];
 
 export interface MigrationReport {

@@ -106,9 +106,16 @@ export class SqliteImageCatalog implements UncheckedImageCatalog {
           if (found === undefined) return { kind: 'UnknownMarker', marker: query.marker };
           after = found;
         }
-        const params = { ...visible, createdAt: after.created_at, seq: after.seq, limit: query.limit };
+        const params = { createdAt: after.created_at, seq: after.seq, limit: query.limit };
+        const s = this.#s;
         const rows = (
-          query.name === undefined ? this.#s.listLive.all(params) : this.#s.listLiveByName.all({ ...params, name: query.name })
+          viewer.all
+            ? query.name === undefined
+              ? s.listLive.all(params)
+              : s.listLiveByName.all({ ...params, name: query.name })
+            : query.name === undefined
+              ? s.listVisible.all({ ...params, project: viewer.project })
+              : s.listVisibleByName.all({ ...params, project: viewer.project, name: query.name })
         ) as ImageRow[];
         return rows.map(toImage);
       })
@@ -184,6 +191,38 @@ const VISIBLE = `(:all = 1 OR i.visibility IN ('public', 'community') OR i.owner
 /** After the marker's place in the listing order (created_at, then seq); written so the created_at index bounds the scan. */
 const AFTER = '(i.created_at >= :createdAt AND (i.created_at > :createdAt OR i.seq > :seq))';
 
+/**
+ * One page of what project `:project` may see, without walking what it may not: the union of four
+ * branches, each an index walk in listing order that stops after `:limit` rows — the project's own
+ * images (images_live_by_owner), public ones and community ones (images_live_by_visibility, one
+ * branch per value so each keeps the index order), and shared images it is a live member of
+ * (image_members_by_member, then sorted: the work grows with the project's memberships, never with
+ * the catalog). An image can be in two branches (an owner's public image): UNION keeps it once,
+ * and the first `:limit` of the union are the page. With a name, the `_name` indexes of version 5
+ * serve the first three branches the same way.
+ */
+export function listVisibleSql(byName: boolean): string {
+  const named = byName ? ' AND i.name = :name' : '';
+  const branch = (from: string, where: string, after = AFTER) =>
+    `SELECT * FROM (SELECT i.seq, i.created_at FROM ${from} WHERE ${liveWhere('i')} AND ${where}${named} AND ${after}
+       ORDER BY i.created_at, i.seq LIMIT :limit)`;
+  // The shared branch goes from the project's memberships to each image by id: CROSS JOIN keeps
+  // image_members the outer loop, and the unary + keeps visibility and created_at from choosing
+  // an index of images instead of the id (ANALYZE statistics can make SQLite prefer one).
+  const shared = branch(
+    'image_members m CROSS JOIN images i ON i.id = m.image_id',
+    "m.member_id = :project AND m.deleted = 0 AND +i.visibility = 'shared'",
+    AFTER.replaceAll('i.created_at', '+i.created_at'),
+  );
+  return `${SELECT_IMAGE} WHERE i.seq IN (SELECT seq FROM (
+    ${branch('images i', 'i.owner = :project')}
+    UNION ${branch('images i', "i.visibility = 'public'")}
+    UNION ${branch('images i', "i.visibility = 'community'")}
+    UNION ${shared}
+    ORDER BY created_at, seq LIMIT :limit))
+  ORDER BY i.created_at, i.seq`;
+}
+
 const STATEMENTS = {
   isLive: `SELECT 1 FROM images i WHERE i.id = ? AND ${liveWhere('i')}`,
   liveOwner: `SELECT i.owner FROM images i WHERE i.id = ? AND ${liveWhere('i')}`,
@@ -191,8 +230,11 @@ const STATEMENTS = {
   countLiveOwned: `SELECT count(*) FROM images i WHERE i.owner = ? AND ${liveWhere('i')}`,
   sizeOfOthersOwned: `SELECT coalesce(sum(i.size), 0) FROM images i WHERE i.owner = ? AND i.id <> ? AND ${liveWhere('i')}`,
   markerPlace: `SELECT i.created_at, i.seq FROM images i WHERE i.id = :marker AND ${liveWhere('i')} AND ${VISIBLE}`,
-  listLive: `${SELECT_IMAGE} WHERE ${liveWhere('i')} AND ${VISIBLE} AND ${AFTER} ORDER BY i.created_at, i.seq LIMIT :limit`,
-  listLiveByName: `${SELECT_IMAGE} WHERE ${liveWhere('i')} AND i.name = :name AND ${VISIBLE} AND ${AFTER} ORDER BY i.created_at, i.seq LIMIT :limit`,
+  // Every live image (no principal, or an admin): the created_at (or name) index walked in order, `limit` rows.
+  listLive: `${SELECT_IMAGE} WHERE ${liveWhere('i')} AND ${AFTER} ORDER BY i.created_at, i.seq LIMIT :limit`,
+  listLiveByName: `${SELECT_IMAGE} WHERE ${liveWhere('i')} AND i.name = :name AND ${AFTER} ORDER BY i.created_at, i.seq LIMIT :limit`,
+  listVisible: listVisibleSql(false),
+  listVisibleByName: listVisibleSql(true),
   insertImage: `INSERT INTO images (id, name, owner, status, visibility, protected, size, virtual_size, checksum, os_hash_algo, os_hash_value,
        disk_format, container_format, min_disk, min_ram, created_at, updated_at, deleted, deleted_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,

@@ -22,6 +22,7 @@ export const listingPart: ImageRepositoryPart = (h) => {
     order(h);
     limits(h);
     markers(h);
+    sources(h);
   });
 };
 
@@ -182,5 +183,111 @@ function markers(h: () => StorageHarness): void {
     }
     // The owner may page after its own private image.
     expect(await listIds(h(), { visibleTo: projectMember('p1'), marker: hidden.id })).toEqual([]);
+  });
+}
+
+/**
+ * An adapter may find what a project sees in several places (its own images, public, community,
+ * shared with it) and merge them: the page must still be one listing, in order, each image once.
+ */
+function sources(h: () => StorageHarness): void {
+  /** For p2, at equal or rising times: its own image, and one of each kind it may see from p1 and p3 — interleaved in creation order. */
+  async function seedMixedSources(at: (i: number) => Date, names: (i: number) => string = () => 'n'): Promise<Image[]> {
+    const kinds: Partial<Parameters<typeof createFixtureImage>[1]>[] = [
+      { owner: 'p2', visibility: 'private' },
+      { owner: 'p1', visibility: 'public' },
+      { owner: 'p3', visibility: 'community' },
+      { owner: 'p1', visibility: 'shared', members: [{ memberId: 'p2' }] },
+      { owner: 'p2', visibility: 'public' },
+      { owner: 'p3', visibility: 'shared', members: [{ memberId: 'p2' }, { memberId: 'p4' }] },
+      { owner: 'p2', visibility: 'shared', members: [{ memberId: 'p2' }] },
+      { owner: null, visibility: 'community' },
+    ];
+    const created: Image[] = [];
+    for (let i = 0; i < 3 * kinds.length; i += 1) {
+      created.push(await createFixtureImage(h(), { ...kinds[i % kinds.length], name: names(i) }, at(i)));
+    }
+    return created;
+  }
+
+  it('an image seen for several reasons (its owner, public, shared with its own project) is listed once', async () => {
+    const own = {
+      public: await createFixtureImage(h(), { owner: 'p1', visibility: 'public' }, T0),
+      community: await createFixtureImage(h(), { owner: 'p1', visibility: 'community' }, secondsAfter(T0, 1)),
+      shared: await createFixtureImage(h(), { owner: 'p1', visibility: 'shared', members: [{ memberId: 'p1' }] }, secondsAfter(T0, 2)),
+    };
+    const expected = ids([own.public, own.community, own.shared]);
+    expect(await listIds(h(), { visibleTo: projectMember('p1') })).toEqual(expected);
+    expect((await allPages(h(), { visibleTo: projectMember('p1'), limit: 1 })).flat()).toEqual(expected);
+    expect(await listIds(h(), { visibleTo: projectMember('p9') })).toEqual(ids([own.public, own.community]));
+  });
+
+  it('a membership alone shows nothing: not the image made private, nor the deleted one', async () => {
+    const madePrivate = await createFixtureImage(h(), { owner: 'p1', visibility: 'shared', members: [{ memberId: 'p2' }] }, T0);
+    const deleted = await createFixtureImage(
+      h(),
+      { owner: 'p1', visibility: 'shared', members: [{ memberId: 'p2' }] },
+      secondsAfter(T0, 1),
+    );
+    const pending = await createFixtureImage(
+      h(),
+      { owner: 'p1', visibility: 'shared', members: [{ memberId: 'p2' }] },
+      secondsAfter(T0, 2),
+    );
+    const stillShared = await createFixtureImage(
+      h(),
+      { owner: 'p1', visibility: 'shared', members: [{ memberId: 'p2' }] },
+      secondsAfter(T0, 3),
+    );
+    expect(await listIds(h(), { visibleTo: projectMember('p2') })).toEqual(ids([madePrivate, deleted, pending, stillShared]));
+    await expectOk(h().catalog.updateImage(madePrivate.id, { visibility: 'private' }, T1));
+    await deleteThroughRepository(h(), deleted, T1);
+    await deleteThroughRepository(h(), pending, T1, { delayed: true });
+    expect(await listIds(h(), { visibleTo: projectMember('p2') })).toEqual([stillShared.id]);
+    expect(await listIds(h(), { visibleTo: projectMember('p1') })).toEqual(ids([madePrivate, stillShared]));
+  });
+
+  it('pages continue from a marker of any source into the others, in order, with equal creation times ordered by creation', async () => {
+    // Three images per second: a page boundary falls inside a second and between sources.
+    const created = await seedMixedSources((i) => secondsAfter(T0, Math.floor(i / 3)));
+    for (const [project, principal] of [
+      ['p2', projectMember('p2')],
+      ['p4', projectMember('p4')],
+      ['project-less', projectMember(null)],
+    ] as const) {
+      const visible = ids(created.filter((image) => isImageVisibleTo(image, principal)));
+      expect(await listIds(h(), { visibleTo: principal, limit: 1000 }), project).toEqual(visible);
+      for (const limit of [1, 2, 5]) {
+        expect((await allPages(h(), { visibleTo: principal, limit })).flat(), `${project}, limit ${limit}`).toEqual(visible);
+      }
+      // Any visible image is a marker: the rest of the listing follows it.
+      for (const [at, marker] of visible.entries()) {
+        expect(await listIds(h(), { visibleTo: principal, marker, limit: 1000 }), `${project} after ${at}`).toEqual(visible.slice(at + 1));
+      }
+    }
+  });
+
+  it('all at one creation time: the listing is creation order across sources', async () => {
+    const created = await seedMixedSources(() => T0);
+    const principal = projectMember('p2');
+    const visible = ids(created.filter((image) => isImageVisibleTo(image, principal)));
+    expect(await listIds(h(), { visibleTo: principal, limit: 1000 })).toEqual(visible);
+    expect((await allPages(h(), { visibleTo: principal, limit: 3 })).flat()).toEqual(visible);
+  });
+
+  it('the name filter holds in every source, and a marker of another name continues after its own place', async () => {
+    const created = await seedMixedSources(
+      (i) => secondsAfter(T0, i),
+      (i) => (i % 3 === 0 ? 'other' : 'wanted'),
+    );
+    const principal = projectMember('p2');
+    const visible = created.filter((image) => isImageVisibleTo(image, principal));
+    const wanted = ids(visible.filter((image) => image.name === 'wanted'));
+    expect(await listIds(h(), { visibleTo: principal, name: 'wanted', limit: 1000 })).toEqual(wanted);
+    expect((await allPages(h(), { visibleTo: principal, name: 'wanted', limit: 2 })).flat()).toEqual(wanted);
+    for (const [at, marker] of visible.entries()) {
+      const after = ids(visible.slice(at + 1).filter((image) => image.name === 'wanted'));
+      expect(await listIds(h(), { visibleTo: principal, name: 'wanted', marker: marker.id, limit: 1000 }), `after ${at}`).toEqual(after);
+    }
   });
 }
