@@ -9,6 +9,7 @@ import { retryWhileLocked, takeOverBusyTimeout, type LockAttempt, type LockWait 
 import { pendingMigrations } from './migrations.js';
 import { SELECT_IMAGE } from './rows.js';
 import { isBusy, toStorageError } from './storage-errors.js';
+import type { WalCheckpointOptions } from './wal-checkpointer.js';
 
 export interface SqliteStorageOptions {
   /** Ids for new data-deletion jobs and uploaded-data locations (default: random UUIDs). */
@@ -35,6 +36,12 @@ export interface SqliteStorageOptions {
    * and then no quota work at all). Checked inside the catalog's BEGIN IMMEDIATE transaction.
    */
   readonly quotas?: ImageQuotas;
+  /**
+   * The WAL checkpointer (`storage.background`): once started, checkpoints run on a worker thread
+   * instead of inside commits. `{ intervalMs, maxWalBytes }` (default 1 000 ms, 64 MiB); `false`:
+   * none, SQLite keeps checkpointing inside the commits. It does nothing until `start()`.
+   */
+  readonly checkpoint?: false | WalCheckpointOptions;
 }
 
 export type Statement = BetterSqlite3.Statement<unknown[], unknown>;

@@ -7,7 +7,8 @@ import { adminPrincipal } from '../test-support/principals.js';
 import { RecordingPublisher } from '../test-support/recording-publisher.js';
 import { TestDataStore } from '../test-support/test-data-store.js';
 import { createTestStorage } from '../test-support/test-storage.js';
-import { createImageCatalogCore, type ImageCatalogCoreOptions } from './image-catalog-core.js';
+import { recordingLogger } from '../test-support/recording-logger.js';
+import { createImageCatalogCore, type ImageCatalogCoreOptions, type StorageBackgroundWork } from './image-catalog-core.js';
 
 const admin = adminPrincipal();
 
@@ -149,5 +150,27 @@ describe('createImageCatalogCore: the host’s onCommitted', () => {
     expect(heard).toEqual([
       { imageId: id, status: 'pending_delete', eventId: deleted.eventId, jobsDueAt: new Date(deleted.deletedAt.getTime() + 60_000) },
     ]);
+  });
+});
+
+describe('createImageCatalogCore: the storage’s background work', () => {
+  it('starts with start(), with the catalog’s logger, and stops after the last event delivery', async () => {
+    const calls: string[] = [];
+    const { logger } = recordingLogger();
+    const storage = createTestStorage();
+    const publisher = new RecordingPublisher();
+    const background: StorageBackgroundWork = {
+      start: (options) => void calls.push(options.logger === logger ? 'start with the catalog’s logger' : 'start'),
+      stop: async () => void calls.push(`stop after ${publisher.published.length} event(s) delivered`),
+    };
+    const core = createImageCatalogCore({ storage: { ...storage, background }, dataStore: new TestDataStore(), publisher, logger });
+    const id = randomUUID();
+    storage.seed({ id, owner: 'p1', status: 'queued' }, systemClock.now());
+    expect((await core.deleteImage.execute({ imageId: id, principal: admin })).isOk()).toBe(true);
+    expect(calls).toEqual([]);
+    core.start();
+    expect(calls).toEqual(['start with the catalog’s logger']);
+    await core.stop();
+    expect(calls).toEqual(['start with the catalog’s logger', 'stop after 1 event(s) delivered']);
   });
 });

@@ -14,11 +14,24 @@ import { silentLogger, type Logger } from '../ports/logger.port.js';
 import { RestoreImage, type RestoreImageOptions } from '../restore-image/restore-image.use-case.js';
 import { Scrubber, type ScrubberOptions } from '../scrubber/scrubber.js';
 
+/**
+ * Work a storage adapter does in the background of its own database, started and stopped with the
+ * catalog's loops (SQLite: the WAL checkpointer, which keeps checkpoints off the request path).
+ */
+export interface StorageBackgroundWork {
+  /** Starts it; failures are logged through `logger`, never thrown. A second call does nothing. */
+  start(options: { readonly logger: Logger }): void;
+  /** Stops it, waiting for the work in flight; never rejects. */
+  stop(): Promise<void>;
+}
+
 /** The storage ports core needs; every storage adapter's factory returns at least these. */
 export interface ImageCatalogStorage {
   readonly images: ImageRepository;
   readonly jobs: DataDeletionJobQueue;
   readonly outbox: EventOutbox;
+  /** The adapter's own background work, if it has any: `start()` starts it, `stop()` stops it last. */
+  readonly background?: StorageBackgroundWork;
 }
 
 /** A background loop's settings: its own options plus how often it runs. */
@@ -64,12 +77,13 @@ export interface ImageCatalogCore {
   /**
    * Starts the scrubber and the relay loops: each runs at once, then when there is work (a delete
    * wakes the relay, and the scrubber for the time its jobs become due), at the latest every
-   * `intervalMs`. Idempotent.
+   * `intervalMs`. Also starts the storage's own background work (`storage.background`). Idempotent.
    */
   start(): void;
   /**
    * Stops both loops, waiting for the runs in flight, then delivers what is pending one last time
-   * (bounded by the relay's publish timeout), so a clean shutdown leaves no committed event behind.
+   * (bounded by the relay's publish timeout), so a clean shutdown leaves no committed event behind;
+   * then stops the storage's background work.
    */
   stop(): Promise<void>;
 }
@@ -122,6 +136,7 @@ export function createImageCatalogCore(options: ImageCatalogCoreOptions): ImageC
       scrubber.start({ intervalMs: scrubEvery, minPauseMs: scrubPause });
       if (relay !== null) relay.start({ intervalMs: relayEvery, minPauseMs: relayPause });
       else logger.warn({}, 'image catalog: no event publisher; image.delete events stay in the outbox');
+      storage.background?.start({ logger });
     },
     async stop() {
       await Promise.all([scrubber.stop(), relay?.stop()]);
@@ -133,6 +148,8 @@ export function createImageCatalogCore(options: ImageCatalogCoreOptions): ImageC
             'image catalog: last event delivery before stop failed; events stay in the outbox',
           );
       }
+      // Last: the final delivery above still wrote through the storage.
+      await storage.background?.stop();
     },
   };
 }

@@ -1,0 +1,107 @@
+// The WAL checkpointer's worker thread: its own connection to the database file, running each checkpoint the main thread asks for.
+
+/** What the main thread hands the worker when it starts it. */
+export interface CheckpointWorkerData {
+  /** The better-sqlite3 the package resolved, by absolute path (an eval'd worker belongs to no package). */
+  readonly betterSqlite3: string;
+  /** The database file, absolute. */
+  readonly path: string;
+  /** The main connection's `PRAGMA synchronous` (0-3): a checkpoint syncs exactly as that connection's would. */
+  readonly synchronous: number;
+  /** Past this many bytes of WAL a RESTART checkpoint follows the PASSIVE one. */
+  readonly maxWalBytes: number;
+  /** RESTART attempts per run before leaving it to the next run. */
+  readonly restartAttempts: number;
+}
+
+/** One `PRAGMA wal_checkpoint` answer. */
+export interface CheckpointCounts {
+  /** It could not finish: another checkpoint was running, or (RESTART) a writer or a reader was in the way. */
+  readonly busy: boolean;
+  /** Frames in the WAL, i.e. page writes since the log last started over. */
+  readonly walFrames: number;
+  /** Of those, frames now copied into the database file. */
+  readonly checkpointedFrames: number;
+}
+
+/** What one run did. */
+export interface CheckpointReport {
+  /** The PASSIVE checkpoint every run makes: it takes no lock that a reader or the writer needs. */
+  readonly passive: CheckpointCounts;
+  /** Bytes of WAL the frames `passive` found take (header, then page size + 24 per frame). */
+  readonly walBytes: number;
+  /** The RESTART checkpoint made because `walBytes` was over `maxWalBytes`; `null` when it was not. */
+  readonly restart: CheckpointCounts | null;
+}
+
+/** Main thread → worker. */
+export type CheckpointWorkerRequest = 'checkpoint' | 'close';
+
+/** Worker → main thread, one per `checkpoint` request. */
+export type CheckpointWorkerReply =
+  { readonly report: CheckpointReport } | { readonly error: { readonly message: string; readonly code: string | undefined } };
+
+/**
+ * The worker's program, run with `new Worker(CHECKPOINT_WORKER_SOURCE, { eval: true, workerData })`
+ * (plain CommonJS, so it runs the same from `dist/`, under a TypeScript loader and in tests). Its
+ * connection has `busy_timeout` 0: a checkpoint never waits for a lock, it reports `busy` and the
+ * next run tries again. It blocks only its own thread, never the event loop that serves requests.
+ */
+export const CHECKPOINT_WORKER_SOURCE = String.raw`
+'use strict';
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.betterSqlite3);
+const pause = new Int32Array(new SharedArrayBuffer(4));
+let db = null;
+let frameBytes = 0;
+
+function open() {
+  const connection = new Database(workerData.path, { fileMustExist: true, timeout: 0 });
+  try {
+    connection.pragma('synchronous = ' + workerData.synchronous);
+    frameBytes = connection.pragma('page_size', { simple: true }) + 24;
+  } catch (cause) {
+    connection.close();
+    throw cause;
+  }
+  db = connection;
+}
+
+function checkpoint(mode) {
+  const row = db.pragma('wal_checkpoint(' + mode + ')')[0];
+  return { busy: row.busy !== 0, walFrames: row.log, checkpointedFrames: row.checkpointed };
+}
+
+function run() {
+  if (db === null) open();
+  const passive = checkpoint('PASSIVE');
+  const walBytes = passive.walFrames > 0 ? 32 + passive.walFrames * frameBytes : 0;
+  let restart = null;
+  if (walBytes > workerData.maxWalBytes) {
+    for (let attempt = 1; ; attempt++) {
+      restart = checkpoint('RESTART');
+      if (!restart.busy || attempt >= workerData.restartAttempts) break;
+      Atomics.wait(pause, 0, 0, 2);
+    }
+  }
+  return { passive, walBytes, restart };
+}
+
+parentPort.on('message', (request) => {
+  if (request === 'close') {
+    try {
+      if (db !== null) db.close();
+    } finally {
+      db = null;
+      parentPort.close();
+    }
+    return;
+  }
+  try {
+    parentPort.postMessage({ report: run() });
+  } catch (cause) {
+    const failure = cause instanceof Error ? cause : new Error(String(cause));
+    parentPort.postMessage({ error: { message: failure.message, code: typeof failure.code === 'string' ? failure.code : undefined } });
+  }
+});
+`;
