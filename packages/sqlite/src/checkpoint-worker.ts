@@ -52,6 +52,8 @@ export const CHECKPOINT_WORKER_SOURCE = String.raw`
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.betterSqlite3);
 const pause = new Int32Array(new SharedArrayBuffer(4));
+const CATCH_UP_ROUNDS = 3;
+const CAUGHT_UP_FRAMES = 256;
 let db = null;
 let frameBytes = 0;
 
@@ -72,16 +74,30 @@ function checkpoint(mode) {
   return { busy: row.busy !== 0, walFrames: row.log, checkpointedFrames: row.checkpointed };
 }
 
+function bytes(frames) {
+  return frames > 0 ? 32 + frames * frameBytes : 0;
+}
+
 function run() {
   if (db === null) open();
   const passive = checkpoint('PASSIVE');
-  const walBytes = passive.walFrames > 0 ? 32 + passive.walFrames * frameBytes : 0;
+  const walBytes = bytes(passive.walFrames);
   let restart = null;
   if (walBytes > workerData.maxWalBytes) {
+    // The RESTART holds the write lock while it copies and syncs what is not yet copied: first catch
+    // up, without the lock, with what was committed while the PASSIVE above copied.
+    let last = passive;
+    for (let round = 0; round < CATCH_UP_ROUNDS; round++) {
+      const next = checkpoint('PASSIVE');
+      const committedMeanwhile = next.walFrames - last.walFrames;
+      last = next;
+      if (committedMeanwhile <= CAUGHT_UP_FRAMES) break;
+    }
+    if (bytes(last.walFrames) <= workerData.maxWalBytes) return { passive, walBytes, restart };
     for (let attempt = 1; ; attempt++) {
       restart = checkpoint('RESTART');
       if (!restart.busy || attempt >= workerData.restartAttempts) break;
-      Atomics.wait(pause, 0, 0, 2);
+      Atomics.wait(pause, 0, 0, 1);
     }
   }
   return { passive, walBytes, restart };

@@ -38,7 +38,7 @@ export interface SqliteStorageOptions {
   readonly quotas?: ImageQuotas;
   /**
    * The WAL checkpointer (`storage.background`): once started, checkpoints run on a worker thread
-   * instead of inside commits. `{ intervalMs, maxWalBytes }` (default 1 000 ms, 64 MiB); `false`:
+   * instead of inside commits. `{ intervalMs, maxWalBytes }` (default 250 ms, 64 MiB); `false`:
    * none, SQLite keeps checkpointing inside the commits. It does nothing until `start()`.
    */
   readonly checkpoint?: false | WalCheckpointOptions;

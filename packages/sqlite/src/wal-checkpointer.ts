@@ -18,7 +18,7 @@ import { toStorageError } from './storage-errors.js';
 export type { CheckpointCounts, CheckpointReport } from './checkpoint-worker.js';
 
 export interface WalCheckpointOptions {
-  /** Pause between the end of one checkpoint run and the start of the next, in ms (default 1 000). */
+  /** Pause between the end of one checkpoint run and the start of the next, in ms (default 250). */
   readonly intervalMs?: number;
   /**
    * The WAL's size bound in bytes (default 64 MiB): a run that finds more in the WAL follows its
@@ -27,10 +27,10 @@ export interface WalCheckpointOptions {
   readonly maxWalBytes?: number;
 }
 
-export const DEFAULT_CHECKPOINT_INTERVAL_MS = 1_000;
+export const DEFAULT_CHECKPOINT_INTERVAL_MS = 250;
 export const DEFAULT_MAX_WAL_BYTES = 64 * 1024 * 1024;
 /** RESTART attempts per run (2 ms apart, on the worker): a commit that holds the write lock at that instant is common under load. */
-const RESTART_ATTEMPTS = 3;
+const RESTART_ATTEMPTS = 10;
 /** Busy RESTARTs in a row before the checkpointer says so at `warn`. */
 const BUSY_RESTARTS_BEFORE_WARNING = 10;
 /** How long `stop()` gives the worker to close its connection before terminating it. */
@@ -74,9 +74,11 @@ function checkedOptions(options: WalCheckpointOptions): Required<WalCheckpointOp
  * its own connection: a PASSIVE checkpoint every `intervalMs`, which takes no lock a reader or the
  * writer needs; and, when the WAL holds more than `maxWalBytes`, a RESTART checkpoint, so the next
  * commit starts the log over (under continuous writes a PASSIVE checkpoint alone never lets it).
- * Nothing waits for a lock: a checkpoint that finds one held reports `busy` and the next run tries
- * again. `stop()` waits for the run in flight, closes the worker and gives the connection its
- * automatic checkpoints back.
+ * The RESTART holds the write lock while it copies and syncs what was committed since the PASSIVE
+ * ones before it (which catch up first): commits then wait, on the store's lock-wait timers, for
+ * about two fsyncs, once per `maxWalBytes` of WAL. The checkpointer itself never waits for a lock:
+ * a checkpoint that finds one held reports `busy` and the next run tries again. `stop()` waits for
+ * the run in flight, closes the worker and gives the connection its automatic checkpoints back.
  *
  * An in-memory, read-only or non-WAL database gets a checkpointer that does nothing (`enabled`
  * false). Timers and the worker are unref'd: a running checkpointer never keeps the process alive.
