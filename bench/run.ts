@@ -1,6 +1,7 @@
 // `pnpm bench`: runs the selected comparisons, prints library/baseline ratios and the issue-9 targets, writes bench/results/latest.json.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { runCheckpointCase, type CheckpointResult } from './cases/checkpoint.case.js';
 import { runWideDeleteCase } from './cases/delete.case.js';
 import { runHttpCases } from './cases/http.case.js';
 import { runMemoryCase, type MemoryResult } from './cases/memory.case.js';
@@ -10,9 +11,10 @@ import { runSqliteServiceCase, type ServiceComparison } from './cases/service.ca
 import { runSqliteCases } from './cases/sqlite.case.js';
 import { createWorkspace } from './support/database.js';
 import { buildExample } from './support/example-service.js';
-import { parseOptions } from './support/options.js';
+import { parseOptions, USAGE } from './support/options.js';
 import {
   currentLoad,
+  formatCheckpoint,
   formatComparisons,
   formatHeader,
   formatMemory,
@@ -27,6 +29,10 @@ import { sqliteServiceBackend } from './support/service-backends.js';
 import type { ComparisonRow } from './support/stats.js';
 import { buildTargets } from './support/targets.js';
 
+if (process.argv.includes('--help')) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const options = (() => {
   try {
     return parseOptions(process.argv.slice(2), process.env);
@@ -50,6 +56,7 @@ const scratch = (name: string) => {
 const comparisons: ComparisonRow[] = [];
 let memory: MemoryResult | null = null;
 let wideDelete: ComparisonRow | null = null;
+let checkpoint: CheckpointResult | null = null;
 let service: ServiceComparison[] | null = null;
 let postgres: PostgresResult | null = null;
 let serviceMemory: ServiceMemoryRow | null = null;
@@ -83,6 +90,10 @@ try {
   if (selected('delete')) {
     progress('delete: 20 properties, 20 tags, 10 members, library vs minimal transaction');
     wideDelete = await runWideDeleteCase(options, workspace);
+  }
+  if (selected('checkpoint')) {
+    progress('checkpoint: the same deletes with automatic checkpoints, the checkpointer, a main-thread timer');
+    checkpoint = await runCheckpointCase(options, workspace);
   }
   const servicesWanted = selected('service') || selected('postgres') || selected('service-memory');
   let built = false;
@@ -130,12 +141,14 @@ const targets = buildTargets({
   ...(postgres ? { postgres } : {}),
   ...(serviceMemory ? { serviceMemory } : {}),
   ...(wideDelete ? { wideDelete } : {}),
+  ...(checkpoint ? { checkpoint } : {}),
   ...(durable ? { durable } : {}),
 });
 const detail = [...comparisons, ...(wideDelete ? [wideDelete] : [])];
 
 console.log('');
 if (detail.length > 0) console.log(formatComparisons(detail));
+if (checkpoint !== null) console.log(`\n${formatCheckpoint(checkpoint)}`);
 if (memory !== null) console.log(`\n${formatMemory(memory)}`);
 if (service !== null) console.log(`\n${formatService(service)}`);
 const pg = postgres as PostgresResult | null;
@@ -157,6 +170,7 @@ writeResults(options.resultsFile, {
   loadAverage1mAtEnd: loadAtEnd,
   targets,
   comparisons: detail,
+  checkpoint,
   memory,
   service,
   postgres,
@@ -169,6 +183,7 @@ console.log(`results written to ${options.resultsFile}`);
 const invalid =
   detail.some((r) => !r.valid) ||
   (memory !== null && 'valid' in memory && !memory.valid) ||
+  (checkpoint !== null && !checkpoint.valid) ||
   targets.some((t) => !t.valid) ||
   failures.length > 0;
 if (invalid) process.exitCode = 1;

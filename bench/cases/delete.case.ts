@@ -17,7 +17,7 @@ function minimalOperation(db: BetterSqlite3.Database): TimedOperation {
 }
 
 /** Every side must leave each image deleted with exactly one outbox event. */
-function checkDeleted(db: BetterSqlite3.Database, expected: number, runs: SideRuns): void {
+export function checkDeleted(db: BetterSqlite3.Database, expected: number, runs: SideRuns): void {
   const count = (sql: string) => db.prepare(sql).pluck().get() as number;
   const deleted = count("SELECT count(*) FROM images WHERE deleted = 1 AND status = 'deleted'");
   const events = count("SELECT count(*) FROM outbox_events WHERE type = 'image.delete'");
@@ -28,8 +28,8 @@ function checkDeleted(db: BetterSqlite3.Database, expected: number, runs: SideRu
 /**
  * Sequential deletes, one warm-up round then `sqliteRounds` timed ones, each side on its own fresh
  * copy of a template of `wideImages` images, in alternating batches. Each delete is one transaction
- * on WAL with the default auto-checkpoint, so the pooled p99 and p99.9 show the commits that
- * landed on a checkpoint: the before/after figure for moving checkpoints off the request path.
+ * on WAL with the default auto-checkpoint, so the pooled p99 and p99.9 include the commits that
+ * landed on a checkpoint (the `checkpoint` case compares that with the checkpointer).
  */
 export async function runWideDeleteCase(options: BenchOptions, workspace: Workspace): Promise<ComparisonRow> {
   const template = await workspace.template(options.wideImages, 'wide');

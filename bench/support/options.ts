@@ -1,6 +1,6 @@
 // Benchmark options from flags (`--quick`, `--only=...`, sizes) and the matching BENCH_* environment variables.
 
-export const SECTIONS = ['sqlite', 'http', 'memory', 'delete', 'service', 'postgres', 'service-memory'] as const;
+export const SECTIONS = ['sqlite', 'http', 'memory', 'delete', 'checkpoint', 'service', 'postgres', 'service-memory'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -16,7 +16,7 @@ export interface BenchOptions {
   readonly concurrency: number;
   /** Deletes per side in the memory comparison (reported scaled to 10 000). */
   readonly memoryDeletes: number;
-  /** Images per round of the `delete` case (20 properties, 20 tags, 10 members each). */
+  /** Images per round of the `delete` and `checkpoint` cases (20 properties, 20 tags, 10 members each). */
   readonly wideImages: number;
   /** Connection counts of the service cases (keep-alive, one load process). */
   readonly serviceConnections: readonly number[];
@@ -49,6 +49,15 @@ function positiveInt(name: string, raw: string | undefined, fallback: number): n
   if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
   return value;
 }
+
+/** What `pnpm bench --help` prints. */
+export const USAGE = `usage: pnpm bench [--quick] [--only=SECTION,...] [--images=N] [--concurrency=N]
+                  [--service-deletes=N] [--postgres-deletes=N] [--memory-deletes=N]
+sections: ${SECTIONS.join(', ')} (default: all)
+  --quick    smaller N, fewer rounds: a development run
+  --only     run just these sections, e.g. --only=checkpoint (the commit p99 / p99.9 before and after)
+the same from the environment: BENCH_QUICK=1, BENCH_ONLY, BENCH_IMAGES, BENCH_CONCURRENCY,
+BENCH_SERVICE_DELETES, BENCH_POSTGRES_DELETES, BENCH_MEMORY_DELETES; bench/README.md says what each section measures`;
 
 /** `argv` without the node and script entries. Flags win over the environment. */
 export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {

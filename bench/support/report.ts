@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { dirname } from 'node:path';
+import { CHECKPOINTER_SETTINGS, type CheckpointResult } from '../cases/checkpoint.case.js';
 import type { MemoryResult } from '../cases/memory.case.js';
 import type { PostgresScaling } from '../cases/postgres.case.js';
 import type { ServiceMemoryRow } from '../cases/service-memory.case.js';
@@ -117,6 +118,29 @@ export function formatMemory(result: MemoryResult): string {
     ),
   ];
   if (!result.valid) out.push(`  ! memory: comparison INVALID: ${result.problems.join('; ')}`);
+  return out.join('\n');
+}
+
+/** The commit tail with each way of checkpointing: the before/after figures of checkpoints off the request path. */
+export function formatCheckpoint(result: CheckpointResult): string {
+  const out = [
+    table(
+      ['checkpoint: the same deletes, checkpointing', 'median µs', 'p99', 'p99.9', 'max', 'ops/s', 'WAL MiB at end of rounds'],
+      result.variants.map((v) => [
+        v.name,
+        num(v.summary.medianUs),
+        num(v.summary.p99Us),
+        num(v.summary.p999Us),
+        num(v.summary.maxUs),
+        num(v.summary.opsPerSec),
+        v.walMiBAtEnd.map((m) => num(m)).join(' / '),
+      ]),
+    ),
+    `  DeleteImage.execute (worker null), images with 20 properties, 20 tags, 10 members, N = ${result.deletesPerRound} per round and variant, one after another; ` +
+      'each delete issued from a new event-loop turn and timed from before it, so a checkpoint holding the event loop counts against the delete that waited',
+    `  checkpointer: the defaults of createSqliteStorage (${CHECKPOINTER_SETTINGS}); main-thread timer: wal_autocheckpoint=0 and PRAGMA wal_checkpoint(PASSIVE) on the connection every interval`,
+  ];
+  if (!result.valid) out.push(`  ! checkpoint: INVALID: ${result.problems.slice(0, 8).join('; ')}`);
   return out.join('\n');
 }
 

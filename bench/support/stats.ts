@@ -6,6 +6,7 @@ export interface LatencySummary {
   readonly p95Us: number;
   readonly p99Us: number;
   readonly p999Us: number;
+  readonly maxUs: number;
   readonly meanUs: number;
   /** Median over rounds of operations per second (time spent in this side's batches of the round). */
   readonly opsPerSec: number;
@@ -36,6 +37,7 @@ export function summarise(latenciesMs: readonly number[], roundOpsPerSec: readon
     p95Us: us(percentile(sorted, 95)),
     p99Us: us(percentile(sorted, 99)),
     p999Us: us(percentile(sorted, 99.9)),
+    maxUs: us(percentile(sorted, 100)),
     meanUs: us(mean),
     opsPerSec: Math.round(median(roundOpsPerSec)),
   };

@@ -1,7 +1,9 @@
 // The issue-9 table judges each figure against its own target, in the right direction, and never judges invalid work.
 import { describe, expect, it } from 'vitest';
+import type { CheckpointResult } from '../cases/checkpoint.case.js';
 import type { ServiceComparison, ServiceSideSummary } from '../cases/service.case.js';
 import type { ServiceMemoryRow } from '../cases/service-memory.case.js';
+import type { LatencySummary } from './stats.js';
 import { buildTargets, targetCells } from './targets.js';
 
 function side(reqPerSec: number, p99Ms: number): ServiceSideSummary {
@@ -62,5 +64,37 @@ describe('the issue-9 targets', () => {
     });
     expect(buildTargets({ serviceMemory: memory(29.9) }).map((r) => r.meets)).toEqual([true, null]);
     expect(buildTargets({ serviceMemory: memory(30) }).map((r) => r.meets)).toEqual([false, null]);
+  });
+});
+
+describe('the commit tail rows', () => {
+  const summary = (p99Us: number, p999Us: number): LatencySummary => ({
+    samples: 1000,
+    medianUs: 200,
+    p95Us: 300,
+    p99Us,
+    p999Us,
+    maxUs: p999Us * 2,
+    meanUs: 250,
+    opsPerSec: 3000,
+  });
+  const checkpoint = (valid: boolean): CheckpointResult => ({
+    section: 'checkpoint',
+    deletesPerRound: 1000,
+    variants: [
+      { name: 'automatic', summary: summary(10_000, 30_000), walMiBAtEnd: [4] },
+      { name: 'checkpointer', summary: summary(1_000, 15_000), walMiBAtEnd: [80] },
+      { name: 'main-thread timer', summary: summary(3_000, 50_000), walMiBAtEnd: [40] },
+    ],
+    valid,
+    problems: valid ? [] : ['checkpointer: ImageNotFound ×1'],
+  });
+
+  it('put the checkpointer (after) against automatic checkpoints (before), p99 and p99.9, report only', () => {
+    expect(targetCells(buildTargets({ checkpoint: checkpoint(true) }))).toEqual([
+      ['sqlite commit (one delete), checkpointer vs automatic checkpoints: p99 µs', '1,000', '10,000', '0.10×', 'report', '—'],
+      ['sqlite commit (one delete), checkpointer vs automatic checkpoints: p99.9 µs', '15,000', '30,000', '0.50×', 'report', '—'],
+    ]);
+    expect(targetCells(buildTargets({ checkpoint: checkpoint(false) })).map((c) => c[5])).toEqual(['INVALID', 'INVALID']);
   });
 });

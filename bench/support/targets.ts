@@ -1,4 +1,5 @@
 // The issue-9 summary: one row per figure the issue names, with library, baseline, ratio, target and whether it is met (a report, never a test).
+import type { CheckpointResult } from '../cases/checkpoint.case.js';
 import type { PostgresResult } from '../cases/postgres.case.js';
 import type { ServiceComparison } from '../cases/service.case.js';
 import type { ServiceMemoryRow } from '../cases/service-memory.case.js';
@@ -29,6 +30,7 @@ export interface TargetInputs {
   readonly postgres?: PostgresResult;
   readonly serviceMemory?: ServiceMemoryRow;
   readonly wideDelete?: ComparisonRow;
+  readonly checkpoint?: CheckpointResult;
   readonly durable?: ComparisonRow;
 }
 
@@ -117,8 +119,16 @@ export function buildTargets(inputs: TargetInputs): TargetRow[] {
         w.valid,
       ),
     );
-    rows.push(row('sqlite commit (one delete) p99 µs', w.library.p99Us, w.baseline.p99Us, null, w.valid));
-    rows.push(row('sqlite commit (one delete) p99.9 µs', w.library.p999Us, w.baseline.p999Us, null, w.valid));
+  }
+  if (inputs.checkpoint) {
+    // "library" = after (the checkpointer), "baseline" = before (SQLite's automatic checkpoints), same deletes.
+    const c = inputs.checkpoint;
+    const [before, after] = c.variants;
+    if (before && after) {
+      const label = 'sqlite commit (one delete), checkpointer vs automatic checkpoints:';
+      rows.push(row(`${label} p99 µs`, after.summary.p99Us, before.summary.p99Us, null, c.valid));
+      rows.push(row(`${label} p99.9 µs`, after.summary.p999Us, before.summary.p999Us, null, c.valid));
+    }
   }
   if (inputs.durable) {
     const d = inputs.durable;

@@ -11,12 +11,20 @@ export type TimedOperation = (imageId: string) => Outcome | Promise<Outcome>;
 
 /**
  * Deletes the images one after another, timing each call with `performance.now()`; answers the
- * elapsed milliseconds. `runs === null` is an untimed warm-up.
+ * elapsed milliseconds. `runs === null` is an untimed warm-up. With `newTurn`, each delete is
+ * issued from a new event-loop turn (`setImmediate`) and timed from before it: what a request
+ * arriving then waits, including any timer callback (a checkpoint on the main thread) run first.
  */
-export async function timeSequential(imageIds: readonly string[], op: TimedOperation, runs: SideRuns | null): Promise<number> {
+export async function timeSequential(
+  imageIds: readonly string[],
+  op: TimedOperation,
+  runs: SideRuns | null,
+  { newTurn = false }: { readonly newTurn?: boolean } = {},
+): Promise<number> {
   const started = performance.now();
   for (const id of imageIds) {
     const t0 = performance.now();
+    if (newTurn) await new Promise<void>((resolve) => setImmediate(resolve));
     const pending = op(id);
     const outcome = pending instanceof Promise ? await pending : pending;
     const t1 = performance.now();
