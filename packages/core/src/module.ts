@@ -13,7 +13,7 @@ import { TOKENS, type Token } from './tokens.js';
  * `EventPublisher`), plus defaults for the policy (Glance's rule), the clock (system time), the
  * logger (silent) and every options token, unless already bound. The host binds the storage
  * ports, usually with an adapter package's module: `ImageRepository`, `DataDeletionJobQueue`,
- * `EventOutbox`, `ImageDataStore` (and `ImageCatalog`, `EventPublisher`).
+ * `EventOutbox`, `ImageDataStore` (and `ImageCatalog`, `EventPublisher`, `StorageBackgroundWork`).
  */
 export const imageCatalogCoreModule = new ContainerModule(({ bind, isBound }) => {
   if (!isBound(TOKENS.DeletePolicy)) bind(TOKENS.DeletePolicy).toConstantValue(defaultDeletePolicy);
@@ -32,6 +32,7 @@ export const imageCatalogCoreModule = new ContainerModule(({ bind, isBound }) =>
           images: ctx.get(TOKENS.ImageRepository),
           jobs: ctx.get(TOKENS.DataDeletionJobQueue),
           outbox: ctx.get(TOKENS.EventOutbox),
+          background: ctx.get(TOKENS.StorageBackgroundWork, { optional: true }),
         },
         dataStore: ctx.get(TOKENS.ImageDataStore),
         publisher: ctx.get(TOKENS.EventPublisher, { optional: true }) ?? null,

@@ -2,7 +2,7 @@
 import type { ServiceIdentifier } from 'inversify';
 import type { DataDeletionWorker, DataDeletionWorkerOptions } from './data-deletion/data-deletion-worker.js';
 import type { DeleteImage, DeleteImageOptions } from './delete-image/delete-image.use-case.js';
-import type { ImageCatalogCore } from './catalog/image-catalog-core.js';
+import type { ImageCatalogCore, StorageBackgroundWork } from './catalog/image-catalog-core.js';
 import type { Clock } from './ports/clock.port.js';
 import type { DataDeletionJobQueue } from './ports/data-deletion-job-queue.port.js';
 import type { DeletePolicy } from './ports/delete-policy.port.js';
@@ -28,6 +28,8 @@ export const TOKENS = {
   ImageCatalog: token<ImageCatalog>('ImageCatalog'),
   DataDeletionJobQueue: token<DataDeletionJobQueue>('DataDeletionJobQueue'),
   EventOutbox: token<EventOutbox>('EventOutbox'),
+  /** Optional: a storage adapter's own background work (SQLite: the WAL checkpointer), started and stopped with the core. */
+  StorageBackgroundWork: token<StorageBackgroundWork>('StorageBackgroundWork'),
   ImageDataStore: token<ImageDataStore>('ImageDataStore'),
   DeletePolicy: token<DeletePolicy>('DeletePolicy'),
   Clock: token<Clock>('Clock'),

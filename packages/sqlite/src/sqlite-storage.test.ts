@@ -259,6 +259,14 @@ describe('sqliteImageCatalogModule', () => {
         ['done', 'done'],
       );
       expect((await resolve(container, TOKENS.EventOutbox).listEvents({ imageId: id }))._unsafeUnwrap()).toHaveLength(1);
+
+      // The core's start() starts the storage's checkpointer, and stop() stops it.
+      const core = resolve(container, TOKENS.ImageCatalogCore);
+      core.start();
+      expect(resolve(container, TOKENS.StorageBackgroundWork)).toMatchObject({ running: true });
+      expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+      await core.stop();
+      expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
     } finally {
       db.close();
     }
