@@ -29,7 +29,7 @@ export interface WalCheckpointOptions {
 
 export const DEFAULT_CHECKPOINT_INTERVAL_MS = 250;
 export const DEFAULT_MAX_WAL_BYTES = 64 * 1024 * 1024;
-/** RESTART attempts per run (2 ms apart, on the worker): a commit that holds the write lock at that instant is common under load. */
+/** RESTART attempts per run, each right after the worker found the write lock free (a commit may still take it first, or a reader be in the way). */
 const RESTART_ATTEMPTS = 10;
 /** Busy RESTARTs in a row before the checkpointer says so at `warn`. */
 const BUSY_RESTARTS_BEFORE_WARNING = 10;
