@@ -136,7 +136,7 @@ export function formatCheckpoint(result: CheckpointResult): string {
         v.walMiBAtEnd.map((m) => num(m)).join(' / '),
       ]),
     ),
-    `  DeleteImage.execute (worker null), images with 20 properties, 20 tags, 10 members, N = ${result.deletesPerRound} per round and variant, one after another; ` +
+    `  DeleteImage.execute (worker null), images with 20 properties, 20 tags, 10 members, N = ${result.deletesPerRound} timed per round and variant after as many untimed on the same database, one after another; ` +
       'each delete issued from a new event-loop turn and timed from before it, so a checkpoint holding the event loop counts against the delete that waited',
     `  checkpointer: the defaults of createSqliteStorage (${CHECKPOINTER_SETTINGS}); main-thread timer: wal_autocheckpoint=0 and PRAGMA wal_checkpoint(PASSIVE) on the connection every interval`,
   ];
