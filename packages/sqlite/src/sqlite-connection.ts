@@ -3,11 +3,11 @@ import { err, ok, type ResultAsync } from 'neverthrow';
 import type BetterSqlite3 from 'better-sqlite3';
 import { DEFAULT_RETRY_AFTER_SECONDS, type Image, type StorageError } from '@image-catalog/core';
 import type { ImageQuotas } from '@image-catalog/core/authoring';
-import { toImage, type ImageRow } from '@image-catalog/sql-kit';
+import { toImage } from '@image-catalog/sql-kit';
 import { resolveGroupCommit, type GroupCommitOptions, type ResolvedGroupCommit } from './group-commit.js';
 import { retryWhileLocked, takeOverBusyTimeout, type LockAttempt, type LockWait } from './lock-wait.js';
 import { pendingMigrations } from './migrations.js';
-import { SELECT_IMAGE } from './rows.js';
+import { SELECT_ONE_IMAGE, toImageRow } from './rows.js';
 import { isBusy, toStorageError } from './storage-errors.js';
 import type { WalCheckpointOptions } from './wal-checkpointer.js';
 
@@ -100,7 +100,7 @@ export class SqliteConnection {
     this.newId = options.newId ?? (() => globalThis.crypto.randomUUID());
     this.retryAfterSeconds = options.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS;
     this.lockWait = { lockWaitMs: options.lockWaitMs ?? busyTimeoutMs, retryAfterSeconds: this.retryAfterSeconds };
-    this.#selectImage = db.prepare(`${SELECT_IMAGE} WHERE i.id = ?`);
+    this.#selectImage = db.prepare(SELECT_ONE_IMAGE).raw(true);
   }
 
   /** Prepares each statement of a table of SQL texts, once, keeping its names. */
@@ -158,8 +158,8 @@ export class SqliteConnection {
 
   /** The image with all its children, in one statement (`null`: unknown id). */
   readImage(imageId: string): Image | null {
-    const row = this.#selectImage.get(imageId) as ImageRow | undefined;
-    return row === undefined ? null : toImage(row);
+    const raw = this.#selectImage.get(imageId) as unknown[] | undefined;
+    return raw === undefined ? null : toImage(toImageRow(raw));
   }
 
   /**

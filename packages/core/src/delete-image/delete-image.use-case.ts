@@ -119,8 +119,13 @@ export class DeleteImage {
     const imageId = typeof rawId === 'string' ? this.#idFormat.parse(rawId) : null;
     if (imageId === null) return err(invalidImageId(this.#idFormat.description));
 
-    const mayDelete = await this.#policyVerdict(imageId, principal);
-    if (mayDelete.isErr()) return err(mayDelete.error);
+    // A synchronous policy is decided inside the transaction: no read and no await before it.
+    let mayDelete = this.#syncVerdict(principal);
+    if (mayDelete === null) {
+      const asked = await this.#asyncVerdict(imageId, principal);
+      if (asked.isErr()) return err(asked.error);
+      mayDelete = asked.value;
+    }
 
     const now = this.clock.now();
     const delayed = this.#delaySeconds !== null;
@@ -131,7 +136,7 @@ export class DeleteImage {
       eventId: this.#newEventId(),
       newJobId: this.#newJobId,
     };
-    const inputs: DeleteDecisionInputs = { principal, mayDelete: mayDelete.value, plan };
+    const inputs: DeleteDecisionInputs = { principal, mayDelete, plan };
     const outcome = await this.images.deleteImage({ imageId, decide: (image) => decideDeletion(image, inputs) });
     if (outcome.isErr()) return err(outcome.error);
 
@@ -152,24 +157,26 @@ export class DeleteImage {
     }
   }
 
-  /**
-   * The policy as a pure function for the transaction. A synchronous policy is used as it is.
-   * An asynchronous one is asked here, on the image as read before the transaction, and its
-   * verdict is pinned to that image's owner: if the owner changed by commit time, the verdict no
-   * longer applies and the delete is forbidden.
-   */
-  async #policyVerdict(imageId: string, principal: Principal): Promise<Result<(image: Image) => boolean, StorageError>> {
+  /** A synchronous policy as the pure function for the transaction, used as it is; `null` when the policy has none. */
+  #syncVerdict(principal: Principal): ((image: Image) => boolean) | null {
     const policy = this.policy;
     const canDeleteSync = policy.canDeleteSync;
-    if (canDeleteSync !== undefined) return ok((image) => canDeleteSync.call(policy, principal, image));
+    return canDeleteSync === undefined ? null : (image) => canDeleteSync.call(policy, principal, image);
+  }
 
+  /**
+   * An asynchronous policy, asked here on the image as read before the transaction; its verdict
+   * is pinned to that image's owner: if the owner changed by commit time, the verdict no longer
+   * applies and the delete is forbidden.
+   */
+  async #asyncVerdict(imageId: string, principal: Principal): Promise<Result<(image: Image) => boolean, StorageError>> {
     const found = await this.images.findById(imageId);
     if (found.isErr()) return err(found.error);
     const seen = found.value;
     // Nothing the caller may delete was there: the transaction answers NotFound, or Forbidden
     // for an image that appeared since (the policy never saw it).
     if (seen === null || !isLive(seen) || !isImageVisibleTo(seen, principal)) return ok(() => false);
-    const allowed = await policy.canDelete(principal, seen);
+    const allowed = await this.policy.canDelete(principal, seen);
     if (allowed.isErr()) return err(allowed.error);
     const verdict = allowed.value;
     return ok((image) => verdict && image.owner === seen.owner);

@@ -32,12 +32,16 @@ export function isoTime(date: Date): string {
 }
 
 export function toNotificationPayload(image: Image): ImageNotificationPayload {
+  const updatedAt = isoTime(image.updatedAt);
+  // A delete stamps both with the same instant: format it once.
+  const deletedAt =
+    image.deletedAt === null ? null : image.deletedAt.getTime() === image.updatedAt.getTime() ? updatedAt : isoTime(image.deletedAt);
   return {
     id: image.id,
     name: image.name,
     status: image.status,
     created_at: isoTime(image.createdAt),
-    updated_at: isoTime(image.updatedAt),
+    updated_at: updatedAt,
     min_disk: image.minDisk,
     min_ram: image.minRam,
     protected: image.protected,
@@ -52,6 +56,6 @@ export function toNotificationPayload(image: Image): ImageNotificationPayload {
     properties: { ...image.properties },
     tags: [...image.tags],
     deleted: image.deleted,
-    deleted_at: image.deletedAt ? isoTime(image.deletedAt) : null,
+    deleted_at: deletedAt,
   };
 }
