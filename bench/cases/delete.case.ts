@@ -57,6 +57,6 @@ export async function runWideDeleteCase(options: BenchOptions, workspace: Worksp
     'DeleteImage.execute vs minimal tx (20 properties, 20 tags, 10 members)',
     libraryRuns,
     baselineRuns,
-    `sequential, N = ${template.imageIds.length} per round; minimal tx = guarded UPDATE + outbox INSERT (bench/support/minimal-delete.ts); the library also soft-deletes the 50 child rows and writes the full payload`,
+    `sequential, N = ${template.imageIds.length} per round; minimal tx = guarded UPDATE + outbox INSERT (bench/support/minimal-delete.ts); the library also reads the image with its 50 child rows in the transaction (writing none), decides on it, and writes the full Glance payload (tags and properties included)`,
   );
 }
