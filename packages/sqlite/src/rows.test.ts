@@ -100,9 +100,10 @@ describe('toImageRow', () => {
       const select = db.prepare(SELECT_ONE_IMAGE).raw(true);
       expect(select.columns().map((c) => c.name)).toEqual([...IMAGE_COLUMNS, 'tags', 'properties', 'members', 'locations']);
       expect(select.get('nothing')).toBeUndefined();
-      db.prepare(
-        "INSERT INTO images (id, status, visibility, created_at, updated_at) VALUES ('bare', 'queued', 'private', ?, ?)",
-      ).run(T, T);
+      db.prepare("INSERT INTO images (id, status, visibility, created_at, updated_at) VALUES ('bare', 'queued', 'private', ?, ?)").run(
+        T,
+        T,
+      );
       const image = toImage(toImageRow(select.get('bare') as unknown[]));
       expect(image).toMatchObject({ id: 'bare', tags: [], properties: {}, members: [], locations: [], createdAt: new Date(T) });
     } finally {

@@ -73,14 +73,13 @@ export function toImageRow(raw: readonly unknown[]): ImageRow {
   const [propertyPositions, names, values] = JSON.parse(raw[LISTS_AT + 1] as string) as [number[], string[], string[]];
   const [memberPositions, members] = JSON.parse(raw[LISTS_AT + 2] as string) as [number[], Parsed<ImageRow['members']>];
   const [locationPositions, locations] = JSON.parse(raw[LISTS_AT + 3] as string) as [number[], Parsed<ImageRow['locations']>];
-  const propertyOrder = positionOrder(propertyPositions);
   const properties: Record<string, string> = {};
-  for (let k = 0; k < names.length; k++) {
-    const at = propertyOrder === null ? k : propertyOrder[k]!;
-    const name = names[at]!;
+  for (const at of positionOrder(propertyPositions) ?? names.keys()) {
+    const name = names[at] as string;
+    const value = values[at] as string;
     // An own property even for `__proto__`, as JSON.parse would make it.
-    if (name === '__proto__') Object.defineProperty(properties, name, { value: values[at], enumerable: true, writable: true, configurable: true });
-    else properties[name] = values[at]!;
+    if (name === '__proto__') Object.defineProperty(properties, name, { value, enumerable: true, writable: true, configurable: true });
+    else properties[name] = value;
   }
   return {
     id: column(raw, 'id'),
@@ -111,13 +110,18 @@ export function toImageRow(raw: readonly unknown[]): ImageRow {
 
 /** The indexes of `positions` in ascending position order (a stable sort), or `null` when they already are. */
 function positionOrder(positions: readonly number[]): number[] | null {
-  for (let k = 1; k < positions.length; k++) {
-    if (positions[k - 1]! > positions[k]!) return positions.map((_, at) => at).sort((a, b) => positions[a]! - positions[b]!);
+  let previous = -Infinity;
+  for (const position of positions) {
+    if (position < previous) {
+      const indexed = positions.map((p, at) => [p, at] as const);
+      return indexed.sort(([a], [b]) => a - b).map(([, at]) => at);
+    }
+    previous = position;
   }
   return null;
 }
 
 function inPositionOrder<T>(positions: readonly number[], values: readonly T[]): readonly T[] {
   const order = positionOrder(positions);
-  return order === null ? values : order.map((at) => values[at]!);
+  return order === null ? values : order.map((at) => values[at] as T);
 }
