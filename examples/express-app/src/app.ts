@@ -46,7 +46,6 @@ export function createApp(deps: AppDependencies): express.Express {
     contextOf(req, res).route = 'draining';
     sendFault(req, res, toFault({ kind: 'Draining', retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS }));
   });
-  app.use(createDocumentsRouter(deps.metrics?.handler));
 
   const { images, catalog, rateLimiter } = deps.storage;
   const fixtures = createGlanceFixtureRouter({
@@ -71,8 +70,8 @@ export function createApp(deps: AppDependencies): express.Express {
     hostMethods: ['GET', 'PATCH'],
     ...(deps.metrics ? { metrics: deps.metrics.httpHook } : {}),
   });
-  // DELETE goes to the library's router first, so the hot path does not walk the fixture routes; what it does not
-  // serve (a DELETE on another path) goes on to them, and to the 404 below. Every other method meets the fixtures first.
+  // DELETE goes to the library's router first, so the hot path walks neither the documents nor the fixture routes; what
+  // it does not serve (a DELETE on another path) goes on to them, and to the 404 below. Every other method meets them first.
   const deleteFirst = (req: Request, res: Response, next: NextFunction) => {
     if (req.method !== 'DELETE') return next();
     const context = contextOf(req, res);
@@ -83,7 +82,9 @@ export function createApp(deps: AppDependencies): express.Express {
       next(error);
     });
   };
-  app.use('/v2', deleteFirst, fixtures, pipelineLogsItself, deleteRouter);
+  app.use('/v2', deleteFirst);
+  app.use(createDocumentsRouter(deps.metrics?.handler));
+  app.use('/v2', fixtures, pipelineLogsItself, deleteRouter);
 
   // Anything else: a 404 fault in the negotiated format.
   app.use((req, res) => {
