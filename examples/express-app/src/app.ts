@@ -94,7 +94,7 @@ export function createApp(deps: AppDependencies): express.Express {
   // Errors Express raises (malformed URLs, aborted bodies) are the client's: 400, or 413 for a body too large. Anything else: 500, cause logged.
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const context = contextOf(req, res);
-    context.route ??= 'error';
+    if (context.route === null) context.route = 'error'; // the pipeline's request: it did not get to log it
     const status = (error as { status?: unknown }).status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       sendFault(

@@ -13,8 +13,13 @@ import type { Request, RequestHandler, Response } from 'express';
 
 export interface RequestContext {
   readonly requestId: string;
-  /** The route for the log line; `null` for requests the DELETE pipeline logs itself. */
-  route: string | null;
+  /**
+   * The route for the log line; `null` for requests the DELETE pipeline logs itself; `undefined`:
+   * the template of the path the request came in on, worked out only if the line is written.
+   */
+  route: string | null | undefined;
+  /** The path the request came in on (routers below a mount point rewrite `req.path`). */
+  readonly path: string;
   principal: Principal | null;
   /** Why a 5xx happened: logged with the request, never sent. */
   cause?: unknown;
@@ -35,7 +40,7 @@ export function contextOf(req: Request, res: Response): RequestContext {
   const requestId = requestIdFor(req.headers[REQUEST_ID_HEADER] as string | undefined);
   req.headers[REQUEST_ID_HEADER] = requestId;
   res.setHeader(REQUEST_ID_HEADER, requestId);
-  const context: RequestContext = { requestId, route: routeTemplate(req.path), principal: null };
+  const context: RequestContext = { requestId, route: undefined, path: req.path, principal: null };
   res.locals.context = context;
   return context;
 }
@@ -49,7 +54,7 @@ export function requestContext(logger: Logger): RequestHandler {
       if (context.route === null) return;
       const entry = {
         method: req.method.slice(0, 32),
-        route: context.route,
+        route: context.route ?? routeTemplate(context.path),
         status: res.statusCode,
         durationMs: Math.round((performance.now() - started) * 1000) / 1000,
         requestId: context.requestId,
